@@ -1,0 +1,13 @@
+/** The demo origin: a small bank-like site written for Tandem. (Stub until the demo lands.) */
+import http from 'node:http';
+export async function startDemoSite(port = 0, host = '127.0.0.1') {
+    const server = http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<!doctype html><title>Demo Bank</title><h1>Demo Bank</h1>');
+    });
+    await new Promise((resolve) => server.listen(port, host, resolve));
+    return {
+        url: `http://${host}:${server.address().port}`,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+}

@@ -1,0 +1,134 @@
+/**
+ * The pages the gateway serves itself: the shell (control frame), the console, and the bundled
+ * browser code under /__tandem/assets/. Configuration reaches the page as JSON data in a
+ * `<script type="application/json">`, never as code.
+ */
+
+import { readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from './app.js';
+import { sendError } from './errors.js';
+
+/** Where esbuild writes the browser bundles (dist/inject). */
+const ASSET_DIR = fileURLToPath(new URL('../inject/', import.meta.url));
+
+interface Asset {
+  body: Buffer;
+  gzip: Buffer;
+  br: Buffer;
+  etag: string;
+  type: string;
+}
+
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', map: 'application/json' };
+
+export class Assets {
+  readonly #cache = new Map<string, Asset>();
+
+  /** A versioned URL, so pages may cache the asset forever. */
+  url(name: string): string {
+    const a = this.#load(name);
+    return `/__tandem/assets/${name}?v=${a ? a.etag.slice(1, 11) : '0'}`;
+  }
+
+  serve(req: IncomingMessage, res: ServerResponse, name: string): void {
+    const a = this.#load(name);
+    if (!a) return sendError(res, 'TANDEM_ERR_NOT_FOUND', `no asset ${name}`);
+    if (req.headers['if-none-match'] === a.etag) {
+      res.writeHead(304, { etag: a.etag }).end();
+      return;
+    }
+    const accept = String(req.headers['accept-encoding'] ?? '');
+    const [body, encoding] = /\bbr\b/.test(accept) ? [a.br, 'br'] : /\bgzip\b/.test(accept) ? [a.gzip, 'gzip'] : [a.body, undefined];
+    const headers: Record<string, string | number> = {
+      'content-type': a.type,
+      'content-length': body.length,
+      etag: a.etag,
+      vary: 'accept-encoding',
+      'cache-control': 'public, max-age=31536000, immutable',
+      'access-control-allow-origin': '*',
+    };
+    if (encoding) headers['content-encoding'] = encoding;
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  #load(name: string): Asset | null {
+    if (!/^[a-z0-9-]+\.(js|css|map)$/.test(name)) return null;
+    const cached = this.#cache.get(name);
+    if (cached) return cached;
+    const file = ASSET_DIR + name;
+    if (!existsSync(file)) return null;
+    const body = readFileSync(file);
+    const asset: Asset = {
+      body,
+      gzip: gzipSync(body, { level: 9 }),
+      br: brotliCompressSync(body),
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 20)}"`,
+      type: TYPES[name.split('.').pop()!],
+    };
+    this.#cache.set(name, asset);
+    return asset;
+  }
+}
+
+/** What the shell page needs to know; sent as JSON data. */
+export interface ShellConfig {
+  role: 'customer' | 'operator';
+  /** The path the content frame opens first ('' to wait for the session's replay). */
+  content: string;
+  hub: string;
+  control: App['config']['operatorControl'];
+  mask: string;
+  /** For an operator opening a session URL: the session and its hub token. */
+  session?: { id: string; code: string; token: string; name: string };
+}
+
+export function escapeJsonForHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function renderShell(assets: Assets, config: ShellConfig): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tandem</title>
+<link rel="stylesheet" href="${assets.url('shell.css')}">
+<script type="application/json" id="tandem-config">${escapeJsonForHtml(config)}</script>
+<script src="${assets.url('shell.js')}" defer></script>
+</head><body class="tandem-shell">
+<header class="tandem-bar" role="toolbar" aria-label="Tandem">
+  <span class="tandem-brand">Tandem</span>
+  <span class="tandem-status" data-tandem="status">idle</span>
+  <span class="tandem-code" data-tandem="code"></span>
+  <span class="tandem-participants" data-tandem="participants"></span>
+  <span class="tandem-tools">
+    <button type="button" data-tandem="tool-draw" aria-pressed="false">Draw</button>
+    <button type="button" data-tandem="tool-clear">Clear</button>
+    ${config.role === 'customer' && config.control === 'ask' ? '<label><input type="checkbox" data-tandem="grant-control"> Let operator control</label>' : ''}
+    ${config.role === 'operator' ? '<button type="button" data-tandem="invite">Invite</button><button type="button" data-tandem="leave">Leave</button>' : '<button type="button" data-tandem="connect">Call operator</button>'}
+  </span>
+</header>
+<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page" src="${escapeHtml(config.content || 'about:blank')}"></iframe></main>
+</body></html>`;
+}
+
+const SHELL_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+  'referrer-policy': 'same-origin',
+};
+
+export function sendShell(res: ServerResponse, assets: Assets, config: ShellConfig): void {
+  res.writeHead(200, SHELL_HEADERS);
+  res.end(renderShell(assets, config));
+}

@@ -1,0 +1,133 @@
+/**
+ * The front door: one node:http server on one port. `/__tandem/*` is Tandem's; every other
+ * path belongs to the primary origin. A top-level navigation gets the shell, whose content
+ * frame shows the same path; a navigation inside the frame gets the proxied page.
+ */
+
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { App } from './app.js';
+import { sendError, sendJson } from './errors.js';
+import { Assets, sendShell } from './pages.js';
+import { createProxy } from './proxy/proxy.js';
+import { startHub, type Hub } from './hub/server.js';
+import { createApi } from './sessions/api.js';
+import { handleTandemPage } from './sessions/pages.js';
+
+export interface Gateway {
+  readonly server: http.Server | https.Server;
+  readonly port: number;
+  readonly url: string;
+  readonly hub: Hub;
+  /** Stops accepting, tells hub clients to reconnect elsewhere, finishes what is in flight. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether a request is a top-level navigation that should get the shell. Browsers that send no
+ * Sec-Fetch-Dest get the proxied page, whose hooks move it into a shell when they find
+ * themselves top-level (see inject/hooks).
+ */
+export function wantsShell(req: http.IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  return req.headers['sec-fetch-dest'] === 'document';
+}
+
+export async function startGateway(app: App, opts: { port?: number; host?: string } = {}): Promise<Gateway> {
+  const assets = new Assets();
+  const proxy = createProxy(app);
+  const hub = await startHub(app);
+  const api = createApi(app);
+
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    route(req, res).catch((err: unknown) => {
+      app.log.error({ err, url: req.url }, 'request failed');
+      sendError(res, 'TANDEM_ERR_INTERNAL');
+    });
+  };
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    if (!path.startsWith('/__tandem/') || path.startsWith('/__tandem/o/')) {
+      if (wantsShell(req)) {
+        return sendShell(res, assets, { role: 'customer', content: path, hub: '/__tandem/hub', control: app.config.operatorControl, mask: app.config.mask });
+      }
+      return proxy.handle(req, res);
+    }
+    const url = new URL(path, 'http://gateway');
+    const p = url.pathname;
+    if (p === '/__tandem/healthz') return sendJson(res, 200, { ok: true });
+    if (p === '/__tandem/readyz') {
+      try {
+        await app.store.ping();
+        return sendJson(res, 200, { ok: true, store: app.store.kind });
+      } catch (err) {
+        return sendError(res, 'TANDEM_ERR_STORE_UNAVAILABLE', `the ${app.store.kind} store is unreachable: ${(err as Error).message}`);
+      }
+    }
+    if (p === '/__tandem/metrics') {
+      const body = await app.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': app.metrics.registry.contentType, 'cache-control': 'no-store' });
+      return void res.end(body);
+    }
+    if (p.startsWith('/__tandem/assets/')) return assets.serve(req, res, p.slice('/__tandem/assets/'.length));
+    if (p.startsWith('/__tandem/api/')) return api.handle(req, res, url);
+    if (p === '/__tandem/csp-report') return proxy.cspReport(req, res);
+    if (await handleTandemPage(app, assets, req, res, url)) return;
+    return sendError(res, 'TANDEM_ERR_NOT_FOUND', `no Tandem resource at ${p}`);
+  }
+
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const path = req.url ?? '/';
+    if (path === '/__tandem/hub' || path.startsWith('/__tandem/hub?')) return hub.handleUpgrade(req, socket, head);
+    if (path.startsWith('/__tandem/') && !path.startsWith('/__tandem/o/')) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    proxy.upgrade(req, socket, head);
+  };
+
+  const tls = app.config.tlsCert && app.config.tlsKey ? { cert: readFileSync(app.config.tlsCert), key: readFileSync(app.config.tlsKey) } : null;
+  const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
+  server.on('upgrade', onUpgrade);
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  // Origins can be slow; the proxy applies its own origin timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+
+  const port = opts.port ?? app.config.port;
+  const host = opts.host ?? app.config.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+
+  return {
+    server,
+    port: actual,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${actual}`,
+    hub,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.shutdown();
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 8000);
+      await closed;
+      clearTimeout(force);
+      await Promise.all([api.close(), proxy.close()]);
+    },
+  };
+}
