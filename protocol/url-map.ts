@@ -1,0 +1,230 @@
+/**
+ * The URL mapping between real origin URLs and gateway paths, written once and used by the
+ * server (HTML, CSS, headers) and by the page (the in-page runtime). No Node or DOM types.
+ *
+ * Layout (CONTRACT §3):
+ *   primary origin  https://bank.example/a?b            → /a?b
+ *   allowed origin  https://static.bank.example:8443/x   → /__tandem/o/https/static.bank.example:8443/x
+ *   ws / wss        map like http / https of the same host (the proxy upgrades the mapped path;
+ *                   `unmapPath` always answers http(s): swap to ws(s) for an upgrade).
+ * Mapped URLs are root-relative gateway paths, so they work whatever the gateway's host.
+ *
+ * API
+ *   mapUrl(raw, baseUrl, map) → { kind, url }
+ *     kind 'same'    nothing to change: url === raw (relative URLs on a primary-origin page,
+ *                    relative ones without dot segments elsewhere, paths already under /__tandem/)
+ *          'mapped'  url is the gateway path to use instead of raw
+ *          'foreign' an http(s)/ws(s) URL of an origin that is not configured: url is the resolved
+ *                    absolute URL (links open it in a new tab; resources keep raw)
+ *          'other'   data:, javascript:, mailto:, blob:, about:, #fragment…: url === raw
+ *     baseUrl is the REAL absolute URL the raw URL resolves against (document, stylesheet or
+ *     <base href>), never the gateway URL.
+ *   unmapPath(pathAndQuery, map) → the real absolute URL of a gateway path, or null when the path
+ *     names no configured origin (→ 403) or is Tandem's own (/__tandem/… other than /__tandem/o/).
+ *   realOriginOfPath(pathAndQuery, map) → the real origin a gateway path belongs to, or null.
+ *   gatewayPathOf(absoluteUrl, map) → the gateway path of a real absolute URL, or null if foreign.
+ *   originOf(absoluteUrl) → normalised origin (`https://bank.example`), ws(s) folded to http(s).
+ */
+
+/** The global WHATWG URL, present in Node and in browsers; declared here to stay free of DOM/Node types. */
+interface WhatwgUrl {
+  readonly protocol: string;
+  readonly host: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly hash: string;
+  readonly href: string;
+}
+declare const URL: { new (url: string, base?: string): WhatwgUrl };
+
+export interface OriginMap {
+  /** The primary origin, normalised (`https://bank.example`). */
+  readonly primary: string;
+  /** Further allowed origins, normalised. */
+  readonly allowed: readonly string[];
+}
+
+export type MapKind = 'same' | 'mapped' | 'foreign' | 'other';
+
+export interface MappedUrl {
+  readonly kind: MapKind;
+  readonly url: string;
+}
+
+export const ORIGIN_PREFIX = '/__tandem/o/';
+export const TANDEM_PREFIX = '/__tandem/';
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+const TAB_OR_NEWLINE = /[\t\n\r]/g;
+// The URL parser strips leading and trailing C0 controls and spaces.
+const C0_TRIM = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+// Dot segments, literal or percent-encoded, may climb out of /__tandem/o/<scheme>/<host>/.
+const DOT_SEGMENT = /\.\.|%2e/i;
+const HOST_SEGMENT = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/** `https://Bank.example:443/x` → `https://bank.example`; ws → http, wss → https; null if not http(s)/ws(s). */
+export function originOf(absoluteUrl: string): string | null {
+  let u: WhatwgUrl;
+  try {
+    u = new URL(absoluteUrl);
+  } catch {
+    return null;
+  }
+  return originOfParsed(u);
+}
+
+function originOfParsed(u: WhatwgUrl): string | null {
+  const scheme = httpScheme(u.protocol);
+  if (!scheme || !u.host) return null;
+  // URL already lower-cases the host and drops the default port of the scheme it parsed; a ws URL
+  // on port 80 or wss on 443 is the same default as http/https.
+  return `${scheme}://${u.host}`;
+}
+
+function httpScheme(protocol: string): 'http' | 'https' | null {
+  switch (protocol) {
+    case 'http:':
+    case 'ws:':
+      return 'http';
+    case 'https:':
+    case 'wss:':
+      return 'https';
+    default:
+      return null;
+  }
+}
+
+/** The gateway path of a real absolute URL of the primary or an allowed origin; null otherwise. */
+export function gatewayPathOf(absoluteUrl: string, map: OriginMap): string | null {
+  let u: WhatwgUrl;
+  try {
+    u = new URL(absoluteUrl);
+  } catch {
+    return null;
+  }
+  return gatewayPathOfParsed(u, map);
+}
+
+function gatewayPathOfParsed(u: WhatwgUrl, map: OriginMap): string | null {
+  const origin = originOfParsed(u);
+  if (origin === null) return null;
+  const rest = u.pathname + u.search + u.hash;
+  if (origin === map.primary) {
+    // A path like //evil.example/x would read as protocol-relative at the root: `/.` keeps it a
+    // path (the browser drops the `.` segment and requests //evil.example/x of the gateway).
+    return rest.startsWith('//') ? '/.' + rest : rest;
+  }
+  if (map.allowed.includes(origin)) return `${ORIGIN_PREFIX}${origin.slice(0, origin.indexOf(':'))}/${u.host}${rest}`;
+  return null;
+}
+
+/** Maps one URL found in a page, stylesheet, header or script call. Never throws. */
+export function mapUrl(raw: string, baseUrl: string, map: OriginMap): MappedUrl {
+  let s = raw;
+  if (s.length === 0) return { kind: 'same', url: raw };
+  const c0 = s.charCodeAt(0);
+  const cn = s.charCodeAt(s.length - 1);
+  if (c0 <= 0x20 || cn <= 0x20) s = s.replace(C0_TRIM, '');
+  if (s.indexOf('\t') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) s = s.replace(TAB_OR_NEWLINE, '');
+  if (s.length === 0) return { kind: 'same', url: raw };
+
+  const first = s.charCodeAt(0);
+  if (first === 0x23 /* # */) return { kind: 'other', url: raw };
+  const onPrimary = baseUrl.startsWith(map.primary) && isOriginEnd(baseUrl.charCodeAt(map.primary.length));
+  if (first === 0x2f /* / */ || first === 0x5c /* \ */) {
+    const second = s.charCodeAt(1);
+    if (second === 0x2f || second === 0x5c) return resolve(s, raw, baseUrl, map); // protocol-relative
+    // Root-relative: right as it is at the gateway root, and Tandem's own paths are already mapped.
+    if (onPrimary || s.startsWith(TANDEM_PREFIX)) return { kind: 'same', url: raw };
+    return resolve(s, raw, baseUrl, map);
+  }
+  const scheme = SCHEME.exec(s);
+  if (scheme) {
+    const name = scheme[1].toLowerCase();
+    if (name === 'http' || name === 'https' || name === 'ws' || name === 'wss') return resolve(s, raw, baseUrl, map);
+    return { kind: 'other', url: raw };
+  }
+  // Relative: resolves right against the gateway URL of the page, unless it climbs out of the
+  // /__tandem/o/<scheme>/<host> prefix or the base is foreign.
+  if (onPrimary || (!DOT_SEGMENT.test(s) && isAllowedBase(baseUrl, map))) return { kind: 'same', url: raw };
+  return resolve(s, raw, baseUrl, map);
+}
+
+function isOriginEnd(code: number): boolean {
+  // NaN: the base is the bare origin.
+  return code !== code || code === 0x2f || code === 0x3f || code === 0x23;
+}
+
+function isAllowedBase(baseUrl: string, map: OriginMap): boolean {
+  for (const o of map.allowed) if (baseUrl.startsWith(o) && isOriginEnd(baseUrl.charCodeAt(o.length))) return true;
+  return false;
+}
+
+function resolve(s: string, raw: string, baseUrl: string, map: OriginMap): MappedUrl {
+  let u: WhatwgUrl;
+  try {
+    u = new URL(s, baseUrl);
+  } catch {
+    return { kind: 'same', url: raw };
+  }
+  if (httpScheme(u.protocol) === null) return { kind: 'other', url: raw };
+  const path = gatewayPathOfParsed(u, map);
+  if (path === null) return { kind: 'foreign', url: u.href };
+  return { kind: 'mapped', url: path };
+}
+
+/**
+ * The real absolute URL behind a gateway request target (`/a?b`, `/__tandem/o/https/host/x`).
+ * Null for Tandem's own paths, unconfigured origins, malformed host segments and anything that is
+ * not a root-relative path. Built by concatenation, never by resolving, so `//evil.example/x`
+ * stays a path of the primary origin.
+ */
+export function unmapPath(pathAndQuery: string, map: OriginMap): string | null {
+  const hit = splitPath(pathAndQuery, map);
+  return hit && hit.origin + hit.rest;
+}
+
+/** The real origin a gateway request target belongs to, or null (see unmapPath). */
+export function realOriginOfPath(pathAndQuery: string, map: OriginMap): string | null {
+  const hit = splitPath(pathAndQuery, map);
+  return hit && hit.origin;
+}
+
+function splitPath(p: string, map: OriginMap): { origin: string; rest: string } | null {
+  if (p.charCodeAt(0) !== 0x2f) return null;
+  if (!p.startsWith(TANDEM_PREFIX)) return { origin: map.primary, rest: p };
+  if (!p.startsWith(ORIGIN_PREFIX)) return null;
+  const afterPrefix = p.slice(ORIGIN_PREFIX.length);
+  const slash1 = afterPrefix.indexOf('/');
+  if (slash1 < 0) return null;
+  const scheme = afterPrefix.slice(0, slash1);
+  if (scheme !== 'http' && scheme !== 'https') return null;
+  const tail = afterPrefix.slice(slash1 + 1);
+  let end = tail.length;
+  for (let i = 0; i < tail.length; i++) {
+    const c = tail.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) {
+      end = i;
+      break;
+    }
+  }
+  const hostSegment = tail.slice(0, end).toLowerCase();
+  if (!HOST_SEGMENT.test(hostSegment)) return null;
+  const origin = originOf(`${scheme}://${hostSegment}/`);
+  if (origin === null || (origin !== map.primary && !map.allowed.includes(origin))) return null;
+  let rest = tail.slice(end);
+  if (rest.charCodeAt(0) !== 0x2f) rest = '/' + rest;
+  return { origin, rest };
+}
+
+/** Normalises the configured origins once (lower case, default ports dropped). */
+export function createOriginMap(primary: string, allowed: readonly string[]): OriginMap {
+  const norm = (o: string): string => {
+    const n = originOf(o);
+    if (n === null) throw new Error(`not an http(s) origin: ${o}`);
+    return n;
+  };
+  return Object.freeze({ primary: norm(primary), allowed: Object.freeze(allowed.map(norm)) });
+}
