@@ -62,6 +62,7 @@ export interface Subscription {
 
 export class SessionEndedError extends Error {
   readonly code = 'TANDEM_ERR_SESSION_ENDED';
+  override readonly name = 'SessionEndedError';
   constructor(readonly sessionId: string) {
     super(`session ${sessionId} has ended`);
   }
@@ -69,6 +70,7 @@ export class SessionEndedError extends Error {
 
 export class UnknownSessionError extends Error {
   readonly code = 'TANDEM_ERR_UNKNOWN_SESSION';
+  override readonly name = 'UnknownSessionError';
   constructor(readonly sessionId: string) {
     super(`session ${sessionId} is unknown`);
   }

@@ -48,7 +48,7 @@ export function clientKey(by: string, c: string): string {
 }
 
 export class MemoryCommandLog implements CommandLog {
-  private readonly sessions = new Map<string, Session>();
+  protected readonly sessions = new Map<string, Session>();
   /** Kept apart from sessions: a subscriber outlives a session that expires and is created again. */
   private readonly subscribers = new Map<string, Set<OrderedSubscription>>();
   private readonly maxLen: number;

@@ -1,0 +1,395 @@
+/**
+ * The command log's conformance suite: every CommandLog implementation runs exactly these
+ * tests (memory, single Redis, Redis Cluster), so they behave the same to the hub.
+ */
+
+import type { Test } from 'tap';
+import type { Op } from '../../protocol/commands.js';
+import type { LoggedCommand } from '../../protocol/messages.js';
+import {
+  SessionEndedError,
+  UnknownSessionError,
+  type AppendInput,
+  type CommandLog,
+  type LogEvent,
+} from '../../store/command-log.js';
+import { uniqueId, until } from './poll.js';
+
+export interface LogHarness {
+  log: CommandLog;
+  /** Another replica on the same backend (the same instance where there is only one process). */
+  peer: CommandLog;
+  /** The next append through `log` is logged but its publication is lost on the way. */
+  dropNextPublish(): void;
+  /** Loses a session's data as a crashed backend would (without ending it). */
+  forget(sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CommandLogSuiteOptions {
+  name: string;
+  /** `maxLen`: commands kept per session (small in the trimming test). */
+  create(options?: { maxLen?: number }): Promise<LogHarness>;
+}
+
+const cmd = (k: string, op: Op, d: unknown, by = 'p1', c?: string): AppendInput => ({ k, op, a: 'others', d, by, c });
+const nav = (frame: string, url: string) => cmd(frame, 'nav', { url });
+const seqs = (cmds: readonly LoggedCommand[]) => cmds.map((c) => c.seq);
+const keys = (cmds: readonly LoggedCommand[]) => cmds.map((c) => c.k);
+
+/** Collects a subscription's events. */
+function recorder() {
+  const events: LogEvent[] = [];
+  return {
+    events,
+    listener: (e: LogEvent) => events.push(e),
+    commands: () => events.flatMap((e) => (e.type === 'command' ? [e.cmd.seq] : [])),
+    types: () => events.map((e) => (e.type === 'command' ? `command ${e.cmd.seq}` : e.type)),
+  };
+}
+
+export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): void {
+  const { name } = options;
+
+  async function open(t: Test, init?: { maxLen?: number }) {
+    const h = await options.create(init);
+    t.teardown(() => h.close());
+    const id = uniqueId('log');
+    await h.log.create(id);
+    return { ...h, id };
+  }
+
+  tap.test(`command log (${name}): a new session starts at head 0 with an epoch, and creating it again changes nothing`, async (t) => {
+    const h = await options.create();
+    t.teardown(() => h.close());
+    const id = uniqueId('log');
+    t.equal(await h.log.meta(id), null, 'unknown before create');
+    const meta = await h.log.create(id);
+    t.equal(meta.id, id);
+    t.equal(meta.head, 0);
+    t.equal(meta.status, 'active');
+    t.type(meta.epoch, 'string');
+    t.ok(meta.epoch.length >= 8, 'the epoch is a random string');
+    t.ok(Math.abs(meta.createdAt - Date.now()) < 10_000);
+    await h.log.append(id, nav('top', '/a'));
+    const again = await h.peer.create(id);
+    t.same(again, { ...meta, head: 1 }, 'create on an existing session returns its meta unchanged');
+    const other = await h.log.create(uniqueId('log'));
+    t.not(other.epoch, meta.epoch, 'each session has its own epoch');
+  });
+
+  tap.test(`command log (${name}): appending to an unknown session is refused`, async (t) => {
+    const h = await options.create();
+    t.teardown(() => h.close());
+    const appended = await h.log.append(uniqueId('nope'), nav('top', '/')).catch((e: unknown) => e);
+    t.ok(appended instanceof UnknownSessionError, 'append: UnknownSessionError');
+    t.match(appended, { code: 'TANDEM_ERR_UNKNOWN_SESSION' });
+    const subscribed = await h.log.subscribe(uniqueId('nope'), 0, () => {}).catch((e: unknown) => e);
+    t.ok(subscribed instanceof UnknownSessionError, 'subscribe: UnknownSessionError');
+  });
+
+  tap.test(`command log (${name}): the first command is seq 1 and carries what was sent`, async (t) => {
+    const h = await open(t);
+    const before = Date.now();
+    const { cmd: first, duplicate } = await h.log.append(h.id, { k: 'top', op: 'nav', a: 'all', d: { url: '/x', title: 'X' }, by: 'cust' });
+    t.equal(duplicate, false);
+    t.match(first, { seq: 1, k: 'top', op: 'nav', a: 'all', d: { url: '/x', title: 'X' }, by: 'cust' });
+    t.ok(first.t >= before - 1000 && first.t <= Date.now() + 1000, 't is when it was logged');
+    t.equal((await h.log.meta(h.id))?.head, 1);
+    t.same(await h.peer.entries(h.id), [first]);
+  });
+
+  tap.test(`command log (${name}): 500 concurrent appends from five participants on two replicas get distinct increasing seqs`, async (t) => {
+    const h = await open(t);
+    const got = recorder();
+    await h.peer.subscribe(h.id, 0, got.listener);
+    const sends: Promise<{ cmd: LoggedCommand }>[] = [];
+    for (let n = 0; n < 100; n++) {
+      for (let p = 0; p < 5; p++) {
+        const via = p % 2 === 0 ? h.log : h.peer;
+        sends.push(via.append(h.id, cmd(`top/pointer/p${p}`, 'pointer', { x: n, y: p }, `p${p}`, `c${n}`)));
+      }
+    }
+    const results = await Promise.all(sends);
+    t.same(
+      results.map((r) => r.cmd.seq).sort((a, b) => a - b),
+      Array.from({ length: 500 }, (_, i) => i + 1),
+      'every append got its own seq, none skipped',
+    );
+    const all = await h.log.entries(h.id);
+    t.same(seqs(all), Array.from({ length: 500 }, (_, i) => i + 1), 'the log is in seq order');
+    for (let p = 0; p < 5; p++) {
+      const xs = all.filter((c) => c.by === `p${p}`).map((c) => (c.d as { x: number }).x);
+      t.same(xs, Array.from({ length: 100 }, (_, i) => i), `p${p}'s commands keep the order p${p} sent them in`);
+    }
+    await until('500 delivered', () => got.commands().length >= 500);
+    t.same(got.commands(), seqs(all), 'the other replica delivered all of them in order, once');
+  });
+
+  tap.test(`command log (${name}): the compacted state keeps the latest command of each key`, async (t) => {
+    const h = await open(t);
+    await h.log.append(h.id, nav('top', '/a'));
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 10 }));
+    await h.log.append(h.id, cmd('top/form/0/email', 'input', { value: 'a' }));
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 99 }));
+    await h.log.append(h.id, cmd('top/form/0/email', 'input', { value: 'ab' }));
+    const snap = await h.peer.snapshot(h.id);
+    t.equal(snap.head, 5);
+    t.same(keys(snap.commands), ['top', 'top/scroll', 'top/form/0/email']);
+    t.same(snap.commands.map((c) => c.d), [{ url: '/a' }, { x: 0, y: 99 }, { value: 'ab' }]);
+  });
+
+  tap.test(`command log (${name}): a frame's nav retires the keys below it but not its siblings`, async (t) => {
+    const h = await open(t);
+    await h.log.append(h.id, nav('top', '/a'));
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 5 }));
+    await h.log.append(h.id, nav('top/1', '/frame-1'));
+    await h.log.append(h.id, cmd('top/1/form/0/x', 'input', { value: 'one' }));
+    await h.log.append(h.id, cmd('top/1/2', 'nav', { url: '/nested' }));
+    await h.log.append(h.id, nav('top/2', '/frame-2'));
+    await h.log.append(h.id, cmd('top/2/form/0/y', 'input', { value: 'two' }));
+    await h.log.append(h.id, cmd('top/10/scroll', 'scroll', { x: 1, y: 1 }));
+    await h.log.append(h.id, cmd('session/control', 'control', { granted: true }, 'cust'));
+
+    await h.log.append(h.id, nav('top/1', '/frame-1b'));
+    let snap = await h.log.snapshot(h.id);
+    t.same(
+      keys(snap.commands).sort(),
+      ['session/control', 'top', 'top/1', 'top/10/scroll', 'top/2', 'top/2/form/0/y', 'top/scroll'],
+      'top/1 nav dropped top/1/form/0/x and top/1/2, kept top/2/... and top/10/...',
+    );
+    t.same(snap.commands.find((c) => c.k === 'top/1')?.d, { url: '/frame-1b' });
+
+    await h.log.append(h.id, nav('top', '/b'));
+    snap = await h.peer.snapshot(h.id);
+    t.same(keys(snap.commands), ['top', 'session/control'], 'a top nav leaves only itself and session-wide state');
+    t.equal((await h.log.entries(h.id)).length, 11, 'the log itself keeps everything');
+  });
+
+  tap.test(`command log (${name}): an ink clear retires every stroke below it`, async (t) => {
+    const h = await open(t);
+    const stroke = { points: [[1, 2]], color: '#f00' };
+    await h.log.append(h.id, nav('top', '/a'));
+    await h.log.append(h.id, cmd('top/ink/p1/1', 'ink', stroke, 'p1'));
+    await h.log.append(h.id, cmd('top/ink/p2/1', 'ink', stroke, 'p2'));
+    await h.log.append(h.id, cmd('top/ink/p1/2', 'ink', stroke, 'p1'));
+    await h.log.append(h.id, cmd('top/inkwell', 'input', { value: 'not ink' }));
+    await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: 3, y: 4 }));
+    await h.log.append(h.id, cmd('top/ink', 'ink-clear', {}));
+    const snap = await h.log.snapshot(h.id);
+    t.same(keys(snap.commands), ['top', 'top/inkwell', 'top/pointer/p1', 'top/ink'], 'strokes gone; a key merely starting with "ink" stays');
+    await h.log.append(h.id, cmd('top/ink/p1/3', 'ink', stroke, 'p1'));
+    t.same(keys((await h.log.snapshot(h.id)).commands).slice(-1), ['top/ink/p1/3'], 'strokes after the clear are kept');
+  });
+
+  tap.test(`command log (${name}): clicks and submits are logged but never replayed from the snapshot`, async (t) => {
+    const h = await open(t);
+    await h.log.append(h.id, nav('top', '/a'));
+    await h.log.append(h.id, cmd('top/form/0/go', 'click', { el: 'top/form/0/go' }));
+    await h.log.append(h.id, cmd('top/form/0', 'submit', { el: 'top/form/0' }));
+    const snap = await h.log.snapshot(h.id);
+    t.same(keys(snap.commands), ['top']);
+    t.equal(snap.head, 3);
+    const r = await h.log.range(h.id, 1, snap.epoch);
+    t.ok(r.ok);
+    if (r.ok) t.same(r.commands.map((c) => c.op), ['click', 'submit']);
+    t.same((await h.peer.entries(h.id)).map((c) => c.op), ['nav', 'click', 'submit']);
+  });
+
+  tap.test(`command log (${name}): the snapshot replays each frame's latest nav first, then the rest in seq order`, async (t) => {
+    const h = await open(t);
+    await h.log.append(h.id, nav('top', '/a')); // 1
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 1 })); // 2
+    await h.log.append(h.id, nav('top/1', '/f')); // 3
+    await h.log.append(h.id, cmd('top/1/form/0/x', 'input', { value: 'v' })); // 4
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 2 })); // 5
+    await h.log.append(h.id, nav('top/2', '/g')); // 6
+    await h.log.append(h.id, cmd('session/control', 'control', { granted: false }, 'cust')); // 7
+    await h.log.append(h.id, nav('top/1', '/f2')); // 8: retires 4
+    const snap = await h.peer.snapshot(h.id);
+    t.same(seqs(snap.commands), [1, 6, 8, 5, 7]);
+    t.same(snap.commands.slice(0, 3).map((c) => c.op), ['nav', 'nav', 'nav']);
+  });
+
+  tap.test(`command log (${name}): a resend with the same client id is not logged or published twice`, async (t) => {
+    const h = await open(t);
+    const got = recorder();
+    await h.peer.subscribe(h.id, 0, got.listener);
+    const first = await h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'x' }, 'p1', 'm1'));
+    const again = await h.peer.append(h.id, cmd('top/form/0/a', 'input', { value: 'x' }, 'p1', 'm1'));
+    t.equal(again.duplicate, true);
+    t.same(again.cmd, first.cmd, 'the resend returns the command logged the first time');
+    const other = await h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'y' }, 'p2', 'm1'));
+    t.equal(other.duplicate, false, 'the same client id from someone else is a different command');
+    t.equal(other.cmd.seq, 2);
+    const plain1 = await h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'z' }, 'p1'));
+    const plain2 = await h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'z' }, 'p1'));
+    t.same([plain1.cmd.seq, plain2.cmd.seq], [3, 4], 'without a client id every append is logged');
+    t.equal((await h.log.meta(h.id))?.head, 4);
+    await until('4 delivered', () => got.commands().length >= 4);
+    t.same(got.commands(), [1, 2, 3, 4], 'the duplicate was not published');
+  });
+
+  tap.test(`command log (${name}): range returns the commands after since, in order`, async (t) => {
+    const h = await open(t);
+    for (let i = 0; i < 8; i++) await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));
+    const { epoch } = (await h.log.meta(h.id))!;
+    const r = await h.peer.range(h.id, 5, epoch);
+    t.same(r.ok && { head: r.head, epoch: r.epoch, seqs: seqs(r.commands) }, { head: 8, epoch, seqs: [6, 7, 8] });
+    const none = await h.log.range(h.id, 8, epoch);
+    t.same(none.ok && none.commands, [], 'nothing after the head');
+    const all = await h.log.range(h.id, 0, epoch);
+    t.same(all.ok && seqs(all.commands), [1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  tap.test(`command log (${name}): range with another epoch says so`, async (t) => {
+    const h = await open(t);
+    await h.log.append(h.id, nav('top', '/'));
+    const meta = (await h.log.meta(h.id))!;
+    const r = await h.log.range(h.id, 0, 'some-older-epoch');
+    t.same(r, { ok: false, reason: 'epoch', epoch: meta.epoch, head: 1 });
+  });
+
+  tap.test(`command log (${name}): a log trimmed past since answers trimmed, recent ranges still work`, async (t) => {
+    const h = await open(t, { maxLen: 10 });
+    for (let i = 0; i < 300; i++) await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));
+    const { epoch } = (await h.log.meta(h.id))!;
+    const r = await h.log.range(h.id, 0, epoch);
+    t.same(r, { ok: false, reason: 'trimmed', epoch, head: 300 });
+    const recent = await h.peer.range(h.id, 295, epoch);
+    t.same(recent.ok && seqs(recent.commands), [296, 297, 298, 299, 300]);
+    const kept = await h.log.entries(h.id);
+    t.ok(kept.length >= 10 && kept.length < 300, `kept ${kept.length}: at least maxLen, fewer than all`);
+    t.same(seqs(kept), Array.from({ length: kept.length }, (_, i) => 301 - kept.length + i), 'the newest, consecutive');
+    t.same(keys((await h.log.snapshot(h.id)).commands), ['top/pointer/p1'], 'trimming never touches the compacted state');
+  });
+
+  tap.test(`command log (${name}): a subscriber on another replica gets every command in order, from after`, async (t) => {
+    const h = await open(t);
+    for (let i = 1; i <= 5; i++) await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));
+    const got = recorder();
+    const sub = await h.peer.subscribe(h.id, 3, got.listener);
+    for (let i = 6; i <= 40; i++) await (i % 3 ? h.log : h.peer).append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));
+    await until('40 delivered', () => got.commands().includes(40));
+    t.same(got.commands(), Array.from({ length: 37 }, (_, i) => i + 4), 'backlog 4..5 first, then live, no gap, no duplicate');
+    await sub.close();
+    await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: 41, y: 0 }));
+    const probe = recorder();
+    await h.peer.subscribe(h.id, 40, probe.listener);
+    await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: 42, y: 0 }));
+    await until('42 delivered to a new subscriber', () => probe.commands().includes(42));
+    t.notOk(got.commands().includes(41), 'a closed subscription hears nothing more');
+  });
+
+  tap.test(`command log (${name}): a lost publication is filled from the log before anything later`, async (t) => {
+    const h = await open(t);
+    const got = recorder();
+    await h.peer.subscribe(h.id, 0, got.listener);
+    await h.log.append(h.id, nav('top', '/a'));
+    await until('seq 1', () => got.commands().includes(1));
+    h.dropNextPublish();
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 1 }));
+    await h.log.append(h.id, cmd('top/scroll', 'scroll', { x: 0, y: 2 }));
+    await until('seq 3', () => got.commands().includes(3));
+    t.same(got.commands(), [1, 2, 3], 'seq 2 was fetched from the log and delivered before 3');
+  });
+
+  tap.test(`command log (${name}): ending delivers ended after the last command and refuses further appends`, async (t) => {
+    const h = await open(t);
+    const got = recorder();
+    await h.peer.subscribe(h.id, 0, got.listener);
+    await h.log.append(h.id, nav('top', '/a'));
+    await h.log.append(h.id, cmd('top/form/0/go', 'click', { el: 'top/form/0/go' }));
+    await h.log.end(h.id, 60_000);
+    await until('ended', () => got.types().includes('ended'));
+    t.same(got.types(), ['command 1', 'command 2', 'ended']);
+    const refused = await h.peer.append(h.id, nav('top', '/b')).catch((e: unknown) => e);
+    t.ok(refused instanceof SessionEndedError, 'SessionEndedError');
+    await t.rejects(h.log.append(h.id, nav('top', '/b')), { code: 'TANDEM_ERR_SESSION_ENDED' });
+    const meta = (await h.log.meta(h.id))!;
+    t.equal(meta.status, 'ended');
+    t.ok(meta.endedAt && Math.abs(meta.endedAt - Date.now()) < 10_000);
+    t.equal(meta.head, 2);
+    t.same(seqs(await h.peer.entries(h.id)), [1, 2], 'the ended log is kept for export');
+    const late = recorder();
+    await h.log.subscribe(h.id, 0, late.listener);
+    await until('late ended', () => late.types().includes('ended'));
+    t.same(late.types(), ['command 1', 'command 2', 'ended'], 'subscribing to an ended session replays then ends');
+  });
+
+  tap.test(`command log (${name}): an ended session is forgotten after its retention, and a new one gets a new epoch`, async (t) => {
+    const h = await open(t);
+    await h.log.append(h.id, nav('top', '/a'));
+    const old = (await h.log.meta(h.id))!;
+    await h.log.end(h.id, 300);
+    t.equal((await h.peer.entries(h.id)).length, 1, 'kept during retention');
+    await until('forgotten', async () => (await h.peer.meta(h.id)) === null, 5000);
+    t.same(await h.log.entries(h.id), []);
+    const range = await h.log.range(h.id, 0, old.epoch);
+    t.equal(!range.ok && range.reason, 'unknown');
+    const fresh = await h.log.create(h.id);
+    t.not(fresh.epoch, old.epoch, 'numbering starts over under a new epoch');
+    t.equal(fresh.head, 0);
+    t.equal(fresh.status, 'active');
+    const { cmd: first } = await h.log.append(h.id, nav('top', '/b'));
+    t.equal(first.seq, 1);
+    const stale = await h.peer.range(h.id, 1, old.epoch);
+    t.same(stale, { ok: false, reason: 'epoch', epoch: fresh.epoch, head: 1 });
+    t.same(keys((await h.log.snapshot(h.id)).commands), ['top']);
+  });
+
+  tap.test(`command log (${name}): a subscriber whose session's data was lost and recreated gets a reset`, async (t) => {
+    const h = await open(t);
+    const got = recorder();
+    await h.peer.subscribe(h.id, 0, got.listener);
+    await h.log.append(h.id, nav('top', '/a'));
+    await until('seq 1', () => got.commands().includes(1));
+    await h.forget(h.id);
+    const fresh = await h.log.create(h.id);
+    await h.log.append(h.id, nav('top', '/b'));
+    await h.log.append(h.id, nav('top', '/c'));
+    await h.log.append(h.id, nav('top', '/d'));
+    // Where the subscriber stands in the new epoch: the reset's head, then each command after it.
+    const position = () => {
+      const i = got.events.findIndex((e) => e.type === 'reset');
+      if (i < 0) return 0;
+      const tail = got.events.slice(i + 1).flatMap((e) => (e.type === 'command' ? [e.cmd.seq] : []));
+      return tail.length ? tail[tail.length - 1] : (got.events[i] as { head: number }).head;
+    };
+    await until('caught up with the new epoch', () => position() === 3);
+    t.equal(got.types()[0], 'command 1', 'the old epoch was delivered first');
+    const i = got.events.findIndex((e) => e.type === 'reset');
+    const reset = got.events[i] as { type: 'reset'; epoch: string; head: number };
+    t.equal(reset.epoch, fresh.epoch, 'reset names the new epoch');
+    const after = got.events.slice(i + 1).map((e) => (e.type === 'command' ? e.cmd.seq : e.type));
+    t.same(after, Array.from({ length: 3 - reset.head }, (_, n) => reset.head + 1 + n), 'then the new epoch continues from the reset head');
+  });
+
+  tap.test(`command log (${name}): nobody can change a logged command by mutating an object`, async (t) => {
+    const h = await open(t);
+    const d = { value: 'secret-free', list: ['a'] };
+    const { cmd: logged } = await h.log.append(h.id, cmd('top/form/0/a', 'input', d));
+    d.value = 'changed';
+    d.list.push('b');
+    const seen: LoggedCommand[] = [];
+    await h.log.subscribe(h.id, 0, (e) => {
+      if (e.type === 'command') {
+        seen.push(e.cmd);
+        try {
+          (e.cmd.d as { value: string }).value = 'listener was here';
+        } catch {
+          // frozen: fine
+        }
+      }
+    });
+    await until('delivered', () => seen.length > 0);
+    try {
+      (logged.d as { list: string[] }).list.push('c');
+    } catch {
+      // frozen: fine
+    }
+    const [kept] = await h.log.entries(h.id);
+    t.same(kept.d, { value: 'secret-free', list: ['a'] });
+    t.same((await h.log.snapshot(h.id)).commands[0].d, { value: 'secret-free', list: ['a'] });
+  });
+}
