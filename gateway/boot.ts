@@ -22,7 +22,7 @@ export async function boot(config: Config, opts: { log?: Logger; port?: number; 
   const demo = config.origin ? null : await startDemoSite();
   const origin = config.origin ?? demo!.url;
   const store = await createStore({ redisUrl: config.redisUrl, redisCluster: config.redisCluster });
-  const app: App = { config, origin, store, tokens: new Tokens(config.secret), metrics: createMetrics(), log };
+  const app: App = { config, origin, store, tokens: new Tokens(config.secret), metrics: createMetrics({ store }), log };
   const gateway = await startGateway(app, { port: opts.port, host: opts.host });
   return {
     app,

@@ -21,6 +21,7 @@ export const ERRORS = {
   TANDEM_ERR_UNKNOWN_SESSION: { status: 404, text: 'no such session' },
   TANDEM_ERR_CALL_TAKEN: { status: 409, text: 'another operator responded first' },
   TANDEM_ERR_STORE_UNAVAILABLE: { status: 503, text: 'the store is unreachable' },
+  TANDEM_ERR_DRAINING: { status: 503, text: 'the gateway is shutting down' },
   TANDEM_ERR_INTERNAL: { status: 500, text: 'internal error' },
 } as const;
 

@@ -10,12 +10,14 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { App } from './app.js';
-import { sendError, sendJson } from './errors.js';
+import { sendError } from './errors.js';
 import { Assets, sendShell } from './pages.js';
 import { createProxy } from './proxy/proxy.js';
 import { startHub, type Hub } from './hub/server.js';
 import { createApi } from './sessions/api.js';
 import { handleTandemPage } from './sessions/pages.js';
+import { sendHealth, sendReadiness, setOwnHeaders, trackRequest } from './ops/health.js';
+import { assignRequestId } from './ops/request-id.js';
 
 export interface Gateway {
   readonly server: http.Server | https.Server;
@@ -42,7 +44,9 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
   const hub = await startHub(app);
   const api = createApi(app);
 
+  let draining = false;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    trackRequest(app, req, res);
     route(req, res).catch((err: unknown) => {
       app.log.error({ err, url: req.url }, 'request failed');
       sendError(res, 'TANDEM_ERR_INTERNAL');
@@ -57,17 +61,11 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
       }
       return proxy.handle(req, res);
     }
+    setOwnHeaders(res, tls !== null);
     const url = new URL(path, 'http://gateway');
     const p = url.pathname;
-    if (p === '/__tandem/healthz') return sendJson(res, 200, { ok: true });
-    if (p === '/__tandem/readyz') {
-      try {
-        await app.store.ping();
-        return sendJson(res, 200, { ok: true, store: app.store.kind });
-      } catch (err) {
-        return sendError(res, 'TANDEM_ERR_STORE_UNAVAILABLE', `the ${app.store.kind} store is unreachable: ${(err as Error).message}`);
-      }
-    }
+    if (p === '/__tandem/healthz') return sendHealth(res);
+    if (p === '/__tandem/readyz') return sendReadiness(app, res, draining);
     if (p === '/__tandem/metrics') {
       const body = await app.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': app.metrics.registry.contentType, 'cache-control': 'no-store' });
@@ -82,6 +80,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
 
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
+    assignRequestId(req);
     const path = req.url ?? '/';
     if (path === '/__tandem/hub' || path.startsWith('/__tandem/hub?')) return hub.handleUpgrade(req, socket, head);
     if (path.startsWith('/__tandem/') && !path.startsWith('/__tandem/o/')) {
@@ -121,6 +120,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     url: `${tls ? 'https' : 'http'}://${shownHost}:${actual}`,
     hub,
     async close() {
+      draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await hub.shutdown();
       server.closeIdleConnections();
