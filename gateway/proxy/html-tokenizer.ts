@@ -1,0 +1,447 @@
+/**
+ * A push-style HTML tokenizer that finds tags and their attribute ranges, follows the HTML
+ * tokenizing rules that decide where markup is (parse5's / WHATWG's: raw text of script, style,
+ * textarea, title, xmp, iframe, noembed, noframes, noscript and plaintext; the script-data
+ * escaped and double-escaped states; comments with their abrupt endings; CDATA only in foreign
+ * content; quoted, unquoted and valueless attributes; `>` inside quoted values), and copies
+ * every byte it is not asked to change.
+ *
+ * It never builds a tree and never decodes text: the handler is called for start tags, end tags
+ * and raw-text spans with offsets into the current text, and answers with a replacement string
+ * or null (copy as is). Input is a "byte string" (latin1: one char per byte), so chunk
+ * boundaries inside UTF-8 sequences and invalid bytes cannot hurt. An unfinished tag, comment
+ * opener or end-tag candidate at the end of a chunk is held back until the next chunk; the
+ * content of comments and raw-text elements streams through without being held.
+ */
+
+export interface TagAttr {
+  nameStart: number;
+  nameEnd: number;
+  /** Value range without its quotes; -1 when the attribute has no value. */
+  valueStart: number;
+  valueEnd: number;
+  /** 0x22, 0x27, or 0 when unquoted / valueless. */
+  quote: number;
+}
+
+export type TokenKind = 'text' | 'comment' | 'doctype' | 'start' | 'end' | 'eof';
+
+export interface TokenHandler {
+  /** While true, `before` is called ahead of every token (used to place the hooks' tag). */
+  watching: boolean;
+  /** What to insert before a token of this kind (`name`: the tag name for start/end). */
+  before(kind: TokenKind, name: string): string;
+  /** A start tag [start, end) of text: its replacement, or null to copy it. */
+  startTag(text: string, start: number, end: number, name: string, attrs: readonly TagAttr[], count: number, selfClosing: boolean): string | null;
+  endTag(name: string): void;
+  /** Whether the content of this raw-text element goes through `rawText` (else it is copied). */
+  rewritesRawText(element: string): boolean;
+  /** Content of a raw-text element, streamed in pieces; `last` on the piece before its end tag. */
+  rawText(element: string, piece: string, last: boolean): string | null;
+}
+
+const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'plaintext']);
+// Start tags that end foreign (svg/math) content.
+const BREAKOUT = new Set('b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul var'.split(' '));
+
+const enum Mode {
+  Data,
+  Comment,
+  RawText,
+  Plaintext,
+}
+
+const enum Script {
+  Data,
+  Escaped,
+  DoubleEscaped,
+}
+
+export class HtmlTokenizer {
+  readonly #h: TokenHandler;
+  #pending = '';
+  #mode = Mode.Data;
+  #raw = '';
+  #rewriteRaw = false;
+  #script = Script.Data;
+  #foreign = 0;
+  readonly #attrs: TagAttr[] = [];
+
+  constructor(handler: TokenHandler) {
+    this.#h = handler;
+  }
+
+  write(chunk: string): string {
+    const text = this.#pending.length ? this.#pending + chunk : chunk;
+    this.#pending = '';
+    return this.#run(text, false);
+  }
+
+  end(): string {
+    const text = this.#pending;
+    this.#pending = '';
+    let out = this.#run(text, true);
+    if (this.#mode === Mode.RawText && this.#rewriteRaw) out += this.#h.rawText(this.#raw, '', true) ?? '';
+    if (this.#h.watching) out += this.#h.before('eof', '');
+    return out;
+  }
+
+  #run(text: string, final: boolean): string {
+    const h = this.#h;
+    const len = text.length;
+    let out = '';
+    let copied = 0;
+    let pos = 0;
+    // Holds text[from…] for the next chunk (or, at the end, lets it through as it is).
+    const hold = (from: number): string => {
+      if (final) return out + text.slice(copied);
+      this.#pending = text.slice(from);
+      return out + text.slice(copied, from);
+    };
+
+    while (pos < len) {
+      if (this.#mode === Mode.Plaintext) return out + text.slice(copied);
+      if (this.#mode === Mode.Comment) {
+        const close = commentClose(text, pos);
+        if (close < 0) return hold(final ? len : Math.max(pos, len - 3));
+        pos = close;
+        this.#mode = Mode.Data;
+        continue;
+      }
+      if (this.#mode === Mode.RawText) {
+        const endAt = this.#raw === 'script' ? this.#scriptEnd(text, pos) : rawTextEnd(text, pos, this.#raw);
+        const stop = endAt.end >= 0 ? endAt.end : final ? len : endAt.safe;
+        if (this.#rewriteRaw) {
+          const piece = h.rawText(this.#raw, text.slice(pos, stop), endAt.end >= 0);
+          if (piece !== null) {
+            out += text.slice(copied, pos) + piece;
+            copied = stop;
+          }
+        }
+        if (endAt.end < 0) return hold(stop);
+        this.#mode = Mode.Data;
+        pos = endAt.end;
+        continue;
+      }
+
+      const lt = text.indexOf('<', pos);
+      if (lt < 0) {
+        if (h.watching && !isBlank(text, pos, len)) {
+          out += this.#before(text, copied, pos, 'text', '');
+          copied = pos;
+        }
+        return out + text.slice(copied);
+      }
+      if (h.watching && lt > pos && !isBlank(text, pos, lt)) {
+        out += this.#before(text, copied, pos, 'text', '');
+        copied = pos;
+      }
+      if (lt + 1 >= len) return hold(lt);
+      const c = text.charCodeAt(lt + 1);
+
+      if (isAlpha(c)) {
+        const end = this.#scanTag(text, lt + 1);
+        if (end < 0) return hold(lt);
+        const name = tagName(text, lt + 1);
+        if (this.#foreign > 0 && BREAKOUT.has(name)) this.#foreign = 0;
+        if (h.watching) {
+          out += this.#before(text, copied, lt, 'start', name);
+          copied = lt;
+        }
+        const selfClosing = text.charCodeAt(end - 2) === 0x2f;
+        const replaced = h.startTag(text, lt, end, name, this.#attrs, this.#count, selfClosing);
+        if (replaced !== null) {
+          out += text.slice(copied, lt) + replaced;
+          copied = end;
+        }
+        pos = end;
+        if (this.#foreign > 0) {
+          if ((name === 'svg' || name === 'math') && !selfClosing) this.#foreign++;
+        } else if (name === 'svg' || name === 'math') {
+          if (!selfClosing) this.#foreign = 1;
+        } else if (RAW_TEXT.has(name)) {
+          this.#mode = name === 'plaintext' ? Mode.Plaintext : Mode.RawText;
+          this.#raw = name;
+          this.#rewriteRaw = h.rewritesRawText(name);
+          this.#script = Script.Data;
+        }
+        continue;
+      }
+      if (c === 0x2f /* / */) {
+        if (lt + 2 >= len) return hold(lt);
+        const c2 = text.charCodeAt(lt + 2);
+        if (isAlpha(c2)) {
+          const end = this.#scanTag(text, lt + 2);
+          if (end < 0) return hold(lt);
+          const name = tagName(text, lt + 2);
+          if (h.watching) {
+            out += this.#before(text, copied, lt, 'end', name);
+            copied = lt;
+          }
+          if (this.#foreign > 0 && (name === 'svg' || name === 'math')) this.#foreign--;
+          h.endTag(name);
+          pos = end;
+          continue;
+        }
+        if (c2 === 0x3e /* </> is dropped */) {
+          pos = lt + 3;
+          continue;
+        }
+        // `</` + anything else: a bogus comment up to `>`.
+        const gt = text.indexOf('>', lt + 2);
+        if (gt < 0) return hold(lt);
+        pos = gt + 1;
+        continue;
+      }
+      if (c === 0x21 /* ! */) {
+        if (lt + 4 > len) return hold(lt);
+        if (text.charCodeAt(lt + 2) === 0x2d && text.charCodeAt(lt + 3) === 0x2d) {
+          if (h.watching) {
+            out += this.#before(text, copied, lt, 'comment', '');
+            copied = lt;
+          }
+          // `<!-->` and `<!--->` are whole comments.
+          if (lt + 6 > len && !final) return hold(lt);
+          const a = text.charCodeAt(lt + 4);
+          if (a === 0x3e) pos = lt + 5;
+          else if (a === 0x2d && text.charCodeAt(lt + 5) === 0x3e) pos = lt + 6;
+          else {
+            pos = lt + 4;
+            this.#mode = Mode.Comment;
+          }
+          continue;
+        }
+        if (this.#foreign > 0 && text.startsWith('[CDATA[', lt + 2)) {
+          const close = text.indexOf(']]>', lt + 9);
+          if (close < 0) return hold(lt);
+          pos = close + 3;
+          continue;
+        }
+        if (lt + 9 > len && '[CDATA['.startsWith(text.slice(lt + 2)) && !final) return hold(lt);
+        const gt = text.indexOf('>', lt + 2);
+        if (gt < 0) return hold(lt);
+        if (h.watching) {
+          out += this.#before(text, copied, lt, /^doctype/i.test(text.slice(lt + 2, lt + 9)) ? 'doctype' : 'comment', '');
+          copied = lt;
+        }
+        pos = gt + 1;
+        continue;
+      }
+      if (c === 0x3f /* <? bogus comment */) {
+        const gt = text.indexOf('>', lt + 2);
+        if (gt < 0) return hold(lt);
+        pos = gt + 1;
+        continue;
+      }
+      // A lone `<` is text.
+      if (h.watching && !(lt > pos && !isBlank(text, pos, lt))) {
+        out += this.#before(text, copied, lt, 'text', '');
+        copied = lt;
+      }
+      pos = lt + 1;
+    }
+    return out + text.slice(copied);
+  }
+
+  #count = 0;
+
+  #before(text: string, copied: number, at: number, kind: TokenKind, name: string): string {
+    return text.slice(copied, at) + this.#h.before(kind, name);
+  }
+
+  /**
+   * Scans a tag from its name (at i) to just past its `>`, recording attribute ranges; -1 when
+   * the tag is not finished in this text.
+   */
+  #scanTag(text: string, i: number): number {
+    const len = text.length;
+    const attrs = this.#attrs;
+    let count = 0;
+    let p = i;
+    while (p < len && !isTagNameEnd(text.charCodeAt(p))) p++;
+    for (;;) {
+      // before attribute name
+      while (p < len) {
+        const c = text.charCodeAt(p);
+        if (isSpace(c) || c === 0x2f) p++;
+        else break;
+      }
+      if (p >= len) return -1;
+      if (text.charCodeAt(p) === 0x3e) break;
+      const nameStart = p;
+      p++; // the first char may be `=`
+      while (p < len) {
+        const c = text.charCodeAt(p);
+        if (isSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
+        p++;
+      }
+      const nameEnd = p;
+      while (p < len && isSpace(text.charCodeAt(p))) p++;
+      if (p >= len) return -1;
+      let valueStart = -1;
+      let valueEnd = -1;
+      let quote = 0;
+      if (text.charCodeAt(p) === 0x3d) {
+        p++;
+        while (p < len && isSpace(text.charCodeAt(p))) p++;
+        if (p >= len) return -1;
+        const q = text.charCodeAt(p);
+        if (q === 0x22 || q === 0x27) {
+          const close = text.indexOf(q === 0x22 ? '"' : "'", p + 1);
+          if (close < 0) return -1;
+          quote = q;
+          valueStart = p + 1;
+          valueEnd = close;
+          p = close + 1;
+        } else if (q === 0x3e) {
+          valueStart = valueEnd = p; // `a=>`: an empty value
+        } else {
+          valueStart = p;
+          while (p < len) {
+            const c = text.charCodeAt(p);
+            if (isSpace(c) || c === 0x3e) break;
+            p++;
+          }
+          valueEnd = p;
+        }
+      }
+      let a = attrs[count];
+      if (a === undefined) a = attrs[count] = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0, quote: 0 };
+      a.nameStart = nameStart;
+      a.nameEnd = nameEnd;
+      a.valueStart = valueStart;
+      a.valueEnd = valueEnd;
+      a.quote = quote;
+      count++;
+    }
+    this.#count = count;
+    return p + 1;
+  }
+
+  /** The end of a script element's content: where its `</script` starts, or how far is safe to emit. */
+  #scriptEnd(text: string, pos: number): { end: number; safe: number } {
+    const len = text.length;
+    for (;;) {
+      if (this.#script === Script.Data) {
+        const k = text.indexOf('<', pos);
+        if (k < 0) return { end: -1, safe: len };
+        if (text.startsWith('<!--', k)) {
+          this.#script = Script.Escaped;
+          pos = k + 2;
+          continue;
+        }
+        if (isEndTagAt(text, k, 'script')) return { end: k, safe: k };
+        if (len - k < 10 && mayStart(text, k, '<!--', '</script')) return { end: -1, safe: Math.max(pos, k) };
+        pos = k + 1;
+        continue;
+      }
+      const lt = text.indexOf('<', pos);
+      const dashes = text.indexOf('-->', pos);
+      if (dashes >= 0 && (lt < 0 || dashes < lt)) {
+        this.#script = Script.Data;
+        pos = dashes + 3;
+        continue;
+      }
+      if (lt < 0 || (len - lt < 10 && mayStart(text, lt, '<script', '</script'))) return { end: -1, safe: Math.max(pos, Math.min(lt < 0 ? len : lt, len - 2)) };
+      if (this.#script === Script.Escaped) {
+        if (isEndTagAt(text, lt, 'script')) return { end: lt, safe: lt };
+        if (isStartTagAt(text, lt, 'script')) {
+          this.#script = Script.DoubleEscaped;
+          pos = lt + 7;
+          continue;
+        }
+      } else if (isEndTagAt(text, lt, 'script')) {
+        this.#script = Script.Escaped;
+        pos = lt + 8;
+        continue;
+      }
+      pos = lt + 1;
+    }
+  }
+}
+
+function rawTextEnd(text: string, pos: number, name: string): { end: number; safe: number } {
+  const len = text.length;
+  for (;;) {
+    const k = text.indexOf('</', pos);
+    if (k < 0) return { end: -1, safe: text.charCodeAt(len - 1) === 0x3c ? Math.max(pos, len - 1) : len };
+    if (isEndTagAt(text, k, name)) return { end: k, safe: k };
+    if (len - k < name.length + 3 && mayStart(text, k, '</' + name, '</' + name)) return { end: -1, safe: Math.max(pos, k) };
+    pos = k + 2;
+  }
+}
+
+/** Whether text[k…] (running to the end of text) may be the start of `a` or `b` plus a delimiter. */
+function mayStart(text: string, k: number, a: string, b: string): boolean {
+  const rest = text.slice(k).toLowerCase();
+  const fits = (w: string): boolean => (rest.length <= w.length ? w.startsWith(rest) : rest.startsWith(w) && rest.length === w.length + 1 && (w === '<!--' || isEndTagDelimiter(rest.charCodeAt(w.length))));
+  return fits(a) || fits(b);
+}
+
+/** Whether `</name` followed by a space, `/` or `>` starts at k (name compared without case). */
+function isEndTagAt(text: string, k: number, name: string): boolean {
+  if (text.charCodeAt(k) !== 0x3c || text.charCodeAt(k + 1) !== 0x2f) return false;
+  return nameAt(text, k + 2, name) && isEndTagDelimiter(text.charCodeAt(k + 2 + name.length));
+}
+
+function isStartTagAt(text: string, k: number, name: string): boolean {
+  return text.charCodeAt(k) === 0x3c && nameAt(text, k + 1, name) && isEndTagDelimiter(text.charCodeAt(k + 1 + name.length));
+}
+
+function nameAt(text: string, at: number, name: string): boolean {
+  for (let j = 0; j < name.length; j++) if ((text.charCodeAt(at + j) | 0x20) !== name.charCodeAt(j)) return false;
+  return true;
+}
+
+function isEndTagDelimiter(c: number): boolean {
+  return isSpace(c) || c === 0x2f || c === 0x3e;
+}
+
+/** Index just past the end of a comment whose body starts at pos, or -1. */
+function commentClose(text: string, pos: number): number {
+  for (;;) {
+    const k = text.indexOf('--', pos);
+    if (k < 0) return -1;
+    const c = text.charCodeAt(k + 2);
+    if (c === 0x3e) return k + 3;
+    if (c === 0x21 && text.charCodeAt(k + 3) === 0x3e) return k + 4;
+    if (c !== c || (c === 0x21 && k + 3 >= text.length)) return -1;
+    pos = k + 1;
+  }
+}
+
+function tagName(text: string, i: number): string {
+  let p = i;
+  while (p < text.length && !isTagNameEnd(text.charCodeAt(p))) p++;
+  const raw = text.slice(i, p);
+  return hasUpper(raw) ? raw.toLowerCase() : raw;
+}
+
+function hasUpper(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
+}
+
+function isTagNameEnd(c: number): boolean {
+  return isSpace(c) || c === 0x2f || c === 0x3e;
+}
+
+export function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
+}
+
+function isAlpha(c: number): boolean {
+  return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+}
+
+/** Whitespace only; a byte-order mark (UTF-8 bytes EF BB BF, or U+FEFF) counts as blank too. */
+function isBlank(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (!isSpace(c) && c !== 0xef && c !== 0xbb && c !== 0xbf && c !== 0xfeff) return false;
+  }
+  return true;
+}

@@ -1,0 +1,420 @@
+/**
+ * Streaming HTML rewriting: maps every URL attribute that points at the primary or an allowed
+ * origin into the gateway, keeps navigations inside the content frame, and puts the hooks' tag
+ * early in <head>. Built on html-tokenizer.ts: only the attribute ranges that change are
+ * patched; every other byte is copied as it came.
+ *
+ * API
+ *   new HtmlRewriter(opts) with write(chunk) → string and end() → string, over "byte strings"
+ *     (latin1, one char per byte: `buf.toString('latin1')`), chunks split anywhere.
+ *   createHtmlRewriteStream(opts) → Transform, Buffer in, Buffer out (what the proxy pipes).
+ *   rewriteHtml(html, opts) → string: one whole JS (UTF-16) string, for tests and small pages.
+ *
+ * What changes
+ *   href src action formaction poster background xlink:href (any element), data (object),
+ *   srcset imagesrcset (each candidate), <base href> (mapped, and later URLs resolve against the
+ *   REAL base; a foreign base loses its href and later relative URLs are written resolved),
+ *   <meta http-equiv=refresh content>, <meta http-equiv=content-security-policy content>
+ *   (adjustPolicy), style="" and <style> (rewrite-css), target/formtarget _top|_parent on
+ *   a area form base button input → _self, links (a, area, form action, formaction) to foreign
+ *   origins → target=_blank (+ rel=noopener when there is no rel).
+ *   integrity is dropped on <link rel=stylesheet> and <link rel=preload as=style> whose
+ *   stylesheet goes through the gateway: their bodies are rewritten, so the hash would fail.
+ *   <script integrity> is kept: script bodies are never rewritten and stream through
+ *   byte-identical, and mapped scripts become same-origin, so the check still passes.
+ * Not covered (the runtime or the CSP safety net catch what loads): URLs inside <script> (incl.
+ * import maps and speculation rules), iframe srcdoc, <a ping>, svg <style> contents.
+ */
+
+import { Transform, type TransformCallback } from 'node:stream';
+import { decodeHTMLAttribute } from 'entities/decode';
+import { gatewayPathOf, type OriginMap } from '../../protocol/url-map.js';
+import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
+import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
+import { adjustPolicy } from './csp.js';
+
+export interface HtmlRewriteOptions {
+  readonly map: OriginMap;
+  /** The REAL URL of the document (what the origin served). */
+  readonly pageUrl: string;
+  /** The hooks' tag (inject-tag.ts hookTag()), or null to inject nothing. */
+  readonly inject: string | null;
+  /** Whether the gateway is served over https (for <meta> CSP). */
+  readonly gatewayHttps: boolean;
+}
+
+const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'poster', 'background', 'xlink:href']);
+const TARGET_TAGS = new Set(['a', 'area', 'form', 'base']);
+const LINK_TAGS = new Set(['a', 'area']);
+
+export class HtmlRewriter implements TokenHandler {
+  readonly #opts: HtmlRewriteOptions;
+  readonly #tokenizer: HtmlTokenizer;
+  #base: string;
+  #foreignBase = false;
+  #baseSeen = false;
+  #css: CssRewriter | null = null;
+  /** 'doc' until <head> is seen, then 'head', while the hooks' tag is still to be placed. */
+  #stage: 'doc' | 'head' = 'doc';
+  watching: boolean;
+
+  constructor(opts: HtmlRewriteOptions) {
+    this.#opts = opts;
+    this.#base = opts.pageUrl;
+    this.watching = opts.inject !== null;
+    this.#tokenizer = new HtmlTokenizer(this);
+  }
+
+  write(chunk: string): string {
+    return this.#tokenizer.write(chunk);
+  }
+
+  end(): string {
+    return this.#tokenizer.end();
+  }
+
+  // --- TokenHandler ---
+
+  before(kind: TokenKind, _name: string): string {
+    // Start tags decide in startTag (a leading <meta charset> keeps its place in the first bytes).
+    if (kind === 'start') return '';
+    if (this.#stage === 'doc' && (kind === 'doctype' || kind === 'comment')) return '';
+    return this.#injectNow();
+  }
+
+  #injectNow(): string {
+    this.watching = false;
+    return this.#opts.inject ?? '';
+  }
+
+  rewritesRawText(element: string): boolean {
+    return element === 'style';
+  }
+
+  rawText(_element: string, piece: string, last: boolean): string {
+    if (this.#css === null) this.#css = new CssRewriter({ map: this.#opts.map, baseUrl: this.#base });
+    let out = this.#css.write(piece);
+    if (last) {
+      out += this.#css.end();
+      this.#css = null;
+    }
+    return out;
+  }
+
+  endTag(_name: string): void {}
+
+  startTag(text: string, start: number, end: number, name: string, attrs: readonly TagAttr[], count: number, _selfClosing: boolean): string | null {
+    let patches: Patch[] | null = null;
+    let append = '';
+    let target = -1;
+    let rel = -1;
+    let integrity = -1;
+    let relValue = '';
+    let asValue = '';
+    let linkHref = -1;
+    let httpEquiv = '';
+    let content = -1;
+    let charset = false;
+    let foreignLink = false;
+    const seen = new Set<string>();
+
+    for (let i = 0; i < count; i++) {
+      const a = attrs[i];
+      const len = a.nameEnd - a.nameStart;
+      if (len < 2 || len > 11) continue;
+      let attr = text.slice(a.nameStart, a.nameEnd);
+      if (hasUpper(attr)) attr = attr.toLowerCase();
+      if (seen.has(attr)) continue; // the first of duplicated attributes wins
+      seen.add(attr);
+      if (URL_ATTRS.has(attr) || (attr === 'data' && name === 'object')) {
+        if (a.valueStart < 0) continue;
+        if (name === 'base' && attr === 'href') {
+          patches = push(patches, this.#rewriteBase(text, a));
+          continue;
+        }
+        if (name === 'link' && attr === 'href') linkHref = i;
+        const r = this.#mapValue(text, a);
+        if (r === null) continue;
+        if (r.kind === 'foreign' && (attr === 'action' || attr === 'formaction' || (attr === 'href' && LINK_TAGS.has(name)))) foreignLink = true;
+        if (r.url !== null) patches = push(patches, valuePatch(a, r.url));
+      } else if (attr === 'srcset' || attr === 'imagesrcset') {
+        if (a.valueStart < 0) continue;
+        const v = this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)));
+        if (v !== null) patches = push(patches, valuePatch(a, v));
+      } else if (attr === 'style') {
+        if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
+        const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
+        const v = rewriteCss(raw, { map: this.#opts.map, baseUrl: this.#base });
+        if (v !== raw) patches = push(patches, valuePatch(a, v));
+      } else if (attr === 'target' || attr === 'formtarget') {
+        target = i;
+        if ((attr === 'formtarget' || TARGET_TAGS.has(name)) && a.valueStart >= 0) {
+          const t = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
+          if (t === '_top' || t === '_parent') patches = push(patches, valuePatch(a, '_self'));
+        }
+      } else if (attr === 'rel') {
+        rel = i;
+        if (a.valueStart >= 0) relValue = text.slice(a.valueStart, a.valueEnd).toLowerCase();
+      } else if (attr === 'as') {
+        if (a.valueStart >= 0) asValue = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
+      } else if (attr === 'integrity') {
+        integrity = i;
+      } else if (name === 'meta') {
+        if (attr === 'http-equiv' && a.valueStart >= 0) httpEquiv = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
+        else if (attr === 'content') content = i;
+        else if (attr === 'charset') charset = true;
+      }
+    }
+
+    if (name === 'meta' && content >= 0 && httpEquiv !== '') {
+      const a = attrs[content];
+      const v = this.#rewriteMeta(httpEquiv, decodeAttr(text.slice(a.valueStart, a.valueEnd)));
+      if (v !== null) patches = push(patches, valuePatch(a, v));
+      if (httpEquiv === 'content-type') charset = true;
+    }
+    if (integrity >= 0 && linkHref >= 0 && (/\bstylesheet\b/.test(relValue) || (/\bpreload\b/.test(relValue) && asValue === 'style'))) {
+      const r = this.#mapValue(text, attrs[linkHref]);
+      if (r === null || (r.kind !== 'foreign' && r.kind !== 'other')) {
+        const a = attrs[integrity];
+        patches = push(patches, { start: a.nameStart, end: a.valueStart < 0 ? a.nameEnd : a.valueEnd + (a.quote ? 1 : 0), text: '' });
+      }
+    }
+    if (foreignLink) {
+      const t = target >= 0 ? attrs[target] : null;
+      if (t === null) append += name === 'button' || name === 'input' ? ' formtarget="_blank"' : ' target="_blank"';
+      else if (t.valueStart < 0 || text.slice(t.valueStart, t.valueEnd).trim().toLowerCase() !== '_blank') {
+        patches = replacePatch(patches, valuePatch(t, '_blank'));
+      }
+      if (rel < 0 && LINK_TAGS.has(name)) append += ' rel="noopener"';
+    }
+
+    let tag: string | null = null;
+    if (patches !== null || append !== '') tag = applyPatches(text, start, end, patches, append);
+    if (!this.watching) return tag;
+    // Placing the hooks' tag: after <html>/<head> and a leading <meta charset>, before anything else.
+    if (name === 'html') return tag;
+    if (name === 'head') {
+      this.#stage = 'head';
+      return tag;
+    }
+    const own = tag ?? text.slice(start, end);
+    if (name === 'meta' && charset) return own + this.#injectNow();
+    return this.#injectNow() + own;
+  }
+
+  // --- attribute values ---
+
+  /** The URL to write for an attribute value (null url: keep it), or null when nothing applies. */
+  #mapValue(text: string, a: TagAttr): { kind: string; url: string | null } | null {
+    const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
+    const r = mapByteUrl(raw, this.#base, this.#opts.map);
+    if (r.kind === 'mapped') return { kind: r.kind, url: r.url };
+    // Under a foreign <base> (whose href is gone) relative URLs must be written resolved.
+    if (r.kind === 'foreign' && this.#foreignBase && !isAbsolute(raw)) return { kind: r.kind, url: r.url };
+    return { kind: r.kind, url: null };
+  }
+
+  #rewriteBase(text: string, a: TagAttr): Patch | null {
+    if (this.#baseSeen) return null;
+    this.#baseSeen = true;
+    const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd)).trim();
+    let real: string;
+    try {
+      real = new URL(utf8(raw), this.#opts.pageUrl).href;
+    } catch {
+      return null;
+    }
+    if (!/^https?:/i.test(real)) return null;
+    this.#base = real;
+    const path = gatewayPathOf(real, this.#opts.map);
+    if (path !== null) return valuePatch(a, path);
+    // A foreign base would pull mapped paths onto the foreign host: drop it and write URLs resolved.
+    this.#foreignBase = true;
+    return { start: a.nameStart, end: a.nameEnd, text: 'data-tandem-base-href' };
+  }
+
+  #rewriteSrcset(value: string): string | null {
+    let changed = false;
+    const out: string[] = [];
+    for (const c of parseSrcset(value)) {
+      const r = mapByteUrl(c.url, this.#base, this.#opts.map);
+      let url = c.url;
+      if (r.kind === 'mapped' || (r.kind === 'foreign' && this.#foreignBase && !isAbsolute(c.url))) {
+        url = r.url;
+        changed = true;
+      }
+      out.push(c.descriptor ? `${url} ${c.descriptor}` : url);
+    }
+    return changed ? out.join(', ') : null;
+  }
+
+  #rewriteMeta(httpEquiv: string, content: string): string | null {
+    if (httpEquiv === 'refresh') return rewriteRefresh(content, this.#base, this.#opts.map);
+    if (httpEquiv === 'content-security-policy' || httpEquiv === 'content-security-policy-report-only') {
+      const v = adjustPolicy(content, { map: this.#opts.map, gatewayHttps: this.#opts.gatewayHttps, meta: true }).policy;
+      return v === content ? null : v;
+    }
+    return null;
+  }
+}
+
+/** `5; url=https://bank.example/x` with its URL mapped, or null when it stays (header Refresh too). */
+export function rewriteRefresh(content: string, baseUrl: string, map: OriginMap): string | null {
+  const m = /^(\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?)(["']?)([\s\S]*)$/i.exec(content);
+  if (!m || m[3].trim() === '') return null;
+  let url = m[3];
+  let tail = '';
+  if (m[2] && url.includes(m[2])) {
+    tail = url.slice(url.indexOf(m[2]));
+    url = url.slice(0, url.indexOf(m[2]));
+  }
+  const r = mapByteUrl(url.trim(), baseUrl, map);
+  return r.kind === 'mapped' ? m[1] + m[2] + r.url + tail : null;
+}
+
+export interface SrcsetCandidate {
+  url: string;
+  descriptor: string;
+}
+
+/** The HTML srcset parsing algorithm, minus validation: URLs and their raw descriptors. */
+export function parseSrcset(value: string): SrcsetCandidate[] {
+  const out: SrcsetCandidate[] = [];
+  let p = 0;
+  const len = value.length;
+  while (p < len) {
+    while (p < len && (isWs(value.charCodeAt(p)) || value.charCodeAt(p) === 0x2c)) p++;
+    if (p >= len) break;
+    const us = p;
+    while (p < len && !isWs(value.charCodeAt(p))) p++;
+    let url = value.slice(us, p);
+    let descriptor = '';
+    if (url.endsWith(',')) url = url.replace(/,+$/, '');
+    else {
+      const ds = p;
+      let depth = 0;
+      while (p < len) {
+        const c = value.charCodeAt(p);
+        if (c === 0x28) depth++;
+        else if (c === 0x29) depth = Math.max(0, depth - 1);
+        else if (c === 0x2c && depth === 0) break;
+        p++;
+      }
+      descriptor = value.slice(ds, p).trim();
+      p++;
+    }
+    out.push({ url, descriptor });
+  }
+  return out;
+}
+
+export function createHtmlRewriteStream(opts: HtmlRewriteOptions): Transform {
+  const r = new HtmlRewriter(opts);
+  return new Transform({
+    transform(chunk: Buffer | string, _enc: BufferEncoding, cb: TransformCallback) {
+      try {
+        const out = r.write(typeof chunk === 'string' ? Buffer.from(chunk).toString('latin1') : chunk.toString('latin1'));
+        cb(null, out.length ? Buffer.from(out, 'latin1') : undefined);
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    flush(cb: TransformCallback) {
+      try {
+        const out = r.end();
+        cb(null, out.length ? Buffer.from(out, 'latin1') : undefined);
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
+}
+
+export function rewriteHtml(html: string, opts: HtmlRewriteOptions): string {
+  const r = new HtmlRewriter(opts);
+  const out = r.write(Buffer.from(html, 'utf8').toString('latin1')) + r.end();
+  return Buffer.from(out, 'latin1').toString('utf8');
+}
+
+// --- patches ---
+
+interface Patch {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function push(patches: Patch[] | null, p: Patch | null): Patch[] | null {
+  if (p === null) return patches;
+  if (patches === null) return [p];
+  patches.push(p);
+  return patches;
+}
+
+function replacePatch(patches: Patch[] | null, p: Patch): Patch[] {
+  const list = (patches ?? []).filter((x) => x.start !== p.start || x.end !== p.end);
+  list.push(p);
+  return list;
+}
+
+/** Replaces an attribute's value (quotes included) by a double-quoted, escaped one. */
+function valuePatch(a: TagAttr, value: string): Patch {
+  const text = '"' + escapeValue(value) + '"';
+  if (a.valueStart < 0) return { start: a.nameEnd, end: a.nameEnd, text: '=' + text };
+  return a.quote ? { start: a.valueStart - 1, end: a.valueEnd + 1, text } : { start: a.valueStart, end: a.valueEnd, text };
+}
+
+function applyPatches(text: string, start: number, end: number, patches: Patch[] | null, append: string): string {
+  let out = '';
+  let at = start;
+  if (patches !== null) {
+    patches.sort((x, y) => x.start - y.start);
+    for (const p of patches) {
+      if (p.start < at) continue;
+      out += text.slice(at, p.start) + p.text;
+      at = p.end;
+    }
+  }
+  // Appended attributes go before the closing `>` (after a `/`, which is then ignored).
+  return out + text.slice(at, end - 1) + append + '>';
+}
+
+// --- values ---
+
+const REFERENCE = /&[^;&\s<>"']*;?/g;
+
+/**
+ * Decodes character references for URL analysis. Work is on byte strings, so a reference that
+ * stands for a non-ASCII character becomes that character's UTF-8 bytes.
+ */
+export function decodeAttr(raw: string): string {
+  if (raw.indexOf('&') < 0) return raw;
+  return raw.replace(REFERENCE, (ref) => {
+    const d = decodeHTMLAttribute(ref);
+    return /[^\x00-\x7f]/.test(d) ? Buffer.from(d, 'utf8').toString('latin1') : d;
+  });
+}
+
+function escapeValue(v: string): string {
+  return v.replace(/[&"]/g, (c) => (c === '&' ? '&amp;' : '&quot;'));
+}
+
+function utf8(byteString: string): string {
+  return /[\x80-\xff]/.test(byteString) ? Buffer.from(byteString, 'latin1').toString('utf8') : byteString;
+}
+
+function isAbsolute(url: string): boolean {
+  return /^[\s\x00-\x1f]*(?:[a-z][a-z0-9+.-]*:|[/\\][/\\])/i.test(url);
+}
+
+function hasUpper(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+}
