@@ -1,58 +1,9 @@
 #!/usr/bin/env node
 /** Production entry: `node dist/gateway/main.js [--flags]`, configured by TANDEM_ variables. */
 
-import { loadConfig, ConfigError } from './config.js';
-import { boot } from './boot.js';
+import { run } from './run.js';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env, process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const line of err.problems) process.stderr.write(`tandem: ${line}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const running = await boot(config);
-  const { app, gateway } = running;
-  if (config.secretGenerated) app.log.warn('TANDEM_SECRET is not set: a random one is used, so tokens die with this process and replicas cannot share sessions');
-  app.log.info({ url: gateway.url, origin: app.origin, store: app.store.kind }, 'tandem listening');
-  if (running.demo) {
-    process.stdout.write(
-      [
-        '',
-        'Tandem demo is running.',
-        `  Customer:  ${gateway.url}/`,
-        `  Console:   ${gateway.url}/__tandem/console`,
-        `  Operator:  demo / demo`,
-        `  (demo bank origin at ${running.demo.url})`,
-        '',
-      ].join('\n'),
-    );
-  }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    const hard = setTimeout(() => process.exit(1), 10_000);
-    hard.unref();
-    running.close().then(
-      () => process.exit(0),
-      (err) => {
-        app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err) => {
+run(process.argv.slice(2)).catch((err) => {
   process.stderr.write(`tandem: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

@@ -1,0 +1,56 @@
+/**
+ * Starting the gateway from a command line, shared by `node dist/gateway/main.js` and
+ * `npx tandem`: validate the configuration (exit 2 and one line a problem), boot, print the
+ * demo's URLs, and shut down cleanly on SIGTERM / SIGINT.
+ */
+
+import { loadConfig, ConfigError } from './config.js';
+import { boot } from './boot.js';
+
+export async function run(argv: readonly string[]): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`tandem: ${line}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const running = await boot(config);
+  const { app, gateway } = running;
+  if (config.secretGenerated) app.log.warn('TANDEM_SECRET is not set: a random one is used, so tokens die with this process and replicas cannot share sessions');
+  app.log.info({ url: gateway.url, origin: app.origin, store: app.store.kind }, 'tandem listening');
+  if (running.demo) {
+    process.stdout.write(
+      [
+        '',
+        'Tandem demo is running.',
+        `  Customer:  ${gateway.url}/`,
+        `  Console:   ${gateway.url}/__tandem/console`,
+        `  Operator:  demo / demo`,
+        `  (demo bank origin at ${running.demo.url})`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    const hard = setTimeout(() => process.exit(1), 10_000);
+    hard.unref();
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
