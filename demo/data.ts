@@ -54,7 +54,12 @@ export function history(): Transaction[] {
   for (let i = 0; i < 60; i++) {
     const [description, category, base] = PAYEES[Math.floor(rnd() * PAYEES.length)];
     const jitter = category === 'Income' || category === 'Housing' ? 0 : Math.round((rnd() - 0.5) * Math.abs(base) * 0.4);
-    out.push({ date: new Date(day - Math.floor(i * 1.5) * 86_400_000).toISOString().slice(0, 10), description, category, amount: base + jitter });
+    out.push({
+      date: new Date(day - Math.floor(i * 1.5) * 86_400_000).toISOString().slice(0, 10),
+      description,
+      category,
+      amount: base + jitter,
+    });
   }
   return out;
 }

@@ -3,14 +3,42 @@
 import { esc } from './layout.js';
 
 const SECTIONS: readonly [string, string, string][] = [
-  ['tandem', 'About this demo', 'Demo Bank is the built-in origin of Tandem. Everything you see here comes from a small Node server; Tandem sits in front of it, rewrites its links and lets a customer and an operator browse it together.'],
-  ['getting-started', 'Getting started', 'Log in with any name and password. Your session lasts until you log out or the demo restarts; nothing is written to disk.'],
-  ['accounts', 'Your accounts', 'The accounts page lists your balances and every transaction of the last three months, newest first. Transfers you make appear at the top.'],
-  ['transfers', 'Making transfers', 'A transfer needs a recipient, an IBAN and an amount. Each transfer gets a number that you can quote when you call us.'],
-  ['standing-orders', 'Standing orders', 'Standing orders run on the date you choose each month. You can change or cancel one up to the day before it runs.'],
+  [
+    'tandem',
+    'About this demo',
+    'Demo Bank is the built-in origin of Tandem. Everything you see here comes from a small Node server; Tandem sits in front of it, rewrites its links and lets a customer and an operator browse it together.',
+  ],
+  [
+    'getting-started',
+    'Getting started',
+    'Log in with any name and password. Your session lasts until you log out or the demo restarts; nothing is written to disk.',
+  ],
+  [
+    'accounts',
+    'Your accounts',
+    'The accounts page lists your balances and every transaction of the last three months, newest first. Transfers you make appear at the top.',
+  ],
+  [
+    'transfers',
+    'Making transfers',
+    'A transfer needs a recipient, an IBAN and an amount. Each transfer gets a number that you can quote when you call us.',
+  ],
+  [
+    'standing-orders',
+    'Standing orders',
+    'Standing orders run on the date you choose each month. You can change or cancel one up to the day before it runs.',
+  ],
   ['cards', 'Cards', 'Freeze a lost card from the Cards page at once; a new one arrives within five working days.'],
-  ['security', 'Security', 'We will never ask for your password, your card number or your CVC on the phone. During a co-browsing session these fields stay hidden from our staff.'],
-  ['co-browsing', 'Co-browsing with an adviser', 'Press Call operator and read the six-digit code to the adviser. You both see the same page; press End at any time to stop sharing.'],
+  [
+    'security',
+    'Security',
+    'We will never ask for your password, your card number or your CVC on the phone. During a co-browsing session these fields stay hidden from our staff.',
+  ],
+  [
+    'co-browsing',
+    'Co-browsing with an adviser',
+    'Press Call operator and read the six-digit code to the adviser. You both see the same page; press End at any time to stop sharing.',
+  ],
   ['fees', 'Fees', 'The current account is free with a monthly income of €1,000 or more; otherwise it costs €4.90 a month.'],
   ['interest', 'Interest', 'Savings earn 2.1 % a year, paid monthly. Overdrafts cost 9.9 % a year.'],
   ['privacy', 'Privacy', 'We keep your data only as long as the law requires. This demo keeps it only in memory.'],

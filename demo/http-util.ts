@@ -99,7 +99,14 @@ export function parseCookies(header: string | undefined): Map<string, string> {
  * Sends a body, gzipped when the client accepts it and the type is worth compressing, so the
  * gateway meets compressed origin responses the way it would in front of a real site.
  */
-export function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string | string[]> = {}): void {
+export function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string | string[]> = {},
+): void {
   let payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const out: Record<string, string | string[] | number> = { 'content-type': type, vary: 'Accept-Encoding', ...headers };
   if (payload.length > 256 && /text|javascript|json|svg/.test(type) && acceptsGzip(req)) {

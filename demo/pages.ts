@@ -40,7 +40,9 @@ ${error ? `<p class="error" role="alert" id="login-error">${esc(error)}</p>` : '
 
 /** The session's own transfers come first, then the made-up history. */
 function transactions(session: BankSession): Transaction[] {
-  const mine = [...session.transfers].reverse().map((t) => ({ date: t.date, description: `Transfer to ${t.to} (${t.number})`, category: 'Transfer', amount: -t.cents }));
+  const mine = [...session.transfers]
+    .reverse()
+    .map((t) => ({ date: t.date, description: `Transfer to ${t.to} (${t.number})`, category: 'Transfer', amount: -t.cents }));
   return [...mine, ...history()];
 }
 
@@ -55,7 +57,8 @@ export function account(session: BankSession): string {
     .join('\n');
   const messages = Array.from(
     { length: 25 },
-    (_, i) => `<li><strong>${i === 0 ? 'New' : `Message ${25 - i}`}</strong> — ${esc(['Your statement is ready.', 'Card payment approved.', 'Standing order executed.', 'New device signed in.', 'Interest credited.'][i % 5])}</li>`,
+    (_, i) =>
+      `<li><strong>${i === 0 ? 'New' : `Message ${25 - i}`}</strong> — ${esc(['Your statement is ready.', 'Card payment approved.', 'Standing order executed.', 'New device signed in.', 'Interest credited.'][i % 5])}</li>`,
   ).join('');
   return `<h1>Your accounts</h1>
 <section class="accounts">
@@ -85,8 +88,12 @@ export interface TransferInput {
 export const EMPTY_TRANSFER: TransferInput = { from: 'current', to: '', iban: '', amount: '', reference: '', date: '' };
 
 export function transferForm(base: string, input: TransferInput, errors: readonly string[]): string {
-  const options = ACCOUNTS.map((a) => `<option value="${a.id}"${a.id === input.from ? ' selected' : ''}>${esc(a.name)} — ${esc(a.iban)}</option>`).join('');
-  const problems = errors.length ? `<ul class="error" role="alert" id="transfer-errors">${errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '';
+  const options = ACCOUNTS.map(
+    (a) => `<option value="${a.id}"${a.id === input.from ? ' selected' : ''}>${esc(a.name)} — ${esc(a.iban)}</option>`,
+  ).join('');
+  const problems = errors.length
+    ? `<ul class="error" role="alert" id="transfer-errors">${errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
+    : '';
   return `<h1>New transfer</h1>
 ${problems}
 <form id="transfer-form" method="post" action="${esc(base)}/transfer" class="card form">
@@ -117,7 +124,8 @@ export function transferDone(t: SentTransfer): string {
 
 export function rates(): string {
   const rows = RATES.map(
-    (r) => `<tr><td><abbr title="${esc(r.name)}">${r.currency}</abbr></td><td>${esc(r.name)}</td><td class="num">${r.buy.toFixed(4)}</td><td class="num">${r.sell.toFixed(4)}</td></tr>`,
+    (r) =>
+      `<tr><td><abbr title="${esc(r.name)}">${r.currency}</abbr></td><td>${esc(r.name)}</td><td class="num">${r.buy.toFixed(4)}</td><td class="num">${r.sell.toFixed(4)}</td></tr>`,
   ).join('\n');
   return `<h1>Exchange rates</h1>
 <p class="lead">Euro reference rates for cash and transfers. Updated <time id="rates-updated" datetime="2026-11-20T09:00:00Z">20 November 2026, 09:00</time>.</p>
@@ -143,7 +151,8 @@ export function cards(active: string): string {
       `<a role="tab" id="tab-${id}" href="/cards/${id}" data-tab="${id}" aria-selected="${id === active}" aria-controls="panel-${id}"${id === active ? ' class="active"' : ''}>${label}</a>`,
   ).join('');
   const panels = CARD_TABS.map(
-    ([id, label, text]) => `<section role="tabpanel" id="panel-${id}" aria-labelledby="tab-${id}"${id === active ? '' : ' hidden'}><h2>${label}</h2><p>${esc(text)}</p></section>`,
+    ([id, label, text]) =>
+      `<section role="tabpanel" id="panel-${id}" aria-labelledby="tab-${id}"${id === active ? '' : ' hidden'}><h2>${label}</h2><p>${esc(text)}</p></section>`,
   ).join('\n');
   return `<h1>Cards</h1>
 <div class="tabs" role="tablist" id="card-tabs">${tabs}</div>

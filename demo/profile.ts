@@ -94,7 +94,8 @@ const INTERESTS: readonly [string, string][] = [
 
 const MAX = 2000;
 const clip = (s: string) => s.slice(0, MAX);
-const oneOf = (value: string, choices: readonly [string, string][], fallback: string) => (choices.some(([v]) => v === value) ? value : fallback);
+const oneOf = (value: string, choices: readonly [string, string][], fallback: string) =>
+  choices.some(([v]) => v === value) ? value : fallback;
 
 export function parseProfile(form: FormData): Profile {
   const digits = form.get('cardNumber').replace(/\D/g, '');
@@ -134,10 +135,12 @@ function input(type: string, name: string, label: string, value: string, extra =
 
 export function profileForm(p: Profile, base: string): string {
   const checks = ALERTS.map(
-    ([v, l]) => `<label class="check"><input type="checkbox" name="alerts" id="alerts-${v}" value="${v}"${p.alerts.includes(v) ? ' checked' : ''}> ${l}</label>`,
+    ([v, l]) =>
+      `<label class="check"><input type="checkbox" name="alerts" id="alerts-${v}" value="${v}"${p.alerts.includes(v) ? ' checked' : ''}> ${l}</label>`,
   ).join('');
   const radios = LANGUAGES.map(
-    ([v, l]) => `<label class="check"><input type="radio" name="language" id="language-${v}" value="${v}"${p.language === v ? ' checked' : ''}> ${l}</label>`,
+    ([v, l]) =>
+      `<label class="check"><input type="radio" name="language" id="language-${v}" value="${v}"${p.language === v ? ' checked' : ''}> ${l}</label>`,
   ).join('');
   const countries = COUNTRIES.map(([v, l]) => `<option value="${v}"${p.country === v ? ' selected' : ''}>${l}</option>`).join('');
   const interests = INTERESTS.map(([v, l]) => `<option value="${v}"${p.interests.includes(v) ? ' selected' : ''}>${l}</option>`).join('');

@@ -27,7 +27,20 @@ import { ACCOUNTS, RATES, parseAmount } from './data.js';
 import { help } from './help.js';
 import { BodyTooLarge, parseCookies, readForm, redirect, safeNext, send } from './http-util.js';
 import { page, selfBase } from './layout.js';
-import { account, cards, CARD_TABS, EMPTY_TRANSFER, home, login, notFound, rates, savings, transferDone, transferForm, type TransferInput } from './pages.js';
+import {
+  account,
+  cards,
+  CARD_TABS,
+  EMPTY_TRANSFER,
+  home,
+  login,
+  notFound,
+  rates,
+  savings,
+  transferDone,
+  transferForm,
+  type TransferInput,
+} from './pages.js';
 import { DEFAULT_PROFILE, parseProfile, profileForm, profileSaved } from './profile.js';
 import { APP_JS, BG_SVG, css, LOGO_SVG, STRIPES_SVG } from './static.js';
 import { BankState, COOKIE, type BankSession, type Stats } from './state.js';
@@ -55,7 +68,8 @@ const STATIC: Record<string, [string, string | ((base: string) => string)]> = {
 export function createDemoHandler(state: BankState): http.RequestListener {
   return (req, res) => {
     handle(state, req, res).catch((err: unknown) => {
-      if (err instanceof BodyTooLarge) return send(req, res, 413, 'text/plain; charset=utf-8', 'Request body too large\n', { connection: 'close' });
+      if (err instanceof BodyTooLarge)
+        return send(req, res, 413, 'text/plain; charset=utf-8', 'Request body too large\n', { connection: 'close' });
       if (!res.headersSent) send(req, res, 500, 'text/plain; charset=utf-8', 'Internal error\n');
       else res.destroy();
     });
@@ -70,19 +84,28 @@ async function handle(state: BankState, req: http.IncomingMessage, res: http.Ser
   const sessionId = parseCookies(req.headers.cookie).get(COOKIE);
   const session = state.find(sessionId);
   const html = (status: number, title: string, body: string, active?: string, headers: Record<string, string | string[]> = {}) =>
-    send(req, res, status, HTML, page({ title, body, active, base, user: session?.user ?? null }), { 'cache-control': 'no-store', ...headers });
+    send(req, res, status, HTML, page({ title, body, active, base, user: session?.user ?? null }), {
+      'cache-control': 'no-store',
+      ...headers,
+    });
 
   const asset = STATIC[path];
   if (asset && (method === 'GET' || method === 'HEAD')) {
     const [type, body] = asset;
     return send(req, res, 200, type, typeof body === 'function' ? body(base) : body, { 'cache-control': 'public, max-age=300' });
   }
-  if (path === '/__demo/stats') return send(req, res, 200, 'application/json', JSON.stringify(state.stats), { 'cache-control': 'no-store' });
-  if (path === '/api/rates') return send(req, res, 200, 'application/json', JSON.stringify({ base: 'EUR', rates: RATES }), { 'cache-control': 'no-store' });
+  if (path === '/__demo/stats')
+    return send(req, res, 200, 'application/json', JSON.stringify(state.stats), { 'cache-control': 'no-store' });
+  if (path === '/api/rates')
+    return send(req, res, 200, 'application/json', JSON.stringify({ base: 'EUR', rates: RATES }), { 'cache-control': 'no-store' });
   if (path === '/favicon.ico') return send(req, res, 200, 'image/svg+xml', LOGO_SVG, { 'cache-control': 'public, max-age=300' });
 
   if (PROTECTED.has(path) && !session) {
-    res.writeHead(302, { location: `/login?next=${encodeURIComponent(path + url.search)}`, 'cache-control': 'no-store', 'content-length': 0 });
+    res.writeHead(302, {
+      location: `/login?next=${encodeURIComponent(path + url.search)}`,
+      'cache-control': 'no-store',
+      'content-length': 0,
+    });
     return void res.end();
   }
 

@@ -12,7 +12,12 @@ t.teardown(() => site.close());
 
 const get = (path: string, cookie = '') => fetch(site.url + path, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 const post = (path: string, fields: Record<string, string>, cookie = '') =>
-  fetch(site.url + path, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+  fetch(site.url + path, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
 
 async function logIn(user = 'demo'): Promise<string> {
   const res = await post('/login', { username: user, password: 'demo', next: '/account' });
@@ -96,7 +101,18 @@ t.test('demo site: a transfer POST is counted once and confirmed with a number a
   t.ok(form('#from option').length >= 2, 'several accounts to choose from');
   t.equal(form('#date').attr('type'), 'date');
 
-  const res = await post('/transfer', { from: 'savings', to: 'Bea Builder', iban: 'DE89 3704 0044 0532 0130 00', amount: '125.50', reference: 'Invoice 42', date: '2026-12-24' }, cookie);
+  const res = await post(
+    '/transfer',
+    {
+      from: 'savings',
+      to: 'Bea Builder',
+      iban: 'DE89 3704 0044 0532 0130 00',
+      amount: '125.50',
+      reference: 'Invoice 42',
+      date: '2026-12-24',
+    },
+    cookie,
+  );
   t.equal(res.status, 200);
   const $ = cheerio.load(await res.text());
   const after = await stats();
@@ -130,7 +146,23 @@ t.test('demo site: the profile form has every kind of field with the right attri
   const form = $('#profile-form');
   t.equal(form.attr('method'), 'post');
   t.equal(form.attr('enctype'), 'multipart/form-data');
-  for (const type of ['text', 'email', 'tel', 'url', 'number', 'password', 'search', 'date', 'time', 'datetime-local', 'month', 'week', 'color', 'range', 'file']) {
+  for (const type of [
+    'text',
+    'email',
+    'tel',
+    'url',
+    'number',
+    'password',
+    'search',
+    'date',
+    'time',
+    'datetime-local',
+    'month',
+    'week',
+    'color',
+    'range',
+    'file',
+  ]) {
     t.ok(form.find(`input[type="${type}"]`).length >= 1, `an input of type ${type}`);
   }
   t.ok(form.find('input[type=checkbox][name=alerts]').length >= 3, 'a group of checkboxes');
