@@ -22,8 +22,12 @@ import type { OriginMap } from '../../protocol/url-map.js';
 export interface CspOptions {
   readonly map: OriginMap;
   readonly gatewayHttps: boolean;
-  /** True for a <meta> policy: it comes after the hooks' tag, so script lists are left alone. */
-  readonly meta?: boolean;
+  /**
+   * Whether this policy must admit the hooks' <script src>: true for an enforced header policy
+   * of a page that gets the hooks; false for <meta> policies (they come after the hooks' tag, so
+   * they cannot block it) and report-only ones.
+   */
+  readonly hooks: boolean;
   /** A nonce to reuse when one was already chosen for this response (several policies). */
   readonly nonce?: string | null;
   readonly newNonce?: () => string;
@@ -62,7 +66,7 @@ export function adjustPolicy(policy: string, opts: CspOptions): AdjustedPolicy {
   }
 
   let nonce: string | null = null;
-  if (!opts.meta) {
+  if (opts.hooks) {
     const governing = directives.find(([n]) => n === 'script-src-elem') ?? directives.find(([n]) => n === 'script-src') ?? directives.find(([n]) => n === 'default-src');
     if (governing) nonce = admitHooks(governing[1], opts);
   }

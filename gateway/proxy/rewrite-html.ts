@@ -251,7 +251,7 @@ export class HtmlRewriter implements TokenHandler {
   #rewriteMeta(httpEquiv: string, content: string): string | null {
     if (httpEquiv === 'refresh') return rewriteRefresh(content, this.#base, this.#opts.map);
     if (httpEquiv === 'content-security-policy' || httpEquiv === 'content-security-policy-report-only') {
-      const v = adjustPolicy(content, { map: this.#opts.map, gatewayHttps: this.#opts.gatewayHttps, meta: true }).policy;
+      const v = adjustPolicy(content, { map: this.#opts.map, gatewayHttps: this.#opts.gatewayHttps, hooks: false }).policy;
       return v === content ? null : v;
     }
     return null;
