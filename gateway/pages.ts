@@ -103,11 +103,12 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
 <link rel="stylesheet" href="${assets.url('shell.css')}">
 <script type="application/json" id="tandem-config">${escapeJsonForHtml(config)}</script>
 <script src="${assets.url('shell.js')}" defer></script>
-</head><body class="tandem-shell">
+</head><body class="tandem-shell" data-role="${config.role}" data-status="idle">
 <header class="tandem-bar" role="toolbar" aria-label="Tandem">
   <span class="tandem-brand">Tandem</span>
   <span class="tandem-status" data-tandem="status">idle</span>
   <span class="tandem-code" data-tandem="code"></span>
+  <span class="tandem-link" aria-live="polite"></span>
   <span class="tandem-participants" data-tandem="participants"></span>
   <span class="tandem-tools">
     <button type="button" data-tandem="tool-draw" aria-pressed="false">Draw</button>

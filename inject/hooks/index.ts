@@ -1,0 +1,18 @@
+/**
+ * The hooks bundle (dist/inject/hooks.js), loaded by the tag the proxy puts early in the head
+ * of every proxied HTML page: `<script src=".../hooks.js" data-primary data-allow
+ * data-page-origin data-kept data-mask>`. Installs the URL runtime first, then the sharing
+ * hooks (in frames under a shell only). Nothing is left on the page's globals.
+ */
+
+import { installSharing } from './page.js';
+
+(() => {
+  try {
+    const script = document.currentScript as HTMLScriptElement | null;
+    const data = script?.dataset ?? {};
+    installSharing(window, { mask: data.mask ?? '', kept: data.kept || undefined });
+  } catch {
+    /* never throw into the host page */
+  }
+})();
