@@ -24,6 +24,7 @@
  *   realOriginOfPath(pathAndQuery, map) → the real origin a gateway path belongs to, or null.
  *   gatewayPathOf(absoluteUrl, map) → the gateway path of a real absolute URL, or null if foreign.
  *   originOf(absoluteUrl) → normalised origin (`https://bank.example`), ws(s) folded to http(s).
+ *   parseSrcset(value) → [{ url, descriptor }], the HTML srcset parsing (server and page).
  */
 
 /** The global WHATWG URL, present in Node and in browsers; declared here to stay free of DOM/Node types. */
@@ -227,4 +228,44 @@ export function createOriginMap(primary: string, allowed: readonly string[]): Or
     return n;
   };
   return Object.freeze({ primary: norm(primary), allowed: Object.freeze(allowed.map(norm)) });
+}
+
+export interface SrcsetCandidate {
+  url: string;
+  descriptor: string;
+}
+
+/** The HTML srcset parsing algorithm, minus validation: URLs and their raw descriptors (server and page). */
+export function parseSrcset(value: string): SrcsetCandidate[] {
+  const out: SrcsetCandidate[] = [];
+  let p = 0;
+  const len = value.length;
+  while (p < len) {
+    while (p < len && (isWs(value.charCodeAt(p)) || value.charCodeAt(p) === 0x2c)) p++;
+    if (p >= len) break;
+    const us = p;
+    while (p < len && !isWs(value.charCodeAt(p))) p++;
+    let url = value.slice(us, p);
+    let descriptor = '';
+    if (url.endsWith(',')) url = url.replace(/,+$/, '');
+    else {
+      const ds = p;
+      let depth = 0;
+      while (p < len) {
+        const c = value.charCodeAt(p);
+        if (c === 0x28) depth++;
+        else if (c === 0x29) depth = Math.max(0, depth - 1);
+        else if (c === 0x2c && depth === 0) break;
+        p++;
+      }
+      descriptor = value.slice(ds, p).trim();
+      p++;
+    }
+    out.push({ url, descriptor });
+  }
+  return out;
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }

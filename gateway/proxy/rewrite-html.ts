@@ -28,7 +28,7 @@
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { decodeHTMLAttribute } from 'entities/decode';
-import { gatewayPathOf, type OriginMap } from '../../protocol/url-map.js';
+import { gatewayPathOf, parseSrcset, type OriginMap } from '../../protocol/url-map.js';
 import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
 import { adjustPolicy } from './csp.js';
@@ -272,42 +272,6 @@ export function rewriteRefresh(content: string, baseUrl: string, map: OriginMap)
   return r.kind === 'mapped' ? m[1] + m[2] + r.url + tail : null;
 }
 
-export interface SrcsetCandidate {
-  url: string;
-  descriptor: string;
-}
-
-/** The HTML srcset parsing algorithm, minus validation: URLs and their raw descriptors. */
-export function parseSrcset(value: string): SrcsetCandidate[] {
-  const out: SrcsetCandidate[] = [];
-  let p = 0;
-  const len = value.length;
-  while (p < len) {
-    while (p < len && (isWs(value.charCodeAt(p)) || value.charCodeAt(p) === 0x2c)) p++;
-    if (p >= len) break;
-    const us = p;
-    while (p < len && !isWs(value.charCodeAt(p))) p++;
-    let url = value.slice(us, p);
-    let descriptor = '';
-    if (url.endsWith(',')) url = url.replace(/,+$/, '');
-    else {
-      const ds = p;
-      let depth = 0;
-      while (p < len) {
-        const c = value.charCodeAt(p);
-        if (c === 0x28) depth++;
-        else if (c === 0x29) depth = Math.max(0, depth - 1);
-        else if (c === 0x2c && depth === 0) break;
-        p++;
-      }
-      descriptor = value.slice(ds, p).trim();
-      p++;
-    }
-    out.push({ url, descriptor });
-  }
-  return out;
-}
-
 export function createHtmlRewriteStream(opts: HtmlRewriteOptions): Transform {
   const r = new HtmlRewriter(opts);
   return new Transform({
@@ -413,8 +377,4 @@ function hasUpper(s: string): boolean {
     if (c >= 0x41 && c <= 0x5a) return true;
   }
   return false;
-}
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }
