@@ -1,9 +1,28 @@
-/** The reverse proxy for the primary and allowed origins. (Stub until the proxy lands.) */
+/**
+ * The reverse proxy for the primary origin (at the gateway root) and the allowed origins (under
+ * /__tandem/o/<scheme>/<host>/). It decides where a request may go (nowhere unconfigured: the
+ * gateway is never an open proxy), what the origin is shown (its own Host, Origin and Referer, the
+ * right cookies), and what the browser gets back: HTML and CSS rewritten as streams, everything
+ * else byte-identical. Failures before the origin's first byte become a 502/504 naming the origin.
+ */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { App } from '../app.js';
-import { sendError } from '../errors.js';
+import { ERRORS, sendError, type ErrorCode } from '../errors.js';
+import { Assets, escapeHtml } from '../pages.js';
+import { statusClass } from '../ops/metrics.js';
+import { requestId } from '../ops/request-id.js';
+import { createOriginMap, realOriginOfPath, unmapPath, type OriginMap } from '../../protocol/url-map.js';
+import { createUpstream, UpstreamError, type UpstreamTarget } from './upstream.js';
+import { chooseEncoding, decodableCoding, decoder, encoder, originAcceptEncoding } from './compression.js';
+import { CookieJar } from './cookie-jar.js';
+import { isFormSubmission, KeptResponses, keptIdOf, type KeptRecorder } from './kept-responses.js';
+import { originCookies, Participants, serializeCookies, type Participant } from './participant.js';
+import { acceptCspReport } from './csp-report.js';
+import { rewriteBodyStream, rewriteResponseHead, type BodyKind } from './rewriting.js';
 
 export interface Proxy {
   /** Proxies one request (primary origin at the root, allowed origins under /__tandem/o/). */
@@ -15,11 +34,302 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export function createProxy(_app: App): Proxy {
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway answers itself. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
+
+/** Validators and lengths that no longer describe a body once it is rewritten. */
+const BODY_HEADERS = ['content-length', 'etag', 'last-modified', 'content-md5', 'digest', 'accept-ranges', 'content-range'];
+
+export function createProxy(app: App): Proxy {
+  const map: OriginMap = createOriginMap(app.origin, app.config.allow);
+  const upstream = createUpstream({ timeoutMs: app.config.originTimeoutMs, ca: app.config.caFile ? readFileSync(app.config.caFile) : null });
+  const participants = new Participants(app);
+  const jar = new CookieJar(app.store.directory, app.config.retentionMs);
+  const kept = new KeptResponses(app.store.directory, app.config.retentionMs);
+  const assets = new Assets();
+  const gatewaySecure = app.config.tlsCert !== null || (app.config.publicUrl?.startsWith('https:') ?? false);
+
+  /** The gateway's own origin as the browser sees it, to recognise its URLs in Origin and Referer. */
+  function gatewayOrigin(req: IncomingMessage): string {
+    return app.config.publicUrl ?? `${gatewaySecure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+  }
+
+  /** A gateway URL (Referer) → the real URL behind it; null when it is not one of ours. */
+  function realUrlOf(req: IncomingMessage, value: string): string | null {
+    const own = gatewayOrigin(req);
+    if (!value.startsWith(own) || !/^[/?#]?$/.test(value.charAt(own.length))) return null;
+    const rest = value.slice(own.length) || '/';
+    return unmapPath(rest.startsWith('/') ? rest : '/' + rest, map);
+  }
+
+  /** The headers the origin is shown: as if the browser had talked to it directly. */
+  async function originHeaders(req: IncomingMessage, target: URL, who: Participant | null, upgrade: boolean): Promise<IncomingHttpHeaders> {
+    const out: IncomingHttpHeaders = {};
+    const listed = new Set(
+      String(req.headers.connection ?? '')
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim()),
+    );
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name) && !listed.has(name)) out[name] = value;
+    }
+    if (upgrade) {
+      out.connection = 'Upgrade';
+      out.upgrade = req.headers.upgrade;
+    }
+    out.host = target.host;
+
+    const rawReferer = req.headers.referer;
+    const referer = typeof rawReferer === 'string' ? realUrlOf(req, rawReferer) : null;
+    if (referer) out.referer = referer;
+    // Tandem's own pages (shell, console) are nothing the origin should hear about.
+    else if (typeof rawReferer === 'string' && rawReferer.startsWith(gatewayOrigin(req) + '/')) delete out.referer;
+    if (req.headers.origin !== undefined && req.headers.origin === gatewayOrigin(req)) {
+      // The page that made the request is the Referer's; without one, the primary origin's.
+      out.origin = referer ? new URL(referer).origin : map.primary;
+    }
+
+    delete out.cookie;
+    const own = originCookies(req.headers.cookie);
+    if (who?.role === 'operator') {
+      const header = await jar.headerFor(who.session, target);
+      if (header) out.cookie = header;
+    } else {
+      if (own.length > 0) out.cookie = serializeCookies(own);
+      if (who) {
+        jar.recordRequest(who.session, target, own).catch((err: unknown) => {
+          app.metrics.storeErrors.inc();
+          app.log.warn({ err, reqId: requestId(req) }, 'cookie jar: could not record request cookies');
+        });
+      }
+    }
+
+    if (!upgrade) out['accept-encoding'] = originAcceptEncoding(req.headers['accept-encoding']);
+    const remote = req.socket.remoteAddress ?? '';
+    out['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${remote}` : remote;
+    out['x-forwarded-proto'] = gatewaySecure ? 'https' : 'http';
+    out['x-forwarded-host'] = req.headers.host ?? '';
+    return out;
+  }
+
+  function finish(req: IncomingMessage, res: ServerResponse, startedAt: bigint, target: string): void {
+    res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      const status = res.statusCode;
+      app.metrics.proxyDuration.observe({ status_class: statusClass(status) }, seconds);
+      app.log.info({ reqId: requestId(req), method: req.method, url: req.url, origin: target, status, ms: Math.round(seconds * 1e4) / 10, complete: res.writableFinished }, 'proxied');
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = process.hrtime.bigint();
+    const path = req.url ?? '/';
+    const real = unmapPath(path, map);
+    const origin = realOriginOfPath(path, map);
+    finish(req, res, startedAt, origin ?? 'none');
+    if (real === null || origin === null) {
+      return sendError(res, 'TANDEM_ERR_HOST_NOT_ALLOWED', 'that origin is not configured for this gateway');
+    }
+    const target = new URL(real);
+    const who = await participants.of(req);
+
+    const keptId = req.method === 'GET' || req.method === 'HEAD' ? keptIdOf(path) : null;
+    if (keptId) return serveKept(req, res, keptId, who);
+
+    const upstreamTarget: UpstreamTarget = { origin, path: real.slice(origin.length), headers: await originHeaders(req, target, who, false) };
+    let proxyRes: IncomingMessage;
+    try {
+      proxyRes = await upstream.request(req, res, upstreamTarget);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === 'client-gone') return;
+      const timeout = err instanceof UpstreamError && err.kind === 'timeout';
+      app.log.warn({ reqId: requestId(req), origin, err: { message: (err as Error).message } }, timeout ? 'origin timed out' : 'origin unreachable');
+      return sendOriginError(req, res, timeout ? 'TANDEM_ERR_UPSTREAM_TIMEOUT' : 'TANDEM_ERR_UPSTREAM_UNREACHABLE', origin);
+    }
+    await respond(req, res, proxyRes, target, who);
+  }
+
+  async function respond(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, target: URL, who: Participant | null): Promise<void> {
+    const status = proxyRes.statusCode ?? 502;
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(proxyRes.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    }
+
+    const setCookies = proxyRes.headers['set-cookie'] ?? [];
+    if (who && setCookies.length > 0) {
+      try {
+        await jar.recordResponse(who.session, target, setCookies);
+      } catch (err) {
+        app.metrics.storeErrors.inc();
+        app.log.warn({ err, reqId: requestId(req) }, 'cookie jar: could not record Set-Cookie');
+      }
+    }
+    if (who?.role === 'operator') delete headers['set-cookie'];
+
+    const bodyless = req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+    const kind = bodyless || status === 206 ? null : bodyKindOf(proxyRes.headers['content-type']);
+    const coding = kind ? decodableCoding(proxyRes.headers['content-encoding']) : null;
+    const rewrite = kind !== null && coding !== null;
+
+    let recorder: KeptRecorder | null = null;
+    if (rewrite && kind === 'html' && who && isFormSubmission(req) && (status < 300 || status >= 400)) {
+      try {
+        recorder = await kept.start({ session: who.session, status, headers: pickKeptHeaders(proxyRes.headers), url: target.href });
+      } catch (err) {
+        app.metrics.storeErrors.inc();
+        app.log.warn({ err, reqId: requestId(req) }, 'kept response: could not announce');
+      }
+    }
+
+    const head = rewriteResponseHead({ status, headers, realUrl: target.href, map, gatewaySecure, kind: rewrite ? kind : null });
+    if (!rewrite) {
+      res.writeHead(status, head.headers);
+      pipeline(proxyRes, res, (err) => {
+        if (err) app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'proxied body ended early');
+      });
+      return;
+    }
+
+    for (const h of BODY_HEADERS) delete head.headers[h];
+    delete head.headers['content-encoding'];
+    const out = chooseEncoding(req.headers['accept-encoding']);
+    if (out) head.headers['content-encoding'] = out;
+    head.headers.vary = addVary(head.headers.vary, 'accept-encoding');
+    res.writeHead(status, head.headers);
+
+    const hooks = assets.url('hooks.js');
+    const rewriter = rewriteBodyStream(kind, {
+      map,
+      realUrl: target.href,
+      hooksSrc: hooks,
+      nonce: head.nonce,
+      kept: recorder?.id ?? null,
+      mask: app.config.mask,
+    });
+    const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [proxyRes];
+    if (coding !== 'identity') stages.push(decoder(coding));
+    stages.push(countBytes((n) => app.metrics.rewrittenBytes.inc({ kind }, n)));
+    stages.push(rewriter);
+    if (recorder) stages.push(tap(recorder));
+    if (out) stages.push(encoder(out));
+    stages.push(res);
+    pipeline(stages, (err) => {
+      if (err) {
+        app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'rewritten body ended early');
+        recorder?.abort().catch(() => {});
+        return;
+      }
+      recorder?.finish().catch((e: unknown) => {
+        app.metrics.storeErrors.inc();
+        app.log.warn({ err: e, reqId: requestId(req) }, 'kept response: could not store');
+      });
+    });
+  }
+
+  async function serveKept(req: IncomingMessage, res: ServerResponse, id: string, who: Participant | null): Promise<void> {
+    if (!who) return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'a kept response is shown only to participants of its session');
+    const found = await kept.lookup(id, who.session);
+    if (found.kind === 'other-session') return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'that kept response belongs to another session');
+    if (found.kind === 'missing') return sendError(res, 'TANDEM_ERR_NOT_FOUND', 'no such kept response (expired or never complete)');
+    const r = found.response;
+    res.writeHead(r.status, { ...r.headers, 'content-length': r.body.length, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : r.body);
+  }
+
+  function sendOriginError(req: IncomingMessage, res: ServerResponse, code: ErrorCode, origin: string): void {
+    if (res.headersSent) return void res.destroy();
+    const { status, text } = ERRORS[code];
+    const message = `${origin}: ${text}`;
+    if (!wantsHtml(req)) return sendError(res, code, message);
+    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${status} ${escapeHtml(text)}</title></head><body><h1>${escapeHtml(text[0].toUpperCase() + text.slice(1))}</h1><p>The site <strong>${escapeHtml(origin)}</strong> ${code === 'TANDEM_ERR_UPSTREAM_TIMEOUT' ? 'did not answer in time' : 'could not be reached'}. Please try again in a moment.</p><p><code>${code}</code></p></body></html>`;
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = req.url ?? '/';
+    const real = unmapPath(path, map);
+    const origin = realOriginOfPath(path, map);
+    if (real === null || origin === null) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' + JSON.stringify({ error: 'TANDEM_ERR_HOST_NOT_ALLOWED', message: ERRORS.TANDEM_ERR_HOST_NOT_ALLOWED.text }));
+      return;
+    }
+    const target = new URL(real);
+    const who = await participants.of(req);
+    const headers = await originHeaders(req, target, who, true);
+    upstream.upgrade(req, socket, head, { origin, path: real.slice(origin.length), headers }, (err) => {
+      app.log.warn({ reqId: requestId(req), origin, err: { message: err.message } }, 'origin websocket failed');
+    });
+  }
+
   return {
-    handle: (_req, res) => sendError(res, 'TANDEM_ERR_UPSTREAM_UNREACHABLE'),
-    upgrade: (_req, socket) => socket.destroy(),
-    cspReport: (_req, res) => res.writeHead(204).end(),
-    close: async () => {},
+    handle(req, res) {
+      handle(req, res).catch((err: unknown) => {
+        app.log.error({ err, reqId: requestId(req) }, 'proxy failed');
+        sendError(res, 'TANDEM_ERR_INTERNAL');
+      });
+    },
+    upgrade(req, socket, head) {
+      upgrade(req, socket, head).catch((err: unknown) => {
+        app.log.error({ err, reqId: requestId(req) }, 'proxy upgrade failed');
+        socket.destroy();
+      });
+    },
+    cspReport(req, res) {
+      acceptCspReport(app, req, res);
+    },
+    close: () => upstream.close(),
   };
+}
+
+export function bodyKindOf(contentType: string | undefined): BodyKind | null {
+  const type = (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
+  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
+  if (type === 'text/css') return 'css';
+  return null;
+}
+
+function wantsHtml(req: IncomingMessage): boolean {
+  const dest = req.headers['sec-fetch-dest'];
+  if (dest === 'document' || dest === 'iframe' || dest === 'frame') return true;
+  if (dest !== undefined && dest !== 'empty') return false;
+  return /\btext\/html\b/.test(String(req.headers.accept ?? ''));
+}
+
+function addVary(current: OutgoingHttpHeaders[string], name: string): string {
+  const list = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.includes('*') || list.some((v) => v.toLowerCase() === name)) return list.join(', ');
+  return [...list, name].join(', ');
+}
+
+function pickKeptHeaders(h: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['content-type', 'content-language']) {
+    const v = h[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
+
+function countBytes(add: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      add(chunk.length);
+      cb(null, chunk);
+    },
+  });
+}
+
+function tap(recorder: KeptRecorder): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      recorder.add(chunk);
+      cb(null, chunk);
+    },
+  });
 }

@@ -1,0 +1,86 @@
+/**
+ * Who is asking: a proxied request may come from a participant of a session (their browser
+ * carries `tandem_p`, a signed hub token). That decides whose origin cookies the origin sees:
+ * a customer's own (recorded into the session's jar), or, for an operator, the jar's.
+ * Tandem's own cookies never reach an origin, whoever asks.
+ */
+
+import type { IncomingMessage } from 'node:http';
+import type { App } from '../app.js';
+import type { Role } from '../../protocol/messages.js';
+
+export const PARTICIPANT_COOKIE = 'tandem_p';
+const TANDEM_COOKIE_PREFIX = 'tandem_';
+
+export interface Participant {
+  session: string;
+  id: string;
+  role: Role;
+}
+
+export interface CookiePair {
+  name: string;
+  value: string;
+}
+
+/** Splits a Cookie header into pairs, in order; tolerant of junk the way browsers are. */
+export function parseCookieHeader(header: string | string[] | undefined): CookiePair[] {
+  const raw = Array.isArray(header) ? header.join('; ') : (header ?? '');
+  const pairs: CookiePair[] = [];
+  for (const part of raw.split(';')) {
+    const eq = part.indexOf('=');
+    // A cookie without `=` has an empty name (RFC 6265bis); keep it, it may matter to the origin.
+    const name = eq < 0 ? '' : part.slice(0, eq).trim();
+    const value = (eq < 0 ? part : part.slice(eq + 1)).trim();
+    if (name === '' && value === '') continue;
+    pairs.push({ name, value });
+  }
+  return pairs;
+}
+
+export function serializeCookies(pairs: readonly CookiePair[]): string {
+  return pairs.map((p) => (p.name === '' ? p.value : `${p.name}=${p.value}`)).join('; ');
+}
+
+export function isTandemCookie(name: string): boolean {
+  return name.toLowerCase().startsWith(TANDEM_COOKIE_PREFIX);
+}
+
+/** The request's cookies that belong to the origin (every `tandem_*` one removed). */
+export function originCookies(header: string | string[] | undefined): CookiePair[] {
+  return parseCookieHeader(header).filter((p) => !isTandemCookie(p.name));
+}
+
+/**
+ * Session liveness, cached briefly: every proxied request of a participant asks, and an ended
+ * session must stop lending the customer's cookies to operators within a second or two.
+ */
+export class Participants {
+  readonly #live = new Map<string, { live: boolean; until: number }>();
+
+  constructor(
+    private readonly app: App,
+    private readonly cacheMs = 2000,
+  ) {}
+
+  /** The participant behind the request's `tandem_p` cookie, if it is valid and its session live. */
+  async of(req: IncomingMessage): Promise<Participant | null> {
+    const token = parseCookieHeader(req.headers.cookie).find((p) => p.name === PARTICIPANT_COOKIE)?.value;
+    if (!token) return null;
+    const v = this.app.tokens.verify(token, 'hub');
+    if (!v.ok) return null;
+    if (!(await this.#isLive(v.claims.s))) return null;
+    return { session: v.claims.s, id: v.claims.p, role: v.claims.r };
+  }
+
+  async #isLive(session: string): Promise<boolean> {
+    const now = Date.now();
+    const hit = this.#live.get(session);
+    if (hit && hit.until > now) return hit.live;
+    const rec = await this.app.store.directory.getSession(session);
+    const live = rec !== null && rec.status !== 'ended';
+    if (this.#live.size > 10_000) this.#live.clear();
+    this.#live.set(session, { live, until: now + this.cacheMs });
+    return live;
+  }
+}

@@ -1,0 +1,43 @@
+import t from 'tap';
+import type { IncomingMessage } from 'node:http';
+import { originCookies, parseCookieHeader, Participants, serializeCookies } from '../../../../gateway/proxy/participant.js';
+import { Tokens } from '../../../../gateway/hub/tokens.js';
+import { createStore } from '../../../../store/index.js';
+import type { App } from '../../../../gateway/app.js';
+
+t.test('participant: cookie headers split and join as browsers send them', async (t) => {
+  t.same(parseCookieHeader('a=1; b = 2;c=x=y; ;flag'), [
+    { name: 'a', value: '1' },
+    { name: 'b', value: '2' },
+    { name: 'c', value: 'x=y' },
+    { name: '', value: 'flag' },
+  ]);
+  t.equal(serializeCookies(parseCookieHeader('a=1; b=2;flag')), 'a=1; b=2; flag');
+});
+
+t.test('participant: no tandem_ cookie is ever an origin cookie', async (t) => {
+  t.same(
+    originCookies('tandem_p=x; a=1; TANDEM_console=y; tandem_=z; b=2').map((c) => c.name),
+    ['a', 'b'],
+  );
+});
+
+t.test('participant: a valid tandem_p of a live session names the participant', async (t) => {
+  const store = await createStore({});
+  t.teardown(() => store.close());
+  const tokens = new Tokens('0123456789abcdef0123');
+  const app = { tokens, store } as unknown as App;
+  const participants = new Participants(app, 0);
+  const rec = await store.directory.createSession('s1', { status: 'active', createdAt: Date.now(), people: [] });
+  t.ok(rec);
+  const req = (cookie?: string): IncomingMessage => ({ headers: cookie ? { cookie } : {} }) as IncomingMessage;
+
+  const token = tokens.hub('s1', 'p1', 'operator', 'Olga', 60_000);
+  t.same(await participants.of(req(`a=1; tandem_p=${token}`)), { session: 's1', id: 'p1', role: 'operator' });
+  t.equal(await participants.of(req()), null);
+  t.equal(await participants.of(req(`tandem_p=${token}x`)), null, 'forged');
+  t.equal(await participants.of(req(`tandem_p=${tokens.hub('s1', 'p1', 'operator', 'Olga', -1)}`)), null, 'expired');
+  t.equal(await participants.of(req(`tandem_p=${tokens.hub('nope', 'p1', 'operator', 'Olga', 60_000)}`)), null, 'unknown session');
+  await store.directory.endSession('s1', 60_000);
+  t.equal(await participants.of(req(`tandem_p=${token}`)), null, 'an ended session lends nothing');
+});
