@@ -181,11 +181,12 @@ export class HtmlRewriter implements TokenHandler {
     }
     if (foreignLink) {
       const t = target >= 0 ? attrs[target] : null;
-      if (t === null) append += name === 'button' || name === 'input' ? ' formtarget="_blank"' : ' target="_blank"';
-      else if (t.valueStart < 0 || text.slice(t.valueStart, t.valueEnd).trim().toLowerCase() !== '_blank') {
-        patches = replacePatch(patches, valuePatch(t, '_blank'));
+      const blank = t !== null && t.valueStart >= 0 && text.slice(t.valueStart, t.valueEnd).trim().toLowerCase() === '_blank';
+      if (!blank) {
+        if (t === null) append += name === 'button' || name === 'input' ? ' formtarget="_blank"' : ' target="_blank"';
+        else patches = replacePatch(patches, valuePatch(t, '_blank'));
+        if (rel < 0 && LINK_TAGS.has(name)) append += ' rel="noopener"';
       }
-      if (rel < 0 && LINK_TAGS.has(name)) append += ' rel="noopener"';
     }
 
     let tag: string | null = null;
