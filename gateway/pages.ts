@@ -117,7 +117,7 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
     ${config.role === 'operator' ? '<button type="button" data-tandem="invite">Invite</button><button type="button" data-tandem="leave">Leave</button>' : '<button type="button" data-tandem="connect">Call operator</button>'}
   </span>
 </header>
-<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page" src="${escapeHtml(config.content || 'about:blank')}"></iframe></main>
+<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe></main>
 </body></html>`;
 }
 

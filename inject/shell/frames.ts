@@ -218,7 +218,10 @@ export class Frames {
     // The page that answers will report this URL and be found in step.
     const url = withKept(d.url, d.kept);
     try {
-      win.location.replace(url);
+      // A frame still on its first about:blank may have that load pending, which would win
+      // over location.replace: the src attribute is what it ends on.
+      if (path === 'top' && !page && win.location.href === 'about:blank') this.iframe.src = url;
+      else win.location.replace(url);
     } catch (err) {
       this.host.report(String(err));
     }
