@@ -41,7 +41,7 @@ export interface TokenHandler {
 }
 
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'plaintext']);
-// Start tags that end foreign (svg/math) content.
+// Start tags that end foreign (svg/math) content (and <font> with color, face or size).
 const BREAKOUT = new Set('b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul var'.split(' '));
 
 const enum Mode {
@@ -64,7 +64,9 @@ export class HtmlTokenizer {
   #raw = '';
   #rewriteRaw = false;
   #script = Script.Data;
-  #foreign = 0;
+  /** Namespaces entered at svg/math and integration points; the last is the current one. */
+  readonly #ns: ('html' | 'svg' | 'math')[] = ['html'];
+  #selfClosing = false;
   readonly #attrs: TagAttr[] = [];
 
   constructor(handler: TokenHandler) {
@@ -143,22 +145,26 @@ export class HtmlTokenizer {
         const end = this.#scanTag(text, lt + 1);
         if (end < 0) return hold(lt);
         const name = tagName(text, lt + 1);
-        if (this.#foreign > 0 && BREAKOUT.has(name)) this.#foreign = 0;
+        const ns = this.#ns[this.#ns.length - 1];
+        if (ns !== 'html' && (BREAKOUT.has(name) || (name === 'font' && this.#hasAttr(text, /^(color|face|size)$/i)))) {
+          while (this.#ns[this.#ns.length - 1] !== 'html') this.#ns.pop();
+        }
         if (h.watching) {
           out += this.#before(text, copied, lt, 'start', name);
           copied = lt;
         }
-        const selfClosing = text.charCodeAt(end - 2) === 0x2f;
+        const selfClosing = this.#selfClosing;
         const replaced = h.startTag(text, lt, end, name, this.#attrs, this.#count, selfClosing);
         if (replaced !== null) {
           out += text.slice(copied, lt) + replaced;
           copied = end;
         }
         pos = end;
-        if (this.#foreign > 0) {
-          if ((name === 'svg' || name === 'math') && !selfClosing) this.#foreign++;
-        } else if (name === 'svg' || name === 'math') {
-          if (!selfClosing) this.#foreign = 1;
+        const current = this.#ns[this.#ns.length - 1];
+        if (name === 'svg' || name === 'math') {
+          if (!selfClosing) this.#ns.push(name);
+        } else if (current !== 'html') {
+          if (!selfClosing && this.#isIntegrationPoint(text, name, current)) this.#ns.push('html');
         } else if (RAW_TEXT.has(name)) {
           this.#mode = name === 'plaintext' ? Mode.Plaintext : Mode.RawText;
           this.#raw = name;
@@ -178,7 +184,7 @@ export class HtmlTokenizer {
             out += this.#before(text, copied, lt, 'end', name);
             copied = lt;
           }
-          if (this.#foreign > 0 && (name === 'svg' || name === 'math')) this.#foreign--;
+          this.#endNamespace(name);
           h.endTag(name);
           pos = end;
           continue;
@@ -211,7 +217,7 @@ export class HtmlTokenizer {
           }
           continue;
         }
-        if (this.#foreign > 0 && text.startsWith('[CDATA[', lt + 2)) {
+        if (this.#ns[this.#ns.length - 1] !== 'html' && text.startsWith('[CDATA[', lt + 2)) {
           const close = text.indexOf(']]>', lt + 9);
           if (close < 0) return hold(lt);
           pos = close + 3;
@@ -245,6 +251,32 @@ export class HtmlTokenizer {
 
   #count = 0;
 
+  #hasAttr(text: string, name: RegExp): boolean {
+    for (let i = 0; i < this.#count; i++) if (name.test(text.slice(this.#attrs[i].nameStart, this.#attrs[i].nameEnd))) return true;
+    return false;
+  }
+
+  /** HTML integration points (svg foreignObject/desc/title, math annotation-xml as HTML) and MathML text integration points. */
+  #isIntegrationPoint(text: string, name: string, ns: 'svg' | 'math'): boolean {
+    if (ns === 'svg') return name === 'foreignobject' || name === 'desc' || name === 'title';
+    if (name === 'mi' || name === 'mo' || name === 'mn' || name === 'ms' || name === 'mtext') return true;
+    if (name !== 'annotation-xml') return false;
+    for (let i = 0; i < this.#count; i++) {
+      const a = this.#attrs[i];
+      if (a.valueStart >= 0 && /^encoding$/i.test(text.slice(a.nameStart, a.nameEnd)) && /^(text\/html|application\/xhtml\+xml)$/i.test(text.slice(a.valueStart, a.valueEnd))) return true;
+    }
+    return false;
+  }
+
+  #endNamespace(name: string): void {
+    const stack = this.#ns;
+    const current = stack[stack.length - 1];
+    if (current === 'html') {
+      const outer = stack[stack.length - 2];
+      if (outer === 'svg' ? name === 'foreignobject' || name === 'desc' || name === 'title' : outer === 'math' && (name === 'mi' || name === 'mo' || name === 'mn' || name === 'ms' || name === 'mtext' || name === 'annotation-xml')) stack.pop();
+    } else if (name === current) stack.pop();
+  }
+
   #before(text: string, copied: number, at: number, kind: TokenKind, name: string): string {
     return text.slice(copied, at) + this.#h.before(kind, name);
   }
@@ -257,13 +289,15 @@ export class HtmlTokenizer {
     const len = text.length;
     const attrs = this.#attrs;
     let count = 0;
+    let slashAt = -1;
     let p = i;
     while (p < len && !isTagNameEnd(text.charCodeAt(p))) p++;
     for (;;) {
       // before attribute name
       while (p < len) {
         const c = text.charCodeAt(p);
-        if (isSpace(c) || c === 0x2f) p++;
+        if (c === 0x2f) slashAt = p++;
+        else if (isSpace(c)) p++;
         else break;
       }
       if (p >= len) return -1;
@@ -315,6 +349,7 @@ export class HtmlTokenizer {
       count++;
     }
     this.#count = count;
+    this.#selfClosing = slashAt === p - 1;
     return p + 1;
   }
 
