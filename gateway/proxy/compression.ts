@@ -5,7 +5,7 @@
  */
 
 import zlib from 'node:zlib';
-import type { Transform } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
 
 export type Coding = 'gzip' | 'deflate' | 'br';
 
@@ -84,7 +84,9 @@ export function decoder(coding: Coding): Transform {
   }
 }
 
-export function encoder(coding: Coding): Transform {
+export type Encoder = zlib.Gzip | zlib.Deflate | zlib.BrotliCompress;
+
+export function encoder(coding: Coding): Encoder {
   switch (coding) {
     case 'gzip':
       return zlib.createGzip({ level: 3 });
@@ -95,4 +97,28 @@ export function encoder(coding: Coding): Transform {
         params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 20 },
       });
   }
+}
+
+/**
+ * Passes chunks on to `enc` and flushes it whenever the source pauses: a compressor holds its
+ * output until it has a block's worth, which would stall a page whose origin sends the head
+ * early and the rest later. Bursts (one origin read after another) are still compressed together.
+ */
+export function flushWhenIdle(enc: Encoder): Transform {
+  let pending: NodeJS.Immediate | null = null;
+  return new PassThrough({
+    transform(chunk: Buffer, _encoding, cb) {
+      if (pending) clearImmediate(pending);
+      cb(null, chunk);
+      pending = setImmediate(() => {
+        pending = null;
+        if (!enc.writableEnded && !enc.destroyed) enc.flush();
+      });
+    },
+    flush(cb) {
+      if (pending) clearImmediate(pending);
+      pending = null;
+      cb();
+    },
+  });
 }

@@ -17,7 +17,7 @@ import { statusClass } from '../ops/metrics.js';
 import { requestId } from '../ops/request-id.js';
 import { createOriginMap, realOriginOfPath, unmapPath, type OriginMap } from '../../protocol/url-map.js';
 import { createUpstream, UpstreamError, type UpstreamTarget } from './upstream.js';
-import { chooseEncoding, decodableCoding, decoder, encoder, originAcceptEncoding } from './compression.js';
+import { chooseEncoding, decodableCoding, decoder, encoder, flushWhenIdle, originAcceptEncoding } from './compression.js';
 import { CookieJar } from './cookie-jar.js';
 import { isFormSubmission, KeptResponses, keptIdOf, type KeptRecorder } from './kept-responses.js';
 import { originCookies, Participants, serializeCookies, type Participant } from './participant.js';
@@ -37,9 +37,6 @@ export interface Proxy {
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway answers itself. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
 
-/** Validators and lengths that no longer describe a body once it is rewritten. */
-const BODY_HEADERS = ['content-length', 'etag', 'last-modified', 'content-md5', 'digest', 'accept-ranges', 'content-range'];
-
 export function createProxy(app: App): Proxy {
   const map: OriginMap = createOriginMap(app.origin, app.config.allow);
   const upstream = createUpstream({ timeoutMs: app.config.originTimeoutMs, ca: app.config.caFile ? readFileSync(app.config.caFile) : null });
@@ -52,6 +49,10 @@ export function createProxy(app: App): Proxy {
   /** The gateway's own origin as the browser sees it, to recognise its URLs in Origin and Referer. */
   function gatewayOrigin(req: IncomingMessage): string {
     return app.config.publicUrl ?? `${gatewaySecure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+  }
+
+  function gatewayHost(req: IncomingMessage): string {
+    return app.config.publicUrl ? new URL(app.config.publicUrl).host : (req.headers.host ?? '');
   }
 
   /** A gateway URL (Referer) → the real URL behind it; null when it is not one of ours. */
@@ -183,7 +184,16 @@ export function createProxy(app: App): Proxy {
       }
     }
 
-    const head = rewriteResponseHead({ status, headers, realUrl: target.href, map, gatewaySecure, kind: rewrite ? kind : null });
+    const head = rewriteResponseHead({
+      status,
+      headers,
+      realUrl: target.href,
+      map,
+      gatewaySecure,
+      gatewayHost: gatewayHost(req),
+      cspMode: app.config.cspMode,
+      kind: rewrite ? kind : null,
+    });
     if (!rewrite) {
       res.writeHead(status, head.headers);
       pipeline(proxyRes, res, (err) => {
@@ -192,7 +202,8 @@ export function createProxy(app: App): Proxy {
       return;
     }
 
-    for (const h of BODY_HEADERS) delete head.headers[h];
+    // The rewriters drop what depends on the exact bytes; the coding is ours to choose again.
+    delete head.headers['content-length'];
     delete head.headers['content-encoding'];
     const out = chooseEncoding(req.headers['accept-encoding']);
     if (out) head.headers['content-encoding'] = out;
@@ -203,6 +214,7 @@ export function createProxy(app: App): Proxy {
     const rewriter = rewriteBodyStream(kind, {
       map,
       realUrl: target.href,
+      gatewaySecure,
       hooksSrc: hooks,
       nonce: head.nonce,
       kept: recorder?.id ?? null,
@@ -213,7 +225,10 @@ export function createProxy(app: App): Proxy {
     stages.push(countBytes((n) => app.metrics.rewrittenBytes.inc({ kind }, n)));
     stages.push(rewriter);
     if (recorder) stages.push(tap(recorder));
-    if (out) stages.push(encoder(out));
+    if (out) {
+      const enc = encoder(out);
+      stages.push(flushWhenIdle(enc), enc);
+    }
     stages.push(res);
     pipeline(stages, (err) => {
       if (err) {

@@ -1,24 +1,30 @@
 /**
  * The seam between the proxy's plumbing and the rewriters (rewrite-html, rewrite-css,
- * rewrite-headers): the proxy asks for a response head and a body stream, and never needs to
- * know how either is rewritten.
+ * rewrite-headers, inject-tag): the proxy asks for a response head and a body stream, and never
+ * needs to know how either is rewritten.
  */
 
 import type { OutgoingHttpHeaders } from 'node:http';
-import { PassThrough, type Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import type { OriginMap } from '../../protocol/url-map.js';
 import { createCssRewriteStream } from './rewrite-css.js';
+import { createHtmlRewriteStream } from './rewrite-html.js';
+import { rewriteResponseHeaders } from './rewrite-headers.js';
+import { hookTag } from './inject-tag.js';
 
 export type BodyKind = 'html' | 'css';
 
 export interface HeadInput {
   status: number;
-  /** The origin's headers, hop-by-hop ones removed; rewritten in place or replaced. */
+  /** The origin's headers, hop-by-hop ones removed. */
   headers: OutgoingHttpHeaders;
   /** The real URL that answered. */
   realUrl: string;
   map: OriginMap;
   gatewaySecure: boolean;
+  /** The gateway's host as the browser sees it. */
+  gatewayHost: string;
+  cspMode: 'report-only' | 'enforce';
   /** What the body will be rewritten as, or null when it streams through. */
   kind: BodyKind | null;
 }
@@ -32,6 +38,7 @@ export interface RewrittenHead {
 export interface BodyContext {
   map: OriginMap;
   realUrl: string;
+  gatewaySecure: boolean;
   hooksSrc: string;
   nonce: string | null;
   /** The kept-response id of a submitted form's answer (data-kept on the hooks tag). */
@@ -40,10 +47,28 @@ export interface BodyContext {
 }
 
 export function rewriteResponseHead(input: HeadInput): RewrittenHead {
-  return { headers: input.headers, nonce: null };
+  const r = rewriteResponseHeaders(input.headers, {
+    map: input.map,
+    url: input.realUrl,
+    gatewayHttps: input.gatewaySecure,
+    gatewayHost: input.gatewayHost,
+    cspMode: input.cspMode,
+    bodyRewritten: input.kind !== null,
+    document: input.kind === 'html',
+  });
+  return { headers: { ...r.headers }, nonce: r.nonce };
 }
 
 export function rewriteBodyStream(kind: BodyKind, ctx: BodyContext): Transform {
   if (kind === 'css') return createCssRewriteStream({ map: ctx.map, baseUrl: ctx.realUrl });
-  return new PassThrough();
+  const data: Record<string, string> = {
+    primary: ctx.map.primary,
+    allow: ctx.map.allowed.join(','),
+    'page-origin': new URL(ctx.realUrl).origin,
+    'page-url': ctx.realUrl,
+  };
+  if (ctx.kept) data.kept = ctx.kept;
+  if (ctx.mask) data.mask = ctx.mask;
+  const inject = hookTag({ src: ctx.hooksSrc, nonce: ctx.nonce, data });
+  return createHtmlRewriteStream({ map: ctx.map, pageUrl: ctx.realUrl, inject, gatewayHttps: ctx.gatewaySecure });
 }
