@@ -146,7 +146,7 @@ export class CssRewriter {
       if (u.value !== null) {
         const replaced = this.#mapped(u.value);
         if (replaced !== null) {
-          out += text.slice(copied, i) + 'url(' + replaced + ')';
+          out += text.slice(copied, i + 4) + replaced + ')';
           copied = u.end;
         }
       }
@@ -232,14 +232,34 @@ function parseUrlFunction(text: string, i: number): { end: number; value: string
   for (let k = j; k < len; k++) {
     const c = text.charCodeAt(k);
     if (c === 0x29) return { end: k + 1, value: text.slice(j, k) };
-    if (c === 0x5c) k++;
-    else if (isSpace(c)) {
+    if (c === 0x5c) {
+      const e = escapeEnd(text, k);
+      if (e < 0) return null;
+      k = e - 1;
+    } else if (isSpace(c)) {
       const e = skipSpace(text, k);
       if (e >= len) return null;
       return text.charCodeAt(e) === 0x29 ? { end: e + 1, value: text.slice(j, k) } : { end: e, value: null };
     } else if (c === 0x22 || c === 0x27 || c === 0x28) return { end: k, value: null };
   }
   return null;
+}
+
+/** Index just past the escape starting at k (`\` + up to 6 hex digits + one space, or `\` + one char); -1 if unfinished. */
+function escapeEnd(text: string, k: number): number {
+  let p = k + 1;
+  if (p >= text.length) return -1;
+  if (!isHex(text.charCodeAt(p))) return p + 1;
+  const stop = Math.min(text.length, p + 6);
+  while (p < stop && isHex(text.charCodeAt(p))) p++;
+  // The hex run (and its optional space) may go on in the next chunk.
+  if (p >= text.length) return -1;
+  if (isSpace(text.charCodeAt(p))) p++;
+  return p;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 }
 
 /** Where a possibly unfinished `/*`, `url(` or `@import` starts at the end of text (len if none). */
