@@ -105,7 +105,9 @@ export class Forms {
   }
 
   #detect(e: Event): void {
-    if (!e.isTrusted || this.ctx.applying) return;
+    // Untrusted events count too: values are state, and scripts (a date picker, an automation
+    // tool) that set a field and fire `change` mean it. Our own applying is what must not echo.
+    if (this.ctx.applying) return;
     const el = this.#target(e);
     if (!el || this.ctx.mask.isMasked(el)) return;
     // A radio's input event fires on the newly checked one: its group key carries its value.
