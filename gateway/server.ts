@@ -18,6 +18,7 @@ import { createApi } from './sessions/api.js';
 import { handleTandemPage } from './sessions/pages.js';
 import { sendHealth, sendReadiness, setOwnHeaders, trackRequest } from './ops/health.js';
 import { assignRequestId } from './ops/request-id.js';
+import { Drain } from './ops/drain.js';
 
 export interface Gateway {
   readonly server: http.Server | https.Server;
@@ -44,9 +45,10 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
   const hub = await startHub(app);
   const api = createApi(app);
 
-  let draining = false;
+  const drain = new Drain();
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     trackRequest(app, req, res);
+    drain.track(res);
     route(req, res).catch((err: unknown) => {
       app.log.error({ err, url: req.url }, 'request failed');
       sendError(res, 'TANDEM_ERR_INTERNAL');
@@ -65,7 +67,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     const url = new URL(path, 'http://gateway');
     const p = url.pathname;
     if (p === '/__tandem/healthz') return sendHealth(res);
-    if (p === '/__tandem/readyz') return sendReadiness(app, res, draining);
+    if (p === '/__tandem/readyz') return sendReadiness(app, res, drain.draining);
     if (p === '/__tandem/metrics') {
       const body = await app.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': app.metrics.registry.contentType, 'cache-control': 'no-store' });
@@ -120,13 +122,10 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     url: `${tls ? 'https' : 'http'}://${shownHost}:${actual}`,
     hub,
     async close() {
-      draining = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting first; requests in flight finish (cut after 8 s, within main's 10 s).
+      const drained = drain.close(server, 8000);
       await hub.shutdown();
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 8000);
-      await closed;
-      clearTimeout(force);
+      await drained;
       await Promise.all([api.close(), proxy.close()]);
     },
   };
