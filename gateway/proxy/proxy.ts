@@ -98,8 +98,9 @@ export function createProxy(app: App): Proxy {
       if (header) out.cookie = header;
     } else {
       if (own.length > 0) out.cookie = serializeCookies(own);
+      // Awaited, so an operator's next request already sees what this one carried.
       if (who) {
-        jar.recordRequest(who.session, target, own).catch((err: unknown) => {
+        await jar.recordRequest(who.session, target, own).catch((err: unknown) => {
           app.metrics.storeErrors.inc();
           app.log.warn({ err, reqId: requestId(req) }, 'cookie jar: could not record request cookies');
         });

@@ -1,0 +1,136 @@
+import t from 'tap';
+import { startFixtureOrigins } from '../fixtures/origins/index.js';
+import { request, FRAME_NAV, type RawResponse } from '../fixtures/origins/http-client.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { newId } from '../../gateway/hub/tokens.js';
+
+const origins = await startFixtureOrigins();
+t.teardown(() => origins.close());
+const gw = await startTestGateway({ TANDEM_ORIGIN: origins.site.url, TANDEM_ALLOW: origins.second.url, TANDEM_ORIGIN_TIMEOUT: '1s' });
+t.teardown(() => gw.close());
+const app = gw.running.app;
+
+async function newSession(): Promise<{ id: string; customer: string; operator: string }> {
+  const id = newId();
+  await app.store.log.create(id);
+  await app.store.directory.createSession(id, { status: 'active', createdAt: Date.now(), people: ['Customer', 'Olga'] });
+  return {
+    id,
+    customer: app.tokens.hub(id, newId(), 'customer', 'Customer', 600_000),
+    operator: app.tokens.hub(id, newId(), 'operator', 'Olga', 600_000),
+  };
+}
+
+/** The origin cookies a browser would keep from a gateway response (name=value pairs). */
+function browserCookies(r: RawResponse): string[] {
+  return (r.headers['set-cookie'] ?? []).map((l) => l.split(';', 1)[0]);
+}
+
+const who = (r: RawResponse): string => /<p id="who">([^<]*)<\/p>/.exec(r.text)?.[1] ?? '(no answer)';
+
+t.test('proxy-session: an operator sees the customer logged in, and no origin cookie reaches the operator', async (t) => {
+  const s = await newSession();
+  // The customer logs in before calling: no Tandem cookie yet.
+  const login = await request(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=alice' });
+  t.equal(login.status, 303);
+  const sid = browserCookies(login).find((c) => c.startsWith('sid='));
+  t.ok(sid, 'the customer browser got its session cookie');
+  const before = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
+  t.equal(who(before), 'Please log in', 'the jar is empty until the customer browses in the session');
+
+  // In the session, the customer's next request carries the cookie; the jar learns it.
+  const customerView = await request(`${gw.url}/page2`, { headers: { ...FRAME_NAV, cookie: `${sid}; tandem_p=${s.customer}` } });
+  t.equal(customerView.status, 200);
+
+  const operatorView = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}; sid=operators-own` } });
+  t.equal(who(operatorView), 'Logged in as alice', "the operator's own origin cookies are replaced by the session's");
+  t.notOk(operatorView.headers['set-cookie'], 'no Set-Cookie to the operator');
+
+  const cookiePage = await request(`${gw.url}/cookies/set`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
+  t.equal(cookiePage.status, 200);
+  t.notOk(cookiePage.headers['set-cookie'], 'an origin that sets cookies sets none in the operator browser');
+  const echoed = await request(`${gw.url}/headers`, { headers: { cookie: `tandem_p=${s.operator}` } });
+  const sent = String((JSON.parse(echoed.text) as { headers: Record<string, string> }).headers.cookie);
+  t.match(sent, /sid=/);
+  t.match(sent, /dom=3/, 'what the origin set for the operator is in the jar');
+  t.notMatch(sent, /plain=1/, 'a cookie without Path is kept to its default path (/cookies)');
+  t.notMatch(sent, /gone=/, 'Max-Age=0 deleted it');
+  t.notMatch(sent, /tandem_p/);
+
+  const stranger = await newSession();
+  const other = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${stranger.operator}` } });
+  t.equal(who(other), 'Please log in', "another session's operator gets nothing");
+});
+
+t.test('proxy-session: what the origin sets for the customer in a session is kept for the operator', async (t) => {
+  const s = await newSession();
+  const login = await request(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` }, body: 'user=bob' });
+  t.ok(browserCookies(login).some((c) => c.startsWith('sid=')), 'the customer still gets the cookie in the browser');
+  const view = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
+  t.equal(who(view), 'Logged in as bob');
+});
+
+t.test('proxy-session: an ended session lends its cookies no more', async (t) => {
+  const s = await newSession();
+  await request(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` }, body: 'user=carol' });
+  t.equal(who(await request(`${gw.url}/account`, { headers: { cookie: `tandem_p=${s.operator}` } })), 'Logged in as carol');
+  await app.store.directory.endSession(s.id, 60_000);
+  const until = Date.now() + 10_000;
+  let seen = '';
+  while (Date.now() < until) {
+    seen = who(await request(`${gw.url}/account`, { headers: { cookie: `tandem_p=${s.operator}` } }));
+    if (seen === 'Please log in') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(seen, 'Please log in');
+});
+
+t.test('proxy-session: a form POST reaches the origin once; the others get the kept response', async (t) => {
+  const s = await newSession();
+  const postsBefore = origins.site.counters.posts;
+  const submit = await request(`${gw.url}/submit`, {
+    method: 'POST',
+    headers: { ...FRAME_NAV, 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    body: 'name=Ann',
+  });
+  t.equal(submit.status, 200);
+  t.match(submit.text, 'Thanks, Ann');
+  t.equal(origins.site.counters.posts, postsBefore + 1);
+  const id = /data-kept="([^"]+)"/.exec(submit.text)?.[1];
+  t.ok(id, 'the hooks tag names the kept response');
+  const submitHits = origins.site.counters.hits.get('/submit');
+
+  const operator = await request(`${gw.url}/submit?__tandem_kept=${id}`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
+  t.equal(operator.status, 200);
+  t.match(operator.headers['content-type'], /text\/html/);
+  t.equal(operator.text, submit.text, 'the same page the submitter got');
+  t.equal(origins.site.counters.posts, postsBefore + 1, 'no second POST');
+  t.equal(origins.site.counters.hits.get('/submit'), submitHits, 'the origin was not asked at all');
+
+  const stranger = await newSession();
+  const other = await request(`${gw.url}/submit?__tandem_kept=${id}`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${stranger.operator}` } });
+  t.equal(other.status, 403, 'another session may not see it');
+  const anonymous = await request(`${gw.url}/submit?__tandem_kept=${id}`, { headers: FRAME_NAV });
+  t.equal(anonymous.status, 403, 'nor anyone outside a session');
+  const unknown = await request(`${gw.url}/submit?__tandem_kept=AAAAAAAAAAAAAAAA`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
+  t.equal(unknown.status, 404);
+
+  const compressed = await request(`${gw.url}/submit`, {
+    method: 'POST',
+    headers: { ...FRAME_NAV, 'accept-encoding': 'gzip, br', 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    body: 'name=Ben',
+  });
+  t.equal(compressed.headers['content-encoding'], 'br');
+  const { brotliDecompressSync } = await import('node:zlib');
+  const html = brotliDecompressSync(compressed.body).toString();
+  const id2 = /data-kept="([^"]+)"/.exec(html)?.[1];
+  const kept2 = await request(`${gw.url}/submit?__tandem_kept=${id2}`, { headers: { cookie: `tandem_p=${s.operator}` } });
+  t.equal(kept2.text, html, 'kept as rewritten, whatever the submitter accepted');
+
+  const fetchPost = await request(`${gw.url}/submit`, {
+    method: 'POST',
+    headers: { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    body: 'name=Api',
+  });
+  t.notMatch(fetchPost.text, /data-kept=/, 'a fetch() POST is not a navigation: nothing kept');
+});
