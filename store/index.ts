@@ -4,6 +4,9 @@ import type { CommandLog } from './command-log.js';
 import type { Directory } from './directory.js';
 import { MemoryCommandLog } from './memory-command-log.js';
 import { MemoryDirectory } from './memory-directory.js';
+import { RedisCommandLog } from './redis-command-log.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisDirectory } from './redis-directory.js';
 
 export type { CommandLog } from './command-log.js';
 export type { Directory } from './directory.js';
@@ -24,11 +27,29 @@ export interface StoreOptions {
   maxLen?: number;
 }
 
+/**
+ * Never waits for Redis to answer: a gateway starts while Redis is away and reports it through
+ * `ping()` (readiness) until ioredis has connected on its own.
+ */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  if (options.redisUrl || (options.redisCluster && options.redisCluster.length > 0)) {
-    throw new Error('the Redis store is not implemented yet');
-  }
+  const cluster = options.redisCluster && options.redisCluster.length > 0 ? options.redisCluster : undefined;
+  if (options.redisUrl || cluster) return redisStore(new RedisConnection({ url: options.redisUrl, cluster }), options);
   return memoryStore(options);
+}
+
+function redisStore(redis: RedisConnection, options: StoreOptions): Store {
+  const log = new RedisCommandLog(redis, { maxLen: options.maxLen });
+  const directory = new RedisDirectory(redis);
+  return {
+    kind: redis.kind,
+    log,
+    directory,
+    ping: () => redis.ping(),
+    close: async () => {
+      await Promise.all([log.close(), directory.close()]);
+      await redis.close();
+    },
+  };
 }
 
 function memoryStore(options: StoreOptions): Store {

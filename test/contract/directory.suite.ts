@@ -70,6 +70,8 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     let live = await h.peer.liveSessions();
     t.same(live.slice(0, 3).map((s) => s.id), [c.id, b.id, a.id]);
     await h.dir.endSession(b.id, 60_000);
+    const bEnded = Date.now();
+    await until('the clock moved on', () => Date.now() > bEnded);
     live = await h.dir.liveSessions();
     t.notOk(live.some((s) => s.id === b.id), 'an ended session is no longer live');
     t.ok(live.some((s) => s.id === a.id) && live.some((s) => s.id === c.id));

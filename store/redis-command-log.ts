@@ -1,0 +1,240 @@
+/**
+ * The command log on Redis (single server or Cluster). Per session, under one `{sessionId}` hash
+ * tag so that the append script runs on one slot (key layout: docs/store.md):
+ *   tandem:{id}:meta   hash    epoch, head, status, createdAt, endedAt
+ *   tandem:{id}:log    stream  entry id `<seq>-0`, field `c` = the command's JSON; XADD MAXLEN ~
+ *   tandem:{id}:state  hash    key → latest command JSON (the compacted state)
+ *   tandem:{id}:sent   hash    `<by length>:<by>:<c>` → seq (idempotent resends)
+ *   tandem:{id}:ch     channel `{"e":epoch,"c":command}` / `{"e":epoch,"ended":true}`
+ */
+
+import { OPS } from '../protocol/commands.js';
+import { LOG_MAX_LEN } from '../protocol/limits.js';
+import type { LoggedCommand } from '../protocol/messages.js';
+import {
+  SessionEndedError,
+  UnknownSessionError,
+  type AppendInput,
+  type AppendResult,
+  type CommandLog,
+  type LogEvent,
+  type LogMeta,
+  type RangeResult,
+  type Snapshot,
+  type Subscription,
+} from './command-log.js';
+import { deepFreeze, frozenCopy } from './frozen.js';
+import { newEpoch } from './ids.js';
+import { OrderedSubscription, type Published } from './ordered-subscription.js';
+import type { RedisConnection } from './redis-connection.js';
+import { APPEND_LUA, CREATE_LUA, END_LUA } from './redis-scripts.js';
+
+export interface RedisCommandLogOptions {
+  /** Approximate stream length per session (`XADD MAXLEN ~`). */
+  maxLen?: number;
+}
+
+export function logKeys(sessionId: string) {
+  const tag = `tandem:{${sessionId}}`;
+  return {
+    meta: `${tag}:meta`,
+    log: `${tag}:log`,
+    state: `${tag}:state`,
+    sent: `${tag}:sent`,
+    channel: `${tag}:ch`,
+  };
+}
+
+const parseCommand = (json: string): LoggedCommand => deepFreeze(JSON.parse(json) as LoggedCommand);
+
+function toMeta(id: string, flat: string[]): LogMeta | null {
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]] = flat[i + 1];
+  return hashToMeta(id, h);
+}
+
+function hashToMeta(id: string, h: Record<string, string>): LogMeta | null {
+  if (!h.epoch) return null;
+  const meta: LogMeta = {
+    id,
+    epoch: h.epoch,
+    head: Number(h.head ?? 0),
+    status: (h.status as LogMeta['status']) ?? 'active',
+    createdAt: Number(h.createdAt ?? 0),
+  };
+  if (h.endedAt) meta.endedAt = Number(h.endedAt);
+  return meta;
+}
+
+interface SessionChannel {
+  subs: Set<OrderedSubscription>;
+  /** Subscriptions holding the channel, counted from before they are added to `subs`. */
+  users: number;
+  joined: Promise<() => Promise<void>>;
+}
+
+export class RedisCommandLog implements CommandLog {
+  private readonly maxLen: number;
+  /** This instance's subscribers per session; one channel listener each, on the shared subscriber. */
+  private readonly sessions = new Map<string, SessionChannel>();
+  private readonly stopReconnect: () => void;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    options: RedisCommandLogOptions = {},
+  ) {
+    this.maxLen = Math.max(1, options.maxLen ?? LOG_MAX_LEN);
+    this.stopReconnect = redis.onReconnect(() => {
+      for (const { subs } of this.sessions.values()) for (const sub of subs) sub.resync();
+    });
+  }
+
+  async create(sessionId: string): Promise<LogMeta> {
+    const k = logKeys(sessionId);
+    const flat = (await this.redis.script(CREATE_LUA, [k.meta, k.log, k.state, k.sent], [newEpoch(), Date.now()])) as string[];
+    return toMeta(sessionId, flat)!;
+  }
+
+  async meta(sessionId: string): Promise<LogMeta | null> {
+    return hashToMeta(sessionId, await this.redis.client.hgetall(logKeys(sessionId).meta));
+  }
+
+  async append(sessionId: string, input: AppendInput): Promise<AppendResult> {
+    const k = logKeys(sessionId);
+    const spec = OPS[input.op];
+    // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
+    const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
+    const reply = (await this.redis.script(
+      APPEND_LUA,
+      [k.meta, k.log, k.state, k.sent],
+      [input.by, input.c ?? '', body, spec.compact ? '1' : '0', spec.retiresBelow ? '1' : '0', input.k, this.maxLen, this.publishVerb(), k.channel],
+    )) as [string, string?];
+    switch (reply[0]) {
+      case 'ok':
+        return { cmd: parseCommand(reply[1]!), duplicate: false };
+      case 'duplicate':
+        return { cmd: parseCommand(reply[1]!), duplicate: true };
+      case 'duplicate-trimmed':
+        // The first copy fell off the trimmed stream; its seq is all that is left of it.
+        return {
+          cmd: Object.freeze({ seq: Number(reply[1]), k: input.k, op: input.op, a: input.a, d: frozenCopy(input.d), by: input.by, t: Date.now() }),
+          duplicate: true,
+        };
+      case 'ended':
+        throw new SessionEndedError(sessionId);
+      default:
+        throw new UnknownSessionError(sessionId);
+    }
+  }
+
+  async range(sessionId: string, since: number, epoch: string): Promise<RangeResult> {
+    const k = logKeys(sessionId);
+    const from = Math.max(0, Math.floor(since)) + 1;
+    const replies = await this.redis.client.multi().hmget(k.meta, 'epoch', 'head').xrange(k.log, `${from}-0`, '+').exec();
+    if (!replies) throw new Error('range transaction was aborted');
+    for (const [err] of replies) if (err) throw err;
+    const [current, headText] = replies[0][1] as [string | null, string | null];
+    if (!current) return { ok: false, reason: 'unknown', epoch: '', head: 0 };
+    const head = Number(headText ?? 0);
+    if (current !== epoch) return { ok: false, reason: 'epoch', epoch: current, head };
+    if (from > head) return { ok: true, epoch: current, head, commands: [] };
+    const entries = replies[1][1] as [string, string[]][];
+    if (entries.length === 0 || entries[0][0] !== `${from}-0`) return { ok: false, reason: 'trimmed', epoch: current, head };
+    return { ok: true, epoch: current, head, commands: entries.map(([, fields]) => parseCommand(fields[1])) };
+  }
+
+  async snapshot(sessionId: string): Promise<Snapshot> {
+    const k = logKeys(sessionId);
+    const replies = await this.redis.client.multi().hmget(k.meta, 'epoch', 'head').hvals(k.state).exec();
+    if (!replies) throw new Error('snapshot transaction was aborted');
+    for (const [err] of replies) if (err) throw err;
+    const [epoch, head] = replies[0][1] as [string | null, string | null];
+    if (!epoch) throw new UnknownSessionError(sessionId);
+    const all = (replies[1][1] as string[]).map(parseCommand).sort((a, b) => a.seq - b.seq);
+    const navs = all.filter((c) => c.op === 'nav');
+    const rest = all.filter((c) => c.op !== 'nav');
+    return { epoch, head: Number(head ?? 0), commands: navs.concat(rest) };
+  }
+
+  async entries(sessionId: string): Promise<LoggedCommand[]> {
+    const entries = await this.redis.client.xrange(logKeys(sessionId).log, '-', '+');
+    return entries.map(([, fields]) => parseCommand(fields[1]));
+  }
+
+  async end(sessionId: string, retentionMs: number): Promise<void> {
+    const k = logKeys(sessionId);
+    const found = await this.redis.script(END_LUA, [k.meta, k.log, k.state, k.sent], [Math.max(1, Math.round(retentionMs)), Date.now(), this.redis.publishVerb, k.channel]);
+    if (found === 0) throw new UnknownSessionError(sessionId);
+  }
+
+  async subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void): Promise<Subscription> {
+    const channel = this.join(sessionId);
+    let meta: LogMeta | null;
+    try {
+      // Joined before the log is read: nothing published from now on can be missed.
+      await channel.joined;
+      meta = await this.meta(sessionId);
+      if (!meta) throw new UnknownSessionError(sessionId);
+    } catch (err) {
+      await this.leave(sessionId, channel);
+      throw err;
+    }
+    const sub = new OrderedSubscription(sessionId, meta.epoch, after, this, listener, async (closed) => {
+      channel.subs.delete(closed);
+      await this.leave(sessionId, channel);
+    });
+    channel.subs.add(sub);
+    sub.resync();
+    return sub;
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  /** Closes this log's subscriptions; the connection belongs to the store. */
+  async close(): Promise<void> {
+    this.stopReconnect();
+    const entries = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(entries.map(async (e) => (await e.joined.catch(() => async () => {}))()));
+  }
+
+  private join(sessionId: string): SessionChannel {
+    let channel = this.sessions.get(sessionId);
+    if (!channel) {
+      const subs = new Set<OrderedSubscription>();
+      const joined = this.redis.listen(logKeys(sessionId).channel, true, (message) => {
+        const published = parsePublished(message);
+        if (published) for (const sub of subs) sub.push(published);
+      });
+      joined.catch(() => undefined);
+      this.sessions.set(sessionId, (channel = { subs, users: 0, joined }));
+    }
+    channel.users++;
+    return channel;
+  }
+
+  private async leave(sessionId: string, channel: SessionChannel): Promise<void> {
+    if (--channel.users > 0 || this.sessions.get(sessionId) !== channel) return;
+    this.sessions.delete(sessionId);
+    await (await channel.joined.catch(() => async () => {}))();
+  }
+
+  /** How this append is published (a seam for tests to lose one publication). */
+  protected publishVerb(): string {
+    return this.redis.publishVerb;
+  }
+}
+
+function parsePublished(message: string): Published | null {
+  try {
+    const m = JSON.parse(message) as { e?: unknown; c?: LoggedCommand; ended?: boolean };
+    if (typeof m.e !== 'string') return null;
+    if (m.ended) return { epoch: m.e, ended: true };
+    if (m.c && typeof m.c.seq === 'number') return { epoch: m.e, cmd: deepFreeze(m.c) };
+  } catch {
+    // Not ours: ignore.
+  }
+  return null;
+}

@@ -1,0 +1,160 @@
+/**
+ * The Lua scripts of the Redis store, kept as strings in TypeScript so they ship inside dist/
+ * with the code that calls them (a .lua file beside the sources would need a copy step in every
+ * build and image). ioredis runs them with EVALSHA and falls back to EVAL on NOSCRIPT.
+ *
+ * Every script touches only keys of one session (one `{sessionId}` hash tag) or only the
+ * `{tandem}` indexes, so each runs on a single Redis Cluster slot.
+ */
+
+/**
+ * Appends one command, atomically.
+ * KEYS: meta, log (stream), state (hash: key → latest command), sent (hash: client id → seq)
+ * ARGV: by, c ('' for none), body (the command's JSON after `{"seq":N,"t":T,`), compact ('1'/'0'),
+ *       retiresBelow ('1'/'0'), k, maxLen, publish verb ('PUBLISH', 'SPUBLISH' or '' for none),
+ *       channel
+ * Returns {'ok', json} | {'duplicate', json} | {'duplicate-trimmed', seq} | {'unknown'} | {'ended'}
+ */
+export const APPEND_LUA = `
+local meta, log, state, sent = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local by, c, body, compact, retires, k, maxLen, verb, channel =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+
+local m = redis.call('HMGET', meta, 'epoch', 'status')
+local epoch = m[1]
+if not epoch then return {'unknown'} end
+if m[2] == 'ended' then return {'ended'} end
+
+local sentField = false
+if c ~= '' then
+  sentField = string.len(by) .. ':' .. by .. ':' .. c
+  local first = redis.call('HGET', sent, sentField)
+  if first then
+    local e = redis.call('XRANGE', log, first .. '-0', first .. '-0')
+    if e[1] then return {'duplicate', e[1][2][2]} end
+    return {'duplicate-trimmed', first}
+  end
+end
+
+local seq = string.format('%d', redis.call('HINCRBY', meta, 'head', 1))
+local now = redis.call('TIME')
+local t = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. body
+
+redis.call('XADD', log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
+
+if compact == '1' then
+  if retires == '1' then
+    -- protocol/keys.ts isBelow: strictly below k means starting with k followed by '/'.
+    local prefix = k .. '/'
+    local n = string.len(prefix)
+    local fields = redis.call('HKEYS', state)
+    for i = 1, #fields do
+      if string.sub(fields[i], 1, n) == prefix then redis.call('HDEL', state, fields[i]) end
+    end
+  end
+  redis.call('HSET', state, k, cmd)
+end
+
+if sentField then redis.call('HSET', sent, sentField, seq) end
+if verb ~= '' then redis.call(verb, channel, '{"e":"' .. epoch .. '","c":' .. cmd .. '}') end
+return {'ok', cmd}
+`;
+
+/**
+ * Creates a session's log unless it exists; leftovers of an earlier life are cleared.
+ * KEYS: meta, log, state, sent   ARGV: epoch, createdAt
+ * Returns the meta hash as a flat array.
+ */
+export const CREATE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'head', 0, 'status', 'active', 'createdAt', ARGV[2])
+end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/**
+ * Ends a session: status, endedAt (kept if already set), expiry on every key, `ended` published.
+ * KEYS: meta, log, state, sent   ARGV: retentionMs, endedAt, publish verb, channel
+ * Returns 0 when the session is unknown, else 1.
+ */
+export const END_LUA = `
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'ended')
+redis.call('HSETNX', KEYS[1], 'endedAt', ARGV[2])
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+if ARGV[3] ~= '' then redis.call(ARGV[3], ARGV[4], '{"e":"' .. epoch .. '","ended":true}') end
+return 1
+`;
+
+/**
+ * Directory: writes a session record unless one exists.
+ * KEYS: record   ARGV: field, value, field, value...
+ * Returns 1 when written, 0 when the record already existed.
+ */
+export const CREATE_RECORD_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`;
+
+/**
+ * Directory: merges fields into a record that exists.
+ * KEYS: record   ARGV: field, value, field, value...
+ * Returns the record as a flat array (empty when unknown).
+ */
+export const UPDATE_RECORD_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/**
+ * Directory: ends a record and forgets its presence.
+ * KEYS: record, presence   ARGV: retentionMs, endedAt (JSON)
+ * Returns the record as a flat array (empty when unknown).
+ */
+export const END_RECORD_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+redis.call('HSET', KEYS[1], 'status', '"ended"')
+redis.call('HSETNX', KEYS[1], 'endedAt', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/** Directory: deletes a key only while it still holds the given value. KEYS: key  ARGV: value */
+export const DELETE_IF_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
+ * Directory: the first operator to take a call wins.
+ * KEYS: calls, taken   ARGV: callId, taken (JSON {takenBy, takenAt})
+ * Returns the call's JSON to the winner, nil to everyone else.
+ */
+export const TAKE_CALL_LUA = `
+local call = redis.call('HGET', KEYS[1], ARGV[1])
+if not call then return false end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return false end
+return call
+`;
+
+/**
+ * Directory: removes every call of a session.
+ * KEYS: calls, taken   ARGV: sessionId
+ */
+export const DROP_CALLS_LUA = `
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, call = pcall(cjson.decode, all[i + 1])
+  if ok and type(call) == 'table' and call.sessionId == ARGV[1] then
+    redis.call('HDEL', KEYS[1], all[i])
+    redis.call('HDEL', KEYS[2], all[i])
+  end
+end
+return 0
+`;

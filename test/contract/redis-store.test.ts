@@ -1,0 +1,64 @@
+import t from 'tap';
+import { createStore } from '../../store/index.js';
+import type { LogEvent } from '../../store/command-log.js';
+import { startRedis } from '../helpers/redis.js';
+import { runCommandLogSuite } from './command-log.suite.js';
+import { runDirectorySuite } from './directory.suite.js';
+import { uniqueId, until } from './poll.js';
+import { redisDirectoryHarness, redisLogHarness } from './redis-harness.js';
+
+const server = await startRedis({ aof: true });
+t.teardown(() => server.close());
+const target = () => ({ url: server.url });
+
+runCommandLogSuite(t, { name: 'redis', create: redisLogHarness(target) });
+runDirectorySuite(t, { name: 'redis', create: redisDirectoryHarness(target) });
+
+t.test('store (redis): createStore with a URL is the Redis store', async (t) => {
+  const store = await createStore({ redisUrl: server.url });
+  t.teardown(() => store.close());
+  t.equal(store.kind, 'redis');
+  await store.ping();
+  const id = uniqueId('kind');
+  await store.log.create(id);
+  const s = await store.directory.createSession(id, { status: 'waiting', createdAt: Date.now(), people: [] });
+  t.equal((await store.directory.sessionByCode(s.code))?.id, id);
+});
+
+t.test('store (redis): after Redis restarts with its AOF the log is intact and numbering continues', async (t) => {
+  const a = await createStore({ redisUrl: server.url });
+  const b = await createStore({ redisUrl: server.url });
+  let down = false;
+  t.teardown(async () => {
+    if (down) await server.start(); // an assertion failed while it was down: later tests need it
+    await Promise.all([a.close(), b.close()]);
+  });
+  const id = uniqueId('aof');
+  const meta = await a.log.create(id);
+  for (let i = 1; i <= 3; i++) await a.log.append(id, { k: 'top/pointer/p1', op: 'pointer', a: 'others', d: { x: i, y: 0 }, by: 'p1' });
+  const events: LogEvent[] = [];
+  await b.log.subscribe(id, 3, (e) => events.push(e));
+
+  await server.stop();
+  down = true;
+  const stopped = Date.now();
+  await t.rejects(a.ping(), 'ping rejects while Redis is down');
+  await t.rejects(a.log.append(id, { k: 'top', op: 'nav', a: 'others', d: { url: '/' }, by: 'p1' }), 'appends reject instead of hanging');
+  await t.rejects(b.directory.getSession(id), 'directory reads reject too');
+  t.ok(Date.now() - stopped < 10_000, 'and they reject promptly');
+
+  await server.start();
+  down = false;
+  const restarted = Date.now();
+  await until('ping after restart', () => a.ping().then(() => true, () => false), 15_000);
+  const after = (await a.log.meta(id))!;
+  t.equal(after.epoch, meta.epoch, 'same epoch: nothing was lost');
+  t.equal(after.head, 3);
+  const { cmd } = await a.log.append(id, { k: 'top', op: 'nav', a: 'others', d: { url: '/after' }, by: 'p1' });
+  t.equal(cmd.seq, 4, 'numbering continues');
+  t.same((await b.log.entries(id)).map((c) => c.seq), [1, 2, 3, 4]);
+  await until('the old subscriber hears the new command', () => events.some((e) => e.type === 'command' && e.cmd.seq === 4), 15_000);
+  t.same(events.map((e) => (e.type === 'command' ? e.cmd.seq : e.type)), [4], 'no reset, no duplicate, no gap');
+  await b.ping();
+  t.comment(`down ${restarted - stopped} ms, back ${Date.now() - restarted} ms after restart`);
+});
