@@ -57,7 +57,6 @@ export interface MappedUrl {
 export const ORIGIN_PREFIX = '/__tandem/o/';
 export const TANDEM_PREFIX = '/__tandem/';
 
-const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 const TAB_OR_NEWLINE = /[\t\n\r]/g;
 // The URL parser strips leading and trailing C0 controls and spaces.
 const C0_TRIM = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
@@ -141,16 +140,44 @@ export function mapUrl(raw: string, baseUrl: string, map: OriginMap): MappedUrl 
     if (onPrimary || s.startsWith(TANDEM_PREFIX)) return { kind: 'same', url: raw };
     return resolve(s, raw, baseUrl, map);
   }
-  const scheme = SCHEME.exec(s);
-  if (scheme) {
-    const name = scheme[1].toLowerCase();
-    if (name === 'http' || name === 'https' || name === 'ws' || name === 'wss') return resolve(s, raw, baseUrl, map);
+  const schemeEnd = schemeLength(s);
+  if (schemeEnd > 0) {
+    if (isWebScheme(s, schemeEnd)) return resolve(s, raw, baseUrl, map);
     return { kind: 'other', url: raw };
   }
   // Relative: resolves right against the gateway URL of the page, unless it climbs out of the
   // /__tandem/o/<scheme>/<host> prefix or the base is foreign.
   if (onPrimary || (!DOT_SEGMENT.test(s) && isAllowedBase(baseUrl, map))) return { kind: 'same', url: raw };
   return resolve(s, raw, baseUrl, map);
+}
+
+/** Length of a leading `scheme:` (`[a-zA-Z][a-zA-Z0-9+.-]*`), without the colon; 0 when there is none. */
+function schemeLength(s: string): number {
+  const first = s.charCodeAt(0) | 0x20;
+  if (first < 0x61 || first > 0x7a) return 0;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3a) return i;
+    const l = c | 0x20;
+    if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return 0;
+  }
+  return 0;
+}
+
+/** http, https, ws or wss, in any case. */
+function isWebScheme(s: string, len: number): boolean {
+  const c0 = s.charCodeAt(0) | 0x20;
+  if (c0 === 0x68) {
+    if (len !== 4 && len !== 5) return false;
+    const w = s.slice(0, len).toLowerCase();
+    return w === 'http' || w === 'https';
+  }
+  if (c0 === 0x77) {
+    if (len !== 2 && len !== 3) return false;
+    const w = s.slice(0, len).toLowerCase();
+    return w === 'ws' || w === 'wss';
+  }
+  return false;
 }
 
 function isOriginEnd(code: number): boolean {
@@ -163,7 +190,39 @@ function isAllowedBase(baseUrl: string, map: OriginMap): boolean {
   return false;
 }
 
+// What may follow a configured origin for the fast path: characters the URL parser keeps as they
+// are, with no backslash, quote, space or dot segment it would rewrite.
+const PLAIN_REST = /^(?:[/?#][A-Za-z0-9\-_~!$&()*+,;=:@/?#%]*)?$/;
+const DOT_IN_PATH = /\/\.|%2e/i;
+
+/** Absolute URLs that start with a configured origin, spelled the normalised way: no parsing needed. */
+function fastPath(s: string, map: OriginMap): string | null {
+  let prefix: string | null = null;
+  let origin = map.primary;
+  if (s.startsWith(origin)) prefix = '';
+  else {
+    for (const o of map.allowed) {
+      if (s.startsWith(o)) {
+        origin = o;
+        const sep = o.indexOf('://');
+        prefix = `${ORIGIN_PREFIX}${o.slice(0, sep)}/${o.slice(sep + 3)}`;
+        break;
+      }
+    }
+  }
+  if (prefix === null) return null;
+  const rest = s.slice(origin.length);
+  if (!PLAIN_REST.test(rest)) return null;
+  const q = rest.search(/[?#]/);
+  if (DOT_IN_PATH.test(q < 0 ? rest : rest.slice(0, q))) return null;
+  const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+  if (prefix === '' && path.startsWith('//')) return null;
+  return prefix + path;
+}
+
 function resolve(s: string, raw: string, baseUrl: string, map: OriginMap): MappedUrl {
+  const fast = fastPath(s, map);
+  if (fast !== null) return { kind: 'mapped', url: fast };
   let u: WhatwgUrl;
   try {
     u = new URL(s, baseUrl);

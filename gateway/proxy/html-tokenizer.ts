@@ -270,6 +270,7 @@ export class HtmlTokenizer {
 
   #endNamespace(name: string): void {
     const stack = this.#ns;
+    if (stack.length === 1) return;
     const current = stack[stack.length - 1];
     if (current === 'html') {
       const outer = stack[stack.length - 2];

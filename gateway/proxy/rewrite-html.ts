@@ -46,6 +46,9 @@ export interface HtmlRewriteOptions {
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'poster', 'background', 'xlink:href']);
 const TARGET_TAGS = new Set(['a', 'area', 'form', 'base']);
 const LINK_TAGS = new Set(['a', 'area']);
+/** First letters (lower-cased) of the attributes the rewriter reads, so most others are skipped unsliced. */
+const MAYBE_INTERESTING: boolean[] = [];
+for (const c of 'hsafpdbxtric') MAYBE_INTERESTING[c.charCodeAt(0)] = true;
 
 export class HtmlRewriter implements TokenHandler {
   readonly #opts: HtmlRewriteOptions;
@@ -56,6 +59,7 @@ export class HtmlRewriter implements TokenHandler {
   #css: CssRewriter | null = null;
   /** 'doc' until <head> is seen, then 'head', while the hooks' tag is still to be placed. */
   #stage: 'doc' | 'head' = 'doc';
+  readonly #names: string[] = [];
   watching: boolean;
 
   constructor(opts: HtmlRewriteOptions) {
@@ -116,16 +120,17 @@ export class HtmlRewriter implements TokenHandler {
     let content = -1;
     let charset = false;
     let foreignLink = false;
-    const seen = new Set<string>();
+    const names = this.#names;
+    names.length = 0;
 
     for (let i = 0; i < count; i++) {
       const a = attrs[i];
       const len = a.nameEnd - a.nameStart;
-      if (len < 2 || len > 11) continue;
+      if (len < 2 || len > 11 || !MAYBE_INTERESTING[text.charCodeAt(a.nameStart) | 0x20]) continue;
       let attr = text.slice(a.nameStart, a.nameEnd);
       if (hasUpper(attr)) attr = attr.toLowerCase();
-      if (seen.has(attr)) continue; // the first of duplicated attributes wins
-      seen.add(attr);
+      if (names.includes(attr)) continue; // the first of duplicated attributes wins
+      names.push(attr);
       if (URL_ATTRS.has(attr) || (attr === 'data' && name === 'object')) {
         if (a.valueStart < 0) continue;
         if (name === 'base' && attr === 'href') {
@@ -361,6 +366,7 @@ export function decodeAttr(raw: string): string {
 }
 
 function escapeValue(v: string): string {
+  if (v.indexOf('&') < 0 && v.indexOf('"') < 0) return v;
   return v.replace(/[&"]/g, (c) => (c === '&' ? '&amp;' : '&quot;'));
 }
 
