@@ -107,7 +107,17 @@ export class RedisCommandLog implements CommandLog {
     const reply = (await this.redis.script(
       APPEND_LUA,
       [k.meta, k.log, k.state, k.sent],
-      [input.by, input.c ?? '', body, spec.compact ? '1' : '0', spec.retiresBelow ? '1' : '0', input.k, this.maxLen, this.publishVerb(), k.channel],
+      [
+        input.by,
+        input.c ?? '',
+        body,
+        spec.compact ? '1' : '0',
+        spec.retiresBelow ? '1' : '0',
+        input.k,
+        this.maxLen,
+        this.publishVerb(),
+        k.channel,
+      ],
     )) as [string, string?];
     switch (reply[0]) {
       case 'ok':
@@ -117,7 +127,15 @@ export class RedisCommandLog implements CommandLog {
       case 'duplicate-trimmed':
         // The first copy fell off the trimmed stream; its seq is all that is left of it.
         return {
-          cmd: Object.freeze({ seq: Number(reply[1]), k: input.k, op: input.op, a: input.a, d: frozenCopy(input.d), by: input.by, t: Date.now() }),
+          cmd: Object.freeze({
+            seq: Number(reply[1]),
+            k: input.k,
+            op: input.op,
+            a: input.a,
+            d: frozenCopy(input.d),
+            by: input.by,
+            t: Date.now(),
+          }),
           duplicate: true,
         };
       case 'ended':
@@ -163,7 +181,11 @@ export class RedisCommandLog implements CommandLog {
 
   async end(sessionId: string, retentionMs: number): Promise<void> {
     const k = logKeys(sessionId);
-    const found = await this.redis.script(END_LUA, [k.meta, k.log, k.state, k.sent], [Math.max(1, Math.round(retentionMs)), Date.now(), this.redis.publishVerb, k.channel]);
+    const found = await this.redis.script(
+      END_LUA,
+      [k.meta, k.log, k.state, k.sent],
+      [Math.max(1, Math.round(retentionMs)), Date.now(), this.redis.publishVerb, k.channel],
+    );
     if (found === 0) throw new UnknownSessionError(sessionId);
   }
 
@@ -218,7 +240,9 @@ export class RedisCommandLog implements CommandLog {
   private async leave(sessionId: string, channel: SessionChannel): Promise<void> {
     if (--channel.users > 0 || this.sessions.get(sessionId) !== channel) return;
     this.sessions.delete(sessionId);
-    await (await channel.joined.catch(() => async () => {}))();
+    await (
+      await channel.joined.catch(() => async () => {})
+    )();
   }
 
   /** How this append is published (a seam for tests to lose one publication). */

@@ -95,7 +95,9 @@ export class RedisConnection {
     let set = this.handlers.get(channel);
     if (!set) {
       this.handlers.set(channel, (set = new Set()));
-      const subscribing = (sharded && this.kind === 'redis-cluster' ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).finally(() => {
+      const subscribing = (
+        sharded && this.kind === 'redis-cluster' ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)
+      ).finally(() => {
         if (this.pending.get(channel) === subscribing) this.pending.delete(channel);
       });
       this.pending.set(channel, subscribing);
@@ -114,7 +116,8 @@ export class RedisConnection {
       if (!current?.delete(own) || current.size > 0) return;
       this.handlers.delete(channel);
       if (this.closed) return;
-      const leaving = sharded && this.kind === 'redis-cluster' ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel);
+      const leaving =
+        sharded && this.kind === 'redis-cluster' ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel);
       await leaving.catch(() => undefined);
     };
   }

@@ -116,7 +116,7 @@ export class RedisDirectory implements Directory {
   async pastSessions(limit: number): Promise<SessionRecord[]> {
     const out: SessionRecord[] = [];
     const page = Math.max(10, limit);
-    for (let start = 0; out.length < limit; ) {
+    for (let start = 0; out.length < limit;) {
       const ids = await this.client.zrevrange(PAST, start, start + page - 1);
       if (ids.length === 0) break;
       const records = await Promise.all(ids.map((id) => this.getSession(id)));
@@ -130,7 +130,11 @@ export class RedisDirectory implements Directory {
   }
 
   async endSession(id: string, retentionMs: number): Promise<void> {
-    const flat = (await this.redis.script(END_RECORD_LUA, [recordKey(id), presenceKey(id)], [Math.max(1, Math.round(retentionMs)), JSON.stringify(Date.now())])) as string[];
+    const flat = (await this.redis.script(
+      END_RECORD_LUA,
+      [recordKey(id), presenceKey(id)],
+      [Math.max(1, Math.round(retentionMs)), JSON.stringify(Date.now())],
+    )) as string[];
     const r = decodeRecord(flat);
     if (!r) return;
     await Promise.all([

@@ -6,13 +6,7 @@
 import type { Test } from 'tap';
 import type { Op } from '../../protocol/commands.js';
 import type { LoggedCommand } from '../../protocol/messages.js';
-import {
-  SessionEndedError,
-  UnknownSessionError,
-  type AppendInput,
-  type CommandLog,
-  type LogEvent,
-} from '../../store/command-log.js';
+import { SessionEndedError, UnknownSessionError, type AppendInput, type CommandLog, type LogEvent } from '../../store/command-log.js';
 import { uniqueId, until } from './poll.js';
 
 export interface LogHarness {
@@ -99,32 +93,43 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     t.same(await h.peer.entries(h.id), [first]);
   });
 
-  tap.test(`command log (${name}): 500 concurrent appends from five participants on two replicas get distinct increasing seqs`, async (t) => {
-    const h = await open(t);
-    const got = recorder();
-    await h.peer.subscribe(h.id, 0, got.listener);
-    const sends: Promise<{ cmd: LoggedCommand }>[] = [];
-    for (let n = 0; n < 100; n++) {
-      for (let p = 0; p < 5; p++) {
-        const via = p % 2 === 0 ? h.log : h.peer;
-        sends.push(via.append(h.id, cmd(`top/pointer/p${p}`, 'pointer', { x: n, y: p }, `p${p}`, `c${n}`)));
+  tap.test(
+    `command log (${name}): 500 concurrent appends from five participants on two replicas get distinct increasing seqs`,
+    async (t) => {
+      const h = await open(t);
+      const got = recorder();
+      await h.peer.subscribe(h.id, 0, got.listener);
+      const sends: Promise<{ cmd: LoggedCommand }>[] = [];
+      for (let n = 0; n < 100; n++) {
+        for (let p = 0; p < 5; p++) {
+          const via = p % 2 === 0 ? h.log : h.peer;
+          sends.push(via.append(h.id, cmd(`top/pointer/p${p}`, 'pointer', { x: n, y: p }, `p${p}`, `c${n}`)));
+        }
       }
-    }
-    const results = await Promise.all(sends);
-    t.same(
-      results.map((r) => r.cmd.seq).sort((a, b) => a - b),
-      Array.from({ length: 500 }, (_, i) => i + 1),
-      'every append got its own seq, none skipped',
-    );
-    const all = await h.log.entries(h.id);
-    t.same(seqs(all), Array.from({ length: 500 }, (_, i) => i + 1), 'the log is in seq order');
-    for (let p = 0; p < 5; p++) {
-      const xs = all.filter((c) => c.by === `p${p}`).map((c) => (c.d as { x: number }).x);
-      t.same(xs, Array.from({ length: 100 }, (_, i) => i), `p${p}'s commands keep the order p${p} sent them in`);
-    }
-    await until('500 delivered', () => got.commands().length >= 500);
-    t.same(got.commands(), seqs(all), 'the other replica delivered all of them in order, once');
-  });
+      const results = await Promise.all(sends);
+      t.same(
+        results.map((r) => r.cmd.seq).sort((a, b) => a - b),
+        Array.from({ length: 500 }, (_, i) => i + 1),
+        'every append got its own seq, none skipped',
+      );
+      const all = await h.log.entries(h.id);
+      t.same(
+        seqs(all),
+        Array.from({ length: 500 }, (_, i) => i + 1),
+        'the log is in seq order',
+      );
+      for (let p = 0; p < 5; p++) {
+        const xs = all.filter((c) => c.by === `p${p}`).map((c) => (c.d as { x: number }).x);
+        t.same(
+          xs,
+          Array.from({ length: 100 }, (_, i) => i),
+          `p${p}'s commands keep the order p${p} sent them in`,
+        );
+      }
+      await until('500 delivered', () => got.commands().length >= 500);
+      t.same(got.commands(), seqs(all), 'the other replica delivered all of them in order, once');
+    },
+  );
 
   tap.test(`command log (${name}): the compacted state keeps the latest command of each key`, async (t) => {
     const h = await open(t);
@@ -136,7 +141,10 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     const snap = await h.peer.snapshot(h.id);
     t.equal(snap.head, 5);
     t.same(keys(snap.commands), ['top', 'top/scroll', 'top/form/0/email']);
-    t.same(snap.commands.map((c) => c.d), [{ url: '/a' }, { x: 0, y: 99 }, { value: 'ab' }]);
+    t.same(
+      snap.commands.map((c) => c.d),
+      [{ url: '/a' }, { x: 0, y: 99 }, { value: 'ab' }],
+    );
   });
 
   tap.test(`command log (${name}): a frame's nav retires the keys below it but not its siblings`, async (t) => {
@@ -177,7 +185,11 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: 3, y: 4 }));
     await h.log.append(h.id, cmd('top/ink', 'ink-clear', {}));
     const snap = await h.log.snapshot(h.id);
-    t.same(keys(snap.commands), ['top', 'top/inkwell', 'top/pointer/p1', 'top/ink'], 'strokes gone; a key merely starting with "ink" stays');
+    t.same(
+      keys(snap.commands),
+      ['top', 'top/inkwell', 'top/pointer/p1', 'top/ink'],
+      'strokes gone; a key merely starting with "ink" stays',
+    );
     await h.log.append(h.id, cmd('top/ink/p1/3', 'ink', stroke, 'p1'));
     t.same(keys((await h.log.snapshot(h.id)).commands).slice(-1), ['top/ink/p1/3'], 'strokes after the clear are kept');
   });
@@ -192,8 +204,15 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     t.equal(snap.head, 3);
     const r = await h.log.range(h.id, 1, snap.epoch);
     t.ok(r.ok);
-    if (r.ok) t.same(r.commands.map((c) => c.op), ['click', 'submit']);
-    t.same((await h.peer.entries(h.id)).map((c) => c.op), ['nav', 'click', 'submit']);
+    if (r.ok)
+      t.same(
+        r.commands.map((c) => c.op),
+        ['click', 'submit'],
+      );
+    t.same(
+      (await h.peer.entries(h.id)).map((c) => c.op),
+      ['nav', 'click', 'submit'],
+    );
   });
 
   tap.test(`command log (${name}): the snapshot replays each frame's latest nav first, then the rest in seq order`, async (t) => {
@@ -208,7 +227,10 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     await h.log.append(h.id, nav('top/1', '/f2')); // 8: retires 4
     const snap = await h.peer.snapshot(h.id);
     t.same(seqs(snap.commands), [1, 6, 8, 5, 7]);
-    t.same(snap.commands.slice(0, 3).map((c) => c.op), ['nav', 'nav', 'nav']);
+    t.same(
+      snap.commands.slice(0, 3).map((c) => c.op),
+      ['nav', 'nav', 'nav'],
+    );
   });
 
   tap.test(`command log (${name}): a resend with the same client id is not logged or published twice`, async (t) => {
@@ -260,7 +282,11 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     t.same(recent.ok && seqs(recent.commands), [296, 297, 298, 299, 300]);
     const kept = await h.log.entries(h.id);
     t.ok(kept.length >= 10 && kept.length < 300, `kept ${kept.length}: at least maxLen, fewer than all`);
-    t.same(seqs(kept), Array.from({ length: kept.length }, (_, i) => 301 - kept.length + i), 'the newest, consecutive');
+    t.same(
+      seqs(kept),
+      Array.from({ length: kept.length }, (_, i) => 301 - kept.length + i),
+      'the newest, consecutive',
+    );
     t.same(keys((await h.log.snapshot(h.id)).commands), ['top/pointer/p1'], 'trimming never touches the compacted state');
   });
 
@@ -271,7 +297,11 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     const sub = await h.peer.subscribe(h.id, 3, got.listener);
     for (let i = 6; i <= 40; i++) await (i % 3 ? h.log : h.peer).append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));
     await until('40 delivered', () => got.commands().includes(40));
-    t.same(got.commands(), Array.from({ length: 37 }, (_, i) => i + 4), 'backlog 4..5 first, then live, no gap, no duplicate');
+    t.same(
+      got.commands(),
+      Array.from({ length: 37 }, (_, i) => i + 4),
+      'backlog 4..5 first, then live, no gap, no duplicate',
+    );
     await sub.close();
     await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: 41, y: 0 }));
     const probe = recorder();
@@ -362,7 +392,11 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     const reset = got.events[i] as { type: 'reset'; epoch: string; head: number };
     t.equal(reset.epoch, fresh.epoch, 'reset names the new epoch');
     const after = got.events.slice(i + 1).map((e) => (e.type === 'command' ? e.cmd.seq : e.type));
-    t.same(after, Array.from({ length: 3 - reset.head }, (_, n) => reset.head + 1 + n), 'then the new epoch continues from the reset head');
+    t.same(
+      after,
+      Array.from({ length: 3 - reset.head }, (_, n) => reset.head + 1 + n),
+      'then the new epoch continues from the reset head',
+    );
   });
 
   tap.test(`command log (${name}): nobody can change a logged command by mutating an object`, async (t) => {

@@ -20,7 +20,12 @@ export interface DirectorySuiteOptions {
   create(): Promise<DirectoryHarness>;
 }
 
-const person = (id: string, role: 'customer' | 'operator' = 'operator'): ParticipantInfo => ({ id, name: `Name ${id}`, role, color: '#123456' });
+const person = (id: string, role: 'customer' | 'operator' = 'operator'): ParticipantInfo => ({
+  id,
+  name: `Name ${id}`,
+  role,
+  color: '#123456',
+});
 
 export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): void {
   const { name } = options;
@@ -41,7 +46,11 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     t.same(await h.peer.getSession(s.id), s);
     t.same(await h.peer.sessionByCode(s.code), s);
     t.equal(await h.peer.getSession(uniqueId('none')), null);
-    t.same(await h.dir.createSession(s.id, { status: 'active', createdAt: 1, people: [] }), s, 'creating it again returns the existing record');
+    t.same(
+      await h.dir.createSession(s.id, { status: 'active', createdAt: 1, people: [] }),
+      s,
+      'creating it again returns the existing record',
+    );
   });
 
   tap.test(`directory (${name}): codes are unique among 300 live sessions`, async (t) => {
@@ -68,16 +77,26 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     const b = await newSession(h.dir, base + 2);
     const c = await newSession(h.peer, base + 3);
     let live = await h.peer.liveSessions();
-    t.same(live.slice(0, 3).map((s) => s.id), [c.id, b.id, a.id]);
+    t.same(
+      live.slice(0, 3).map((s) => s.id),
+      [c.id, b.id, a.id],
+    );
     await h.dir.endSession(b.id, 60_000);
     const bEnded = Date.now();
     await until('the clock moved on', () => Date.now() > bEnded);
     live = await h.dir.liveSessions();
-    t.notOk(live.some((s) => s.id === b.id), 'an ended session is no longer live');
+    t.notOk(
+      live.some((s) => s.id === b.id),
+      'an ended session is no longer live',
+    );
     t.ok(live.some((s) => s.id === a.id) && live.some((s) => s.id === c.id));
     await h.dir.endSession(a.id, 60_000);
     const past = await h.peer.pastSessions(2);
-    t.same(past.map((s) => s.id), [a.id, b.id], 'most recently ended first, at most limit');
+    t.same(
+      past.map((s) => s.id),
+      [a.id, b.id],
+      'most recently ended first, at most limit',
+    );
     t.equal(past[0].status, 'ended');
     t.ok(past[0].endedAt && past[0].endedAt >= past[1].endedAt!);
   });
@@ -88,32 +107,62 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     const other = await newSession(h.dir);
     const now = Date.now();
     await h.dir.addCall({ id: uniqueId('call'), sessionId: s.id, kind: 'call', code: s.code, requestedAt: now, requestedBy: 'Customer' });
-    await h.dir.addCall({ id: uniqueId('call'), sessionId: other.id, kind: 'call', code: other.code, requestedAt: now, requestedBy: 'Customer' });
+    await h.dir.addCall({
+      id: uniqueId('call'),
+      sessionId: other.id,
+      kind: 'call',
+      code: other.code,
+      requestedAt: now,
+      requestedBy: 'Customer',
+    });
     await h.dir.setPresent(s.id, person('p1', 'customer'), true);
     await h.peer.endSession(s.id, 300);
     t.equal(await h.dir.sessionByCode(s.code), null, 'the code no longer leads anywhere');
     const calls = await h.dir.waitingCalls();
-    t.notOk(calls.some((c) => c.sessionId === s.id), "the session's calls are gone");
-    t.ok(calls.some((c) => c.sessionId === other.id), "other sessions' calls stay");
+    t.notOk(
+      calls.some((c) => c.sessionId === s.id),
+      "the session's calls are gone",
+    );
+    t.ok(
+      calls.some((c) => c.sessionId === other.id),
+      "other sessions' calls stay",
+    );
     const ended = await h.dir.getSession(s.id);
     t.equal(ended?.status, 'ended', 'the record is kept during retention');
     await until('forgotten', async () => (await h.peer.getSession(s.id)) === null);
-    t.notOk((await h.dir.pastSessions(1000)).some((r) => r.id === s.id), 'no longer listed as past');
+    t.notOk(
+      (await h.dir.pastSessions(1000)).some((r) => r.id === s.id),
+      'no longer listed as past',
+    );
     t.equal((await h.dir.sessionByCode(other.code))?.id, other.id);
   });
 
   tap.test(`directory (${name}): of 10 operators taking one call at once exactly one gets it`, async (t) => {
     const h = await open(t);
     const s = await newSession(h.dir);
-    const call: CallRecord = { id: uniqueId('call'), sessionId: s.id, kind: 'call', code: s.code, requestedAt: Date.now(), requestedBy: 'Customer', url: 'https://bank.example/' };
+    const call: CallRecord = {
+      id: uniqueId('call'),
+      sessionId: s.id,
+      kind: 'call',
+      code: s.code,
+      requestedAt: Date.now(),
+      requestedBy: 'Customer',
+      url: 'https://bank.example/',
+    };
     await h.dir.addCall(call);
-    t.ok((await h.peer.waitingCalls()).some((c) => c.id === call.id), 'waiting on every replica');
+    t.ok(
+      (await h.peer.waitingCalls()).some((c) => c.id === call.id),
+      'waiting on every replica',
+    );
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? h.dir : h.peer).takeCall(call.id, `op${i}`)));
     const winners = results.filter((r) => r !== null);
     t.equal(winners.length, 1);
     t.match(winners[0], { ...call, takenBy: /^op\d$/ });
     t.type(winners[0]!.takenAt, 'number');
-    t.notOk((await h.dir.waitingCalls()).some((c) => c.id === call.id), 'a taken call no longer waits');
+    t.notOk(
+      (await h.dir.waitingCalls()).some((c) => c.id === call.id),
+      'a taken call no longer waits',
+    );
     t.equal(await h.dir.takeCall(call.id, 'late'), null);
     t.equal(await h.dir.takeCall(uniqueId('none'), 'op'), null, 'an unknown call cannot be taken');
   });
@@ -127,7 +176,10 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     await h.peer.addCall({ id: ids[0], sessionId: s.id, kind: 'call', code: s.code, requestedAt: base + 1, requestedBy: 'Customer' });
     await h.dir.addCall({ id: ids[2], sessionId: s.id, kind: 'call', code: s.code, requestedAt: base + 3, requestedBy: 'Customer' });
     const mine = (await h.peer.waitingCalls()).filter((c) => c.sessionId === s.id);
-    t.same(mine.map((c) => c.id), ids);
+    t.same(
+      mine.map((c) => c.id),
+      ids,
+    );
     t.equal(mine[1].kind, 'invite');
   });
 
@@ -180,7 +232,10 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     await h.dir.publish(topic, { type: 'calls', n: 1 });
     await h.dir.publish(topic, { type: 'calls', n: 2 });
     await until('two events', () => got.length >= 2);
-    t.same(got, [{ type: 'calls', n: 1 }, { type: 'calls', n: 2 }]);
+    t.same(got, [
+      { type: 'calls', n: 1 },
+      { type: 'calls', n: 2 },
+    ]);
     await onPeer.close();
     await h.dir.publish(topic, { type: 'calls', n: 3 });
     // Events reach a replica in order: once n: 4 arrives, n: 3 would have too.

@@ -5,7 +5,7 @@ import { logKeys } from '../../store/redis-command-log.js';
 import { startRedisCluster } from '../helpers/redis.js';
 import { runCommandLogSuite } from './command-log.suite.js';
 import { runDirectorySuite } from './directory.suite.js';
-import { uniqueId, until } from './poll.js';
+import { uniqueId } from './poll.js';
 import { redisDirectoryHarness, redisLogHarness } from './redis-harness.js';
 
 const cluster = await startRedisCluster();
@@ -29,7 +29,7 @@ t.test('store (redis-cluster): a session channel is a sharded channel on the nod
   for (const id of ids) {
     const { channel, meta } = logKeys(id);
     const slot = (await nodes[0].call('CLUSTER', 'KEYSLOT', meta)) as number;
-    t.equal((await nodes[0].call('CLUSTER', 'KEYSLOT', channel)) as number, slot, 'the channel shares the keys\' slot');
+    t.equal((await nodes[0].call('CLUSTER', 'KEYSLOT', channel)) as number, slot, "the channel shares the keys' slot");
     const listing = await Promise.all(nodes.map(async (n) => ((await n.call('PUBSUB', 'SHARDCHANNELS')) as string[]).includes(channel)));
     t.equal(listing.filter(Boolean).length, 1, `${id}: subscribed on exactly one node`);
     const owner = listing.indexOf(true);

@@ -50,15 +50,30 @@ t.test('store (redis): after Redis restarts with its AOF the log is intact and n
   await server.start();
   down = false;
   const restarted = Date.now();
-  await until('ping after restart', () => a.ping().then(() => true, () => false), 15_000);
+  await until(
+    'ping after restart',
+    () =>
+      a.ping().then(
+        () => true,
+        () => false,
+      ),
+    15_000,
+  );
   const after = (await a.log.meta(id))!;
   t.equal(after.epoch, meta.epoch, 'same epoch: nothing was lost');
   t.equal(after.head, 3);
   const { cmd } = await a.log.append(id, { k: 'top', op: 'nav', a: 'others', d: { url: '/after' }, by: 'p1' });
   t.equal(cmd.seq, 4, 'numbering continues');
-  t.same((await b.log.entries(id)).map((c) => c.seq), [1, 2, 3, 4]);
+  t.same(
+    (await b.log.entries(id)).map((c) => c.seq),
+    [1, 2, 3, 4],
+  );
   await until('the old subscriber hears the new command', () => events.some((e) => e.type === 'command' && e.cmd.seq === 4), 15_000);
-  t.same(events.map((e) => (e.type === 'command' ? e.cmd.seq : e.type)), [4], 'no reset, no duplicate, no gap');
+  t.same(
+    events.map((e) => (e.type === 'command' ? e.cmd.seq : e.type)),
+    [4],
+    'no reset, no duplicate, no gap',
+  );
   await b.ping();
   t.comment(`down ${restarted - stopped} ms, back ${Date.now() - restarted} ms after restart`);
 });
