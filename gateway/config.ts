@@ -207,6 +207,9 @@ const VARIABLES: Variable[] = [
   { name: 'TANDEM_TOKEN_TTL', parse: (r, c) => void (c.tokenTtlMs = parseDuration(r)) },
 ];
 
+/** Every variable's name, in table order (docs/config.md is checked against it). */
+export const VARIABLE_NAMES: readonly string[] = VARIABLES.map((v) => v.name);
+
 function nonEmpty(r: string): string {
   if (!r.trim()) throw new Error('must not be empty');
   return r.trim();
