@@ -16,7 +16,7 @@ import { createProxy } from './proxy/proxy.js';
 import { startHub, type Hub } from './hub/server.js';
 import { createApi } from './sessions/api.js';
 import { handleTandemPage } from './sessions/pages.js';
-import { sendHealth, sendReadiness, setOwnHeaders, trackRequest } from './ops/health.js';
+import { sendHealth, sendReadiness, setOwnHeaders, trackRequest, withTimeout } from './ops/health.js';
 import { assignRequestId } from './ops/request-id.js';
 import { Drain } from './ops/drain.js';
 
@@ -83,6 +83,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     assignRequestId(req);
+    drain.trackUpgrade(socket);
     const path = req.url ?? '/';
     if (path === '/__tandem/hub' || path.startsWith('/__tandem/hub?')) return hub.handleUpgrade(req, socket, head);
     if (path.startsWith('/__tandem/') && !path.startsWith('/__tandem/o/')) {
@@ -124,7 +125,8 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     async close() {
       // Stop accepting first; requests in flight finish (cut after 8 s, within main's 10 s).
       const drained = drain.close(server, 8000);
-      await hub.shutdown();
+      await withTimeout(hub.shutdown(), 5000, 'the hub shutdown').catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'shutdown: hub'));
+      await drain.cutUpgrades(1000);
       await drained;
       await Promise.all([api.close(), proxy.close()]);
     },
