@@ -56,6 +56,20 @@ export function sameStep(a: string, b: string): boolean {
   return stripKept(a) === stripKept(b);
 }
 
+/** The kept response a URL loads (`?__tandem_kept=<id>`), if any. */
+function keptOf(url: string): string | undefined {
+  if (!url.includes(KEPT_PARAM)) return undefined;
+  return new URL(url, 'http://x').searchParams.get(KEPT_PARAM) ?? undefined;
+}
+
+/**
+ * Whether a page shows what a logged nav names: the same URL and the same kept POST response
+ * (a POST answered at the form's own URL is still a new page).
+ */
+function shows(page: { url: string; kept?: string }, nav: { url: string; kept?: string }): boolean {
+  return sameStep(page.url, nav.url) && (page.kept ?? '') === (nav.kept ?? '');
+}
+
 function stripKept(url: string): string {
   if (!url.includes(KEPT_PARAM)) return url;
   const u = new URL(url, 'http://x');
@@ -127,7 +141,7 @@ export class Frames {
       url: h.url,
       inStep: false,
       initial: path !== 'top' && (!prev || prev.win !== win),
-      kept: typeof h.kept === 'string' ? h.kept : undefined,
+      kept: typeof h.kept === 'string' && h.kept ? h.kept : keptOf(h.url),
       title: typeof h.title === 'string' ? h.title : '',
       decided: false,
     };
@@ -150,7 +164,7 @@ export class Frames {
     if (!this.host.live()) return;
     page.decided = true;
     const logged = this.state.get(path);
-    if (logged && sameStep(page.url, (logged.d as { url: string }).url)) return this.#inStep(path, page);
+    if (logged && shows(page, logged.d as { url: string })) return this.#inStep(path, page);
     if (page.initial) {
       if (logged) return this.#load(path, logged.d as { url: string; kept?: string });
       return this.#inStep(path, page);
@@ -173,7 +187,7 @@ export class Frames {
       if (logged) this.#load(path, logged.d as { url: string; kept?: string });
       return;
     }
-    const d: { url: string; kept?: string; title?: string } = { url: page.url };
+    const d: { url: string; kept?: string; title?: string } = { url: stripKept(page.url) };
     if (page.kept) d.kept = page.kept;
     if (page.title) d.title = page.title.slice(0, 1024);
     this.#local(path, 'nav', d);
@@ -208,7 +222,7 @@ export class Frames {
   /** Loads a logged nav in its frame, unless the frame already shows it. */
   #load(path: string, d: { url: string; kept?: string }): void {
     const page = this.pages.get(path);
-    if (page && sameStep(page.url, d.url)) {
+    if (page && shows(page, d)) {
       if (!page.inStep) this.#inStep(path, page);
       return;
     }
@@ -256,7 +270,7 @@ export class Frames {
         if (!this.host.live()) return;
         {
           const logged = this.state.get(path);
-          if (logged && sameStep(page.url, (logged.d as { url: string }).url)) return;
+          if (logged && shows(page, logged.d as { url: string })) return;
         }
         for (const p of [...this.pages.keys()]) if (isBelow(p, path)) this.pages.delete(p);
         this.#localNav(path, page);
@@ -282,7 +296,7 @@ export class Frames {
   resync(): void {
     const top = this.state.get('top');
     const topPage = this.pages.get('top');
-    if (top && this.host.live() && (!topPage || !sameStep(topPage.url, (top.d as { url: string }).url))) {
+    if (top && this.host.live() && (!topPage || !shows(topPage, top.d as { url: string }))) {
       this.#load('top', top.d as { url: string; kept?: string });
     }
     const paths = [...this.pages.keys()].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
@@ -297,7 +311,7 @@ export class Frames {
     const paths = [...this.pages.keys()].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
     for (const p of paths) {
       const page = this.pages.get(p)!;
-      const d: { url: string; kept?: string; title?: string } = { url: page.url };
+      const d: { url: string; kept?: string; title?: string } = { url: stripKept(page.url) };
       if (page.kept) d.kept = page.kept;
       if (page.title) d.title = page.title.slice(0, 1024);
       this.#local(p, 'nav', d);

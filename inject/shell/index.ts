@@ -234,6 +234,16 @@ function finish(): void {
   render();
 }
 
+/**
+ * The gateway keeps a session's origin cookies for its operators, learning them from the
+ * customer's requests; cookies set before the call (a login) are learnt from this one.
+ */
+function shareCookies(): void {
+  const top = frames.pages.get('top');
+  if (!top) return;
+  fetch(top.url.split('#')[0], { method: 'HEAD', credentials: 'same-origin', cache: 'no-store', redirect: 'manual' }).catch(() => undefined);
+}
+
 $('connect')?.addEventListener('click', () => {
   void (async () => {
     const btn = $<HTMLButtonElement>('connect')!;
@@ -244,7 +254,9 @@ $('connect')?.addEventListener('click', () => {
         finish();
         await api.end(s.id, s.token);
       } else {
-        start(await api.create(), true);
+        const grant = await api.create();
+        shareCookies();
+        start(grant, true);
       }
     } catch (err) {
       console.warn('[tandem]', (err as Error).message);
