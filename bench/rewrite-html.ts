@@ -28,7 +28,7 @@ function block(i: number): string {
   <h2 class="title">Account ${i} &mdash; overview</h2>
   <a href="https://bank.example/accounts/${i}?tab=overview&amp;ref=home" class="link">Open account ${i}</a>
   <img src="https://static.bank.example/img/${i}.png" srcset="https://static.bank.example/img/${i}.png 1x, https://static.bank.example/img/${i}@2x.png 2x" alt="Item ${i}" width="64" height="64">
-  <p>Your balance changed on ${i % 28 + 1} March. Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. <a href="/help/${i}">Help</a> or <a href="https://partner.example/offer/${i}">our partner's offer</a>.</p>
+  <p>Your balance changed on ${(i % 28) + 1} March. Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. <a href="/help/${i}">Help</a> or <a href="https://partner.example/offer/${i}">our partner's offer</a>.</p>
   <ul class="tx"><li><span>Coffee</span><span class="amt">-3.20</span></li><li><span>Salary</span><span class="amt">+2,100.00</span></li><li><span>Rent</span><span class="amt">-950.00</span></li></ul>
   <form action="https://bank.example/transfer" method="post" class="quick"><input type="hidden" name="from" value="${i}"><input name="amount" inputmode="decimal" placeholder="Amount"><button type="submit" class="btn">Send</button></form>
   <div class="banner" style="background-image:url('https://static.bank.example/tile/${i % 50}.png');padding:4px">Special rate for you</div>
@@ -87,7 +87,11 @@ function baseline(parts: Buffer[]): Promise<Buffer> {
           if (r.kind === 'mapped') {
             a.value = r.url;
             changed = true;
-          } else if (r.kind === 'foreign' && ((a.name === 'href' && (tag.tagName === 'a' || tag.tagName === 'area')) || a.name === 'action')) foreignLink = true;
+          } else if (
+            r.kind === 'foreign' &&
+            ((a.name === 'href' && (tag.tagName === 'a' || tag.tagName === 'area')) || a.name === 'action')
+          )
+            foreignLink = true;
         } else if (a.name === 'srcset') {
           let any = false;
           const v = parseSrcset(a.value).map((c) => {
@@ -201,10 +205,14 @@ async function main(): Promise<void> {
     const mb = buf.length / 1e6;
     const ro = mb / median(tOurs);
     const rb = mb / median(tBase);
-    console.log(`${label.padEnd(8)}  ${ro.toFixed(1).padStart(8)}   ${rb.toFixed(1).padStart(20)}   ${(ro / rb).toFixed(1).padStart(4)}x   ${equal ? 'equal after parse+serialize' : 'DIFFERENT'}`);
+    console.log(
+      `${label.padEnd(8)}  ${ro.toFixed(1).padStart(8)}   ${rb.toFixed(1).padStart(20)}   ${(ro / rb).toFixed(1).padStart(4)}x   ${equal ? 'equal after parse+serialize' : 'DIFFERENT'}`,
+    );
     if (!equal) process.exitCode = 1;
   }
-  console.log(`peak RSS growth while a ${(pages[2].length / 1e6).toFixed(1)} MB page streams through ours in 64 KB chunks: ${(rss / 1e6).toFixed(1)} MB`);
+  console.log(
+    `peak RSS growth while a ${(pages[2].length / 1e6).toFixed(1)} MB page streams through ours in 64 KB chunks: ${(rss / 1e6).toFixed(1)} MB`,
+  );
 }
 
 await main();

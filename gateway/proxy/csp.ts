@@ -51,7 +51,10 @@ export function adjustPolicy(policy: string, opts: CspOptions): AdjustedPolicy {
   const directives: [string, string[]][] = [];
   const seen = new Set<string>();
   for (const part of policy.split(';')) {
-    const tokens = part.trim().split(/[ \t\n\f\r]+/).filter(Boolean);
+    const tokens = part
+      .trim()
+      .split(/[ \t\n\f\r]+/)
+      .filter(Boolean);
     if (tokens.length === 0) continue;
     const name = tokens[0].toLowerCase();
     if (seen.has(name)) continue; // browsers ignore repeated directives
@@ -67,7 +70,10 @@ export function adjustPolicy(policy: string, opts: CspOptions): AdjustedPolicy {
 
   let nonce: string | null = null;
   if (opts.hooks) {
-    const governing = directives.find(([n]) => n === 'script-src-elem') ?? directives.find(([n]) => n === 'script-src') ?? directives.find(([n]) => n === 'default-src');
+    const governing =
+      directives.find(([n]) => n === 'script-src-elem') ??
+      directives.find(([n]) => n === 'script-src') ??
+      directives.find(([n]) => n === 'default-src');
     if (governing) nonce = admitHooks(governing[1], opts);
   }
   return { policy: directives.map(([n, v]) => (v.length ? `${n} ${v.join(' ')}` : n)).join('; '), nonce };
@@ -134,7 +140,14 @@ function matchesConfigured(source: string, map: OriginMap): 'exact' | 'wildcard'
     const hasPort = colon > hostPort.lastIndexOf(']');
     const oHost = hasPort ? hostPort.slice(0, colon) : hostPort;
     const oPort = hasPort ? hostPort.slice(colon + 1) : oScheme === 'https' ? '443' : '80';
-    if (scheme && scheme !== oScheme && !(scheme === 'http' && oScheme === 'https') && !(scheme === 'ws' && oScheme === 'http') && !(scheme === 'wss' && oScheme === 'https')) continue;
+    if (
+      scheme &&
+      scheme !== oScheme &&
+      !(scheme === 'http' && oScheme === 'https') &&
+      !(scheme === 'ws' && oScheme === 'http') &&
+      !(scheme === 'wss' && oScheme === 'https')
+    )
+      continue;
     // No port in a source means the scheme's default port (configured origins carry only non-default ones).
     if (port === undefined ? hasPort : port !== '*' && port !== oPort) continue;
     if (wildcard) {

@@ -32,7 +32,15 @@ export interface TokenHandler {
   /** What to insert before a token of this kind (`name`: the tag name for start/end). */
   before(kind: TokenKind, name: string): string;
   /** A start tag [start, end) of text: its replacement, or null to copy it. */
-  startTag(text: string, start: number, end: number, name: string, attrs: readonly TagAttr[], count: number, selfClosing: boolean): string | null;
+  startTag(
+    text: string,
+    start: number,
+    end: number,
+    name: string,
+    attrs: readonly TagAttr[],
+    count: number,
+    selfClosing: boolean,
+  ): string | null;
   endTag(name: string): void;
   /** Whether the content of this raw-text element goes through `rawText` (else it is copied). */
   rewritesRawText(element: string): boolean;
@@ -42,7 +50,11 @@ export interface TokenHandler {
 
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'plaintext']);
 // Start tags that end foreign (svg/math) content (and <font> with color, face or size).
-const BREAKOUT = new Set('b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul var'.split(' '));
+const BREAKOUT = new Set(
+  'b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul var'.split(
+    ' ',
+  ),
+);
 
 const enum Mode {
   Data,
@@ -263,7 +275,12 @@ export class HtmlTokenizer {
     if (name !== 'annotation-xml') return false;
     for (let i = 0; i < this.#count; i++) {
       const a = this.#attrs[i];
-      if (a.valueStart >= 0 && /^encoding$/i.test(text.slice(a.nameStart, a.nameEnd)) && /^(text\/html|application\/xhtml\+xml)$/i.test(text.slice(a.valueStart, a.valueEnd))) return true;
+      if (
+        a.valueStart >= 0 &&
+        /^encoding$/i.test(text.slice(a.nameStart, a.nameEnd)) &&
+        /^(text\/html|application\/xhtml\+xml)$/i.test(text.slice(a.valueStart, a.valueEnd))
+      )
+        return true;
     }
     return false;
   }
@@ -274,7 +291,13 @@ export class HtmlTokenizer {
     const current = stack[stack.length - 1];
     if (current === 'html') {
       const outer = stack[stack.length - 2];
-      if (outer === 'svg' ? name === 'foreignobject' || name === 'desc' || name === 'title' : outer === 'math' && (name === 'mi' || name === 'mo' || name === 'mn' || name === 'ms' || name === 'mtext' || name === 'annotation-xml')) stack.pop();
+      if (
+        outer === 'svg'
+          ? name === 'foreignobject' || name === 'desc' || name === 'title'
+          : outer === 'math' &&
+            (name === 'mi' || name === 'mo' || name === 'mn' || name === 'ms' || name === 'mtext' || name === 'annotation-xml')
+      )
+        stack.pop();
     } else if (name === current) stack.pop();
   }
 
@@ -378,7 +401,8 @@ export class HtmlTokenizer {
         pos = dashes + 3;
         continue;
       }
-      if (lt < 0 || (len - lt < 10 && mayStart(text, lt, '<script', '</script'))) return { end: -1, safe: Math.max(pos, Math.min(lt < 0 ? len : lt, len - 2)) };
+      if (lt < 0 || (len - lt < 10 && mayStart(text, lt, '<script', '</script')))
+        return { end: -1, safe: Math.max(pos, Math.min(lt < 0 ? len : lt, len - 2)) };
       if (this.#script === Script.Escaped) {
         if (isEndTagAt(text, lt, 'script')) return { end: lt, safe: lt };
         if (isStartTagAt(text, lt, 'script')) {
@@ -410,7 +434,10 @@ function rawTextEnd(text: string, pos: number, name: string): { end: number; saf
 /** Whether text[k…] (running to the end of text) may be the start of `a` or `b` plus a delimiter. */
 function mayStart(text: string, k: number, a: string, b: string): boolean {
   const rest = text.slice(k).toLowerCase();
-  const fits = (w: string): boolean => (rest.length <= w.length ? w.startsWith(rest) : rest.startsWith(w) && rest.length === w.length + 1 && (w === '<!--' || isEndTagDelimiter(rest.charCodeAt(w.length))));
+  const fits = (w: string): boolean =>
+    rest.length <= w.length
+      ? w.startsWith(rest)
+      : rest.startsWith(w) && rest.length === w.length + 1 && (w === '<!--' || isEndTagDelimiter(rest.charCodeAt(w.length)));
   return fits(a) || fits(b);
 }
 

@@ -191,7 +191,9 @@ export function createCssRewriteStream(ctx: CssRewriteContext): Transform {
 }
 
 function isNameChar(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x5c || c >= 0x80;
+  return (
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x5c || c >= 0x80
+  );
 }
 
 function isSpace(c: number): boolean {
@@ -218,7 +220,7 @@ function stringEnd(text: string, start: number): number {
 /** Parses `url(` at i: its end, and the escaped value (null when it is not a clean url()); null if unfinished. */
 function parseUrlFunction(text: string, i: number): { end: number; value: string | null } | null {
   const len = text.length;
-  let j = skipSpace(text, i + 4);
+  const j = skipSpace(text, i + 4);
   if (j >= len) return null;
   const q = text.charCodeAt(j);
   if (q === 0x22 || q === 0x27) {
@@ -274,11 +276,14 @@ function partialTail(text: string, pos: number): number {
 
 export function cssUnescape(s: string): string {
   if (s.indexOf('\\') < 0) return s;
-  return s.replace(/\\(?:([0-9a-fA-F]{1,6})[ \t\n\f]?|(\r\n|[\n\r\f])|([\s\S]))/g, (_m, hex: string | undefined, _nl: string | undefined, ch: string | undefined) => {
-    if (hex !== undefined) {
-      const cp = parseInt(hex, 16);
-      return cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
-    }
-    return ch ?? '';
-  });
+  return s.replace(
+    /\\(?:([0-9a-fA-F]{1,6})[ \t\n\f]?|(\r\n|[\n\r\f])|([\s\S]))/g,
+    (_m, hex: string | undefined, _nl: string | undefined, ch: string | undefined) => {
+      if (hex !== undefined) {
+        const cp = parseInt(hex, 16);
+        return cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
+      }
+      return ch ?? '';
+    },
+  );
 }

@@ -50,9 +50,28 @@ export interface RewrittenHeaders {
 }
 
 /** Headers that describe the exact bytes of a body: wrong once it is rewritten. */
-export const BODY_DEPENDENT_HEADERS = ['content-length', 'content-md5', 'digest', 'content-digest', 'repr-digest', 'accept-ranges', 'content-range'] as const;
+export const BODY_DEPENDENT_HEADERS = [
+  'content-length',
+  'content-md5',
+  'digest',
+  'content-digest',
+  'repr-digest',
+  'accept-ranges',
+  'content-range',
+] as const;
 
-const DROPPED = new Set(['x-frame-options', 'strict-transport-security', 'alt-svc', 'public-key-pins', 'public-key-pins-report-only', 'expect-ct', 'report-to', 'reporting-endpoints', 'nel', 'clear-site-data']);
+const DROPPED = new Set([
+  'x-frame-options',
+  'strict-transport-security',
+  'alt-svc',
+  'public-key-pins',
+  'public-key-pins-report-only',
+  'expect-ct',
+  'report-to',
+  'reporting-endpoints',
+  'nel',
+  'clear-site-data',
+]);
 
 type InHeaders = Record<string, string | string[] | number | undefined>;
 
@@ -86,7 +105,9 @@ export function rewriteResponseHeaders(input: InHeaders, ctx: ResponseHeaderCont
         out[name] = values.map((v) => rewriteLink(v, ctx));
         break;
       case 'set-cookie': {
-        const kept = values.map((v) => rewriteSetCookie(v, { map: ctx.map, origin, gatewayHttps: ctx.gatewayHttps, gatewayHost: ctx.gatewayHost })).filter((v): v is string => v !== null);
+        const kept = values
+          .map((v) => rewriteSetCookie(v, { map: ctx.map, origin, gatewayHttps: ctx.gatewayHttps, gatewayHost: ctx.gatewayHost }))
+          .filter((v): v is string => v !== null);
         if (kept.length) out[name] = kept;
         break;
       }

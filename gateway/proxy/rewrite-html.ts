@@ -107,7 +107,15 @@ export class HtmlRewriter implements TokenHandler {
 
   endTag(_name: string): void {}
 
-  startTag(text: string, start: number, end: number, name: string, attrs: readonly TagAttr[], count: number, _selfClosing: boolean): string | null {
+  startTag(
+    text: string,
+    start: number,
+    end: number,
+    name: string,
+    attrs: readonly TagAttr[],
+    count: number,
+    _selfClosing: boolean,
+  ): string | null {
     let patches: Patch[] | null = null;
     let append = '';
     let target = -1;
@@ -140,7 +148,8 @@ export class HtmlRewriter implements TokenHandler {
         if (name === 'link' && attr === 'href') linkHref = i;
         const r = this.#mapValue(text, a);
         if (r === null) continue;
-        if (r.kind === 'foreign' && (attr === 'action' || attr === 'formaction' || (attr === 'href' && LINK_TAGS.has(name)))) foreignLink = true;
+        if (r.kind === 'foreign' && (attr === 'action' || attr === 'formaction' || (attr === 'href' && LINK_TAGS.has(name))))
+          foreignLink = true;
         if (r.url !== null) patches = push(patches, valuePatch(a, r.url));
       } else if (attr === 'srcset' || attr === 'imagesrcset') {
         if (a.valueStart < 0) continue;

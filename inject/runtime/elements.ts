@@ -44,7 +44,8 @@ const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster',
 const TARGET_ELEMENTS = new Set(['a', 'area', 'form', 'base']);
 
 export function patchElements(win: Win, urls: PageUrls): void {
-  const proto = (ctor: string): object | undefined => (win as unknown as Record<string, { prototype: object } | undefined>)[ctor]?.prototype;
+  const proto = (ctor: string): object | undefined =>
+    (win as unknown as Record<string, { prototype: object } | undefined>)[ctor]?.prototype;
   for (const [ctor, prop] of URL_PROPERTIES) patchSetter(proto(ctor), prop, (v) => mapArg(urls, v));
   for (const [ctor, prop] of SRCSET_PROPERTIES) patchSetter(proto(ctor), prop, (v) => (typeof v === 'string' ? mapSrcset(urls, v) : v));
   patchSetter(proto('HTMLAnchorElement'), 'target', noFrameEscape);
@@ -60,20 +61,26 @@ export function patchElements(win: Win, urls: PageUrls): void {
     if ((n === 'target' && TARGET_ELEMENTS.has(el.localName)) || n === 'formtarget') return noFrameEscape(value);
     return value;
   };
-  patchMethod(win.Element.prototype, 'setAttribute', (original) =>
-    function (this: Element, ...args: unknown[]) {
-      const mapped = safely(() => [args[0], attributeValue(this, args[0], args[1])], args);
-      return native.reflectApply(original, this, mapped.length < args.length ? [...mapped, ...args.slice(mapped.length)] : mapped);
-    },
+  patchMethod(
+    win.Element.prototype,
+    'setAttribute',
+    (original) =>
+      function (this: Element, ...args: unknown[]) {
+        const mapped = safely(() => [args[0], attributeValue(this, args[0], args[1])], args);
+        return native.reflectApply(original, this, mapped.length < args.length ? [...mapped, ...args.slice(mapped.length)] : mapped);
+      },
   );
-  patchMethod(win.Element.prototype, 'setAttributeNS', (original) =>
-    function (this: Element, ...args: unknown[]) {
-      const mapped = safely(() => {
-        const local = typeof args[1] === 'string' ? args[1].replace(/^[^:]*:/, '') : args[1];
-        return [args[0], args[1], attributeValue(this, local === 'href' ? 'href' : args[1], args[2])];
-      }, args);
-      return native.reflectApply(original, this, mapped);
-    },
+  patchMethod(
+    win.Element.prototype,
+    'setAttributeNS',
+    (original) =>
+      function (this: Element, ...args: unknown[]) {
+        const mapped = safely(() => {
+          const local = typeof args[1] === 'string' ? args[1].replace(/^[^:]*:/, '') : args[1];
+          return [args[0], args[1], attributeValue(this, local === 'href' ? 'href' : args[1], args[2])];
+        }, args);
+        return native.reflectApply(original, this, mapped);
+      },
   );
 }
 

@@ -38,13 +38,22 @@ export function safely<T>(step: () => T, fallback: T): T {
 }
 
 /** Replaces obj[prop] (a method) with a wrapper built from the original; silently skips what cannot be patched. */
-export function patchMethod<O extends object>(obj: O, prop: string, build: (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown): void {
+export function patchMethod<O extends object>(
+  obj: O,
+  prop: string,
+  build: (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown,
+): void {
   safely(() => {
     const original = (obj as Record<string, unknown>)[prop];
     if (typeof original !== 'function') return;
     const wrapper = disguise(build(original as (...args: unknown[]) => unknown), original);
     const d = native.getOwnPropertyDescriptor(obj, prop);
-    native.defineProperty(obj, prop, { value: wrapper, writable: d?.writable ?? true, configurable: d?.configurable ?? true, enumerable: d?.enumerable ?? false });
+    native.defineProperty(obj, prop, {
+      value: wrapper,
+      writable: d?.writable ?? true,
+      configurable: d?.configurable ?? true,
+      enumerable: d?.enumerable ?? false,
+    });
   }, undefined);
 }
 
@@ -55,13 +64,10 @@ export function patchSetter(proto: object | undefined, prop: string, map: (value
     const d = native.getOwnPropertyDescriptor(proto, prop);
     if (!d || !d.set || !d.configurable) return;
     const set = d.set;
-    const wrapper = disguise(
-      function (this: Element, value: unknown) {
-        const mapped = safely(() => map(value, this), value);
-        native.reflectApply(set, this, [mapped]);
-      },
-      set,
-    );
+    const wrapper = disguise(function (this: Element, value: unknown) {
+      const mapped = safely(() => map(value, this), value);
+      native.reflectApply(set, this, [mapped]);
+    }, set);
     native.defineProperty(proto, prop, { get: d.get, set: wrapper, enumerable: d.enumerable, configurable: true });
   }, undefined);
 }
@@ -78,6 +84,11 @@ export function patchConstructor(obj: object, prop: string, mapArgs: (args: unkn
       },
     });
     const d = native.getOwnPropertyDescriptor(obj, prop);
-    native.defineProperty(obj, prop, { value: proxy, writable: d?.writable ?? true, configurable: d?.configurable ?? true, enumerable: d?.enumerable ?? false });
+    native.defineProperty(obj, prop, {
+      value: proxy,
+      writable: d?.writable ?? true,
+      configurable: d?.configurable ?? true,
+      enumerable: d?.enumerable ?? false,
+    });
   }, undefined);
 }

@@ -20,26 +20,32 @@ export function mapArg(urls: PageUrls, value: unknown): unknown {
 }
 
 export function patchNetwork(win: Window & typeof globalThis, urls: PageUrls): void {
-  patchMethod(win, 'fetch', (original) =>
-    function (this: unknown, ...args: unknown[]) {
-      const mapped = safely(() => {
-        const input = args[0];
-        if (input instanceof native.Request) {
-          const r = urls.toGateway(input.url);
-          // A Request carries method, headers, body and mode: a new one at the mapped URL keeps them.
-          return r.kind === 'mapped' ? [new native.Request(r.url, input), ...args.slice(1)] : args;
-        }
-        return [mapArg(urls, input), ...args.slice(1)];
-      }, args);
-      return native.reflectApply(original, this, mapped);
-    },
+  patchMethod(
+    win,
+    'fetch',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const mapped = safely(() => {
+          const input = args[0];
+          if (input instanceof native.Request) {
+            const r = urls.toGateway(input.url);
+            // A Request carries method, headers, body and mode: a new one at the mapped URL keeps them.
+            return r.kind === 'mapped' ? [new native.Request(r.url, input), ...args.slice(1)] : args;
+          }
+          return [mapArg(urls, input), ...args.slice(1)];
+        }, args);
+        return native.reflectApply(original, this, mapped);
+      },
   );
 
-  patchMethod(win.XMLHttpRequest.prototype, 'open', (original) =>
-    function (this: XMLHttpRequest, ...args: unknown[]) {
-      const mapped = safely(() => [args[0], mapArg(urls, args[1]), ...args.slice(2)], args);
-      return native.reflectApply(original, this, mapped);
-    },
+  patchMethod(
+    win.XMLHttpRequest.prototype,
+    'open',
+    (original) =>
+      function (this: XMLHttpRequest, ...args: unknown[]) {
+        const mapped = safely(() => [args[0], mapArg(urls, args[1]), ...args.slice(2)], args);
+        return native.reflectApply(original, this, mapped);
+      },
   );
 
   const socketArgs = (args: unknown[]): unknown[] => {
@@ -53,20 +59,26 @@ export function patchNetwork(win: Window & typeof globalThis, urls: PageUrls): v
   }
 
   if (typeof (win.navigator as { sendBeacon?: unknown }).sendBeacon === 'function') {
-    patchMethod(win.Navigator.prototype, 'sendBeacon', (original) =>
-      function (this: Navigator, ...args: unknown[]) {
-        const mapped = safely(() => [mapArg(urls, args[0]), ...args.slice(1)], args);
-        return native.reflectApply(original, this, mapped);
-      },
+    patchMethod(
+      win.Navigator.prototype,
+      'sendBeacon',
+      (original) =>
+        function (this: Navigator, ...args: unknown[]) {
+          const mapped = safely(() => [mapArg(urls, args[0]), ...args.slice(1)], args);
+          return native.reflectApply(original, this, mapped);
+        },
     );
   }
 
   const sw = (win as { ServiceWorkerContainer?: { prototype: object } }).ServiceWorkerContainer;
   if (sw) {
-    patchMethod(sw.prototype, 'register', () =>
-      function () {
-        return Promise.reject(new DOMException('Service workers are not available through Tandem', 'SecurityError'));
-      },
+    patchMethod(
+      sw.prototype,
+      'register',
+      () =>
+        function () {
+          return Promise.reject(new DOMException('Service workers are not available through Tandem', 'SecurityError'));
+        },
     );
   }
 }

@@ -14,7 +14,8 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads allow-pointer-lock allow-top-navigation-to-custom-protocols';
+const SANDBOX =
+  'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads allow-pointer-lock allow-top-navigation-to-custom-protocols';
 
 const bundle = await build({
   stdin: {
@@ -38,7 +39,10 @@ const page = (body: string, head = ''): string =>
 const server = http.createServer((req, res) => {
   const path = req.url ?? '/';
   seen.push(path);
-  if (path.startsWith('/shell')) return void res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><iframe id=f sandbox="${SANDBOX}" src="/framed"></iframe>`);
+  if (path.startsWith('/shell'))
+    return void res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(`<!doctype html><iframe id=f sandbox="${SANDBOX}" src="/framed"></iframe>`);
   if (path.startsWith('/framed')) {
     return void res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': 'origin_sid=abc; Path=/' }).end(
       page(`<script>
@@ -47,8 +51,10 @@ const server = http.createServer((req, res) => {
       </script>`),
     );
   }
-  if (path.startsWith('/page') || path.startsWith('/next') || path.startsWith('/pushed')) return void res.writeHead(200, { 'content-type': 'text/html' }).end(page('<p>page</p>'));
-  if (path.endsWith('.json') || path.startsWith('/api/')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path }));
+  if (path.startsWith('/page') || path.startsWith('/next') || path.startsWith('/pushed'))
+    return void res.writeHead(200, { 'content-type': 'text/html' }).end(page('<p>page</p>'));
+  if (path.endsWith('.json') || path.startsWith('/api/'))
+    return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path }));
   res.writeHead(204).end();
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -90,7 +96,12 @@ t.test('url-runtime: fetch, XHR and beacons to configured origins reach the gate
     navigator.sendBeacon('https://bank.example/api/beacon', 'x');
     return [a, b, c, d];
   });
-  t.same(got, [{ path: '/api/one?x=1' }, { path: '/__tandem/o/https/static.bank.example/data.json' }, { path: '/__tandem/o/https/static.bank.example/url.json' }, { path: '/api/xhr' }]);
+  t.same(got, [
+    { path: '/api/one?x=1' },
+    { path: '/__tandem/o/https/static.bank.example/data.json' },
+    { path: '/__tandem/o/https/static.bank.example/url.json' },
+    { path: '/api/xhr' },
+  ]);
   await waitFor(() => seen.includes('/api/beacon'), 'the beacon');
   t.ok(seen.includes('/api/beacon'), 'the beacon reached the gateway');
 });
@@ -125,7 +136,16 @@ t.test('url-runtime: element setters and setAttribute map URLs and keep links in
     form.setAttribute('target', '_parent');
     const s = document.createElement('script');
     s.setAttribute('src', '//static.bank.example/s.js');
-    return [img.getAttribute('src'), img.getAttribute('srcset'), a.getAttribute('href'), a.target, a2.getAttribute('href'), form.getAttribute('action'), form.target, s.getAttribute('src')];
+    return [
+      img.getAttribute('src'),
+      img.getAttribute('srcset'),
+      a.getAttribute('href'),
+      a.target,
+      a2.getAttribute('href'),
+      form.getAttribute('action'),
+      form.target,
+      s.getAttribute('src'),
+    ];
   });
   t.same(got, [
     '/__tandem/o/https/static.bank.example/i.png',
@@ -188,7 +208,10 @@ t.test('url-runtime: wrappers look native and nothing leaks onto the page', asyn
 t.test('url-runtime: the content frame sandbox stops frame-busting and keeps cookies and storage', async (t) => {
   const p = await open('/shell');
   const frame = await (await p.$('#f'))!.contentFrame();
-  await waitFor(async () => (await frame!.evaluate(() => (window as unknown as { storage?: string }).storage)) !== undefined, 'the framed page');
+  await waitFor(
+    async () => (await frame!.evaluate(() => (window as unknown as { storage?: string }).storage)) !== undefined,
+    'the framed page',
+  );
   const got = await frame!.evaluate(() => ({
     bust: (window as unknown as { bust: string }).bust,
     storage: (window as unknown as { storage: string }).storage,

@@ -101,7 +101,10 @@ t.test('url-map: no hostile input maps a foreign origin into the gateway', async
       const got = mapUrl(raw, base, map);
       if (got.kind === 'mapped') {
         const real = unmapPath(got.url.startsWith('/.//') ? got.url.slice(2) : got.url, map);
-        t.ok(real && (real.startsWith('https://bank.example/') || real.startsWith('https://static.bank.example/')), `${raw} → ${got.url} → ${real}`);
+        t.ok(
+          real && (real.startsWith('https://bank.example/') || real.startsWith('https://static.bank.example/')),
+          `${raw} → ${got.url} → ${real}`,
+        );
         t.equal(originOf(real!), originOf(new URL(raw.trim(), base).href), `${raw} keeps its origin`);
       } else {
         t.not(got.kind, 'same', `${raw} is not left to resolve against the gateway`);

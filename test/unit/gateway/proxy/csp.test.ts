@@ -33,7 +33,11 @@ t.test('csp: the hooks script is admitted without weakening the page policy', as
     ['script-src https://js.example', "script-src https://js.example 'self'", null],
     ["script-src 'none'", "script-src 'self'", null],
     ["default-src 'none'", "default-src 'self'", null],
-    ["default-src 'none'; script-src-elem 'nonce-n1'; script-src 'none'", "default-src 'none'; script-src-elem 'nonce-n1'; script-src 'none'", 'n1'],
+    [
+      "default-src 'none'; script-src-elem 'nonce-n1'; script-src 'none'",
+      "default-src 'none'; script-src-elem 'nonce-n1'; script-src 'none'",
+      'n1',
+    ],
     ['img-src data:', 'img-src data:', null],
   ];
   for (const [input, expected, nonce] of rows) {
@@ -41,7 +45,11 @@ t.test('csp: the hooks script is admitted without weakening the page policy', as
     t.equal(r.policy, expected, input);
     t.equal(r.nonce, nonce, `${input}: nonce`);
   }
-  t.equal(adjustPolicy("script-src 'strict-dynamic'", { ...page, nonce: 'KEEP' }).nonce, 'KEEP', 'a nonce already chosen for the response is reused');
+  t.equal(
+    adjustPolicy("script-src 'strict-dynamic'", { ...page, nonce: 'KEEP' }).nonce,
+    'KEEP',
+    'a nonce already chosen for the response is reused',
+  );
 });
 
 t.test('csp: the safety net names only the gateway and reports to Tandem', async (t) => {

@@ -30,7 +30,10 @@ t.test('rewrite-css: url() and @import pointing at configured origins are mapped
     ['a{background:url(https\\3a //bank.example/esc.png)}', 'a{background:url("/esc.png")}'],
     ['a{background:url(https://bank.example/a\\).png)}', 'a{background:url("/a).png")}'],
     ['a{background:url("https://bank.example/q\\"uote.png")}', 'a{background:url("/q%22uote.png")}'],
-    ['@font-face{src:url(https://bank.example/f.woff2) format("woff2"),url(https://bank.example/f.woff) format("woff")}', '@font-face{src:url("/f.woff2") format("woff2"),url("/f.woff") format("woff")}'],
+    [
+      '@font-face{src:url(https://bank.example/f.woff2) format("woff2"),url(https://bank.example/f.woff) format("woff")}',
+      '@font-face{src:url("/f.woff2") format("woff2"),url("/f.woff") format("woff")}',
+    ],
   ];
   for (const [input, expected] of rows) t.equal(css(input), expected, input);
 });
@@ -39,7 +42,7 @@ t.test('rewrite-css: comments, strings and look-alikes are left alone', async (t
   const same = [
     '/* url(https://bank.example/c.png) */ a{}',
     'a{content:"url(https://bank.example/s.png)"}',
-    "a{content:'@import \"https://bank.example/x.css\"'}",
+    'a{content:\'@import "https://bank.example/x.css"\'}',
     'a{background:myurl(https://bank.example/m.png)}',
     'a{background:url(https://bank.example/bad url.png)}',
     'a{background:url(https://bank.example/a"b.png)}',
@@ -71,11 +74,18 @@ t.test('rewrite-css: every split position gives the output of one chunk', async 
 });
 
 t.test('rewrite-css: a text/css body streams through the Transform', async (t) => {
-  const body = Buffer.concat([Buffer.from('a{background:url(https://bank.example/é.png)} ', 'utf8'), Buffer.from('b{content:"\xff"}', 'latin1')]);
+  const body = Buffer.concat([
+    Buffer.from('a{background:url(https://bank.example/é.png)} ', 'utf8'),
+    Buffer.from('b{content:"\xff"}', 'latin1'),
+  ]);
   const chunks: Buffer[] = [];
-  for await (const c of Readable.from([body.subarray(0, 10), body.subarray(10)]).pipe(createCssRewriteStream(ctx))) chunks.push(c as Buffer);
+  for await (const c of Readable.from([body.subarray(0, 10), body.subarray(10)]).pipe(createCssRewriteStream(ctx)))
+    chunks.push(c as Buffer);
   const out = Buffer.concat(chunks);
-  t.ok(out.equals(Buffer.from('a{background:url("/%C3%A9.png")} b{content:"\xff"}', 'latin1')), 'UTF-8 in a URL is mapped; an invalid byte elsewhere passes through');
+  t.ok(
+    out.equals(Buffer.from('a{background:url("/%C3%A9.png")} b{content:"\xff"}', 'latin1')),
+    'UTF-8 in a URL is mapped; an invalid byte elsewhere passes through',
+  );
 });
 
 t.test('rewrite-css: cssUnescape decodes hex and character escapes', async (t) => {

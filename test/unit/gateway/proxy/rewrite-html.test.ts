@@ -33,13 +33,25 @@ t.test('rewrite-html: every URL attribute pointing at a configured origin is map
     ['<iframe src="https://bank.example/frame"></iframe>', '<iframe src="/frame"></iframe>'],
     ['<form action="https://bank.example/post" method=post>', '<form action="/post" method=post>'],
     ['<button formaction="https://bank.example/b">', '<button formaction="/b">'],
-    ['<input type=image formaction=https://bank.example/c src=https://bank.example/i.png>', '<input type=image formaction="/c" src="/i.png">'],
-    ['<video poster="https://static.bank.example/p.jpg" src="https://static.bank.example/v.mp4">', '<video poster="/__tandem/o/https/static.bank.example/p.jpg" src="/__tandem/o/https/static.bank.example/v.mp4">'],
+    [
+      '<input type=image formaction=https://bank.example/c src=https://bank.example/i.png>',
+      '<input type=image formaction="/c" src="/i.png">',
+    ],
+    [
+      '<video poster="https://static.bank.example/p.jpg" src="https://static.bank.example/v.mp4">',
+      '<video poster="/__tandem/o/https/static.bank.example/p.jpg" src="/__tandem/o/https/static.bank.example/v.mp4">',
+    ],
     ['<object data="https://bank.example/o.swf">', '<object data="/o.swf">'],
     ['<div data="https://bank.example/o">', '<div data="https://bank.example/o">'],
     ['<table background="https://bank.example/bg.gif">', '<table background="/bg.gif">'],
-    ['<svg><use xlink:href="https://static.bank.example/s.svg#i"/></svg>', '<svg><use xlink:href="/__tandem/o/https/static.bank.example/s.svg#i"/></svg>'],
-    ['<img srcset="https://bank.example/a.png 1x, https://static.bank.example/b.png 2x, c.png 3x">', '<img srcset="/a.png 1x, /__tandem/o/https/static.bank.example/b.png 2x, c.png 3x">'],
+    [
+      '<svg><use xlink:href="https://static.bank.example/s.svg#i"/></svg>',
+      '<svg><use xlink:href="/__tandem/o/https/static.bank.example/s.svg#i"/></svg>',
+    ],
+    [
+      '<img srcset="https://bank.example/a.png 1x, https://static.bank.example/b.png 2x, c.png 3x">',
+      '<img srcset="/a.png 1x, /__tandem/o/https/static.bank.example/b.png 2x, c.png 3x">',
+    ],
     ['<source srcset="https://bank.example/a.webp">', '<source srcset="/a.webp">'],
     ['<link rel=preload as=image imagesrcset="https://bank.example/a.png 100w">', '<link rel=preload as=image imagesrcset="/a.png 100w">'],
     ['<a href="&#x68;ttps&colon;//bank.example/enc">', '<a href="/enc">'],
@@ -79,10 +91,22 @@ t.test('rewrite-html: foreign links open in a new tab, foreign resources stay', 
 });
 
 t.test('rewrite-html: integrity is dropped on rewritten stylesheets only', async (t) => {
-  t.equal(rw('<link rel=stylesheet href="https://static.bank.example/s.css" integrity="sha384-x">'), '<link rel=stylesheet href="/__tandem/o/https/static.bank.example/s.css" >');
-  t.equal(rw('<link rel="preload" as="style" href="/s.css" integrity="sha384-x" crossorigin>'), '<link rel="preload" as="style" href="/s.css"  crossorigin>');
-  t.equal(rw('<link rel=stylesheet href="https://cdn.example/s.css" integrity="sha384-x">'), '<link rel=stylesheet href="https://cdn.example/s.css" integrity="sha384-x">');
-  t.equal(rw('<script src="https://static.bank.example/a.js" integrity="sha384-x"></script>'), '<script src="/__tandem/o/https/static.bank.example/a.js" integrity="sha384-x"></script>');
+  t.equal(
+    rw('<link rel=stylesheet href="https://static.bank.example/s.css" integrity="sha384-x">'),
+    '<link rel=stylesheet href="/__tandem/o/https/static.bank.example/s.css" >',
+  );
+  t.equal(
+    rw('<link rel="preload" as="style" href="/s.css" integrity="sha384-x" crossorigin>'),
+    '<link rel="preload" as="style" href="/s.css"  crossorigin>',
+  );
+  t.equal(
+    rw('<link rel=stylesheet href="https://cdn.example/s.css" integrity="sha384-x">'),
+    '<link rel=stylesheet href="https://cdn.example/s.css" integrity="sha384-x">',
+  );
+  t.equal(
+    rw('<script src="https://static.bank.example/a.js" integrity="sha384-x"></script>'),
+    '<script src="/__tandem/o/https/static.bank.example/a.js" integrity="sha384-x"></script>',
+  );
 });
 
 t.test('rewrite-html: <base href> is mapped and later URLs resolve against the real base', async (t) => {
@@ -95,12 +119,21 @@ t.test('rewrite-html: <base href> is mapped and later URLs resolve against the r
     rw('<base href="https://cdn.example/d/"><img src="i.png"><a href="https://bank.example/a">'),
     '<base data-tandem-base-href="https://cdn.example/d/"><img src="https://cdn.example/d/i.png"><a href="/a">',
   );
-  t.equal(rw('<base href="https://static.bank.example/"><base href="https://bank.example/other/">'), '<base href="/__tandem/o/https/static.bank.example/"><base href="https://bank.example/other/">');
+  t.equal(
+    rw('<base href="https://static.bank.example/"><base href="https://bank.example/other/">'),
+    '<base href="/__tandem/o/https/static.bank.example/"><base href="https://bank.example/other/">',
+  );
 });
 
 t.test('rewrite-html: meta refresh and meta CSP are adjusted', async (t) => {
-  t.equal(rw('<meta http-equiv="refresh" content="5; url=https://bank.example/next">'), '<meta http-equiv="refresh" content="5; url=/next">');
-  t.equal(rw(`<meta http-equiv=Refresh content="0;URL='https://static.bank.example/n'">`), `<meta http-equiv=Refresh content="0;URL='/__tandem/o/https/static.bank.example/n'">`);
+  t.equal(
+    rw('<meta http-equiv="refresh" content="5; url=https://bank.example/next">'),
+    '<meta http-equiv="refresh" content="5; url=/next">',
+  );
+  t.equal(
+    rw(`<meta http-equiv=Refresh content="0;URL='https://static.bank.example/n'">`),
+    `<meta http-equiv=Refresh content="0;URL='/__tandem/o/https/static.bank.example/n'">`,
+  );
   t.equal(rw('<meta http-equiv="refresh" content="5">'), '<meta http-equiv="refresh" content="5">');
   t.equal(rw('<meta content="3;url=https://bank.example/c" http-equiv="refresh">'), '<meta content="3;url=/c" http-equiv="refresh">');
   t.equal(
@@ -112,9 +145,15 @@ t.test('rewrite-html: meta refresh and meta CSP are adjusted', async (t) => {
 t.test('rewrite-html: style attributes and <style> elements go through the CSS rewriter', async (t) => {
   t.equal(rw(`<div style="background:url('https://bank.example/a.png')">`), '<div style="background:url(&quot;/a.png&quot;)">');
   t.equal(rw('<p style="color:red">'), '<p style="color:red">');
-  t.equal(rw('<style>a{background:url(https://static.bank.example/b.png)}</style>'), '<style>a{background:url("/__tandem/o/https/static.bank.example/b.png")}</style>');
+  t.equal(
+    rw('<style>a{background:url(https://static.bank.example/b.png)}</style>'),
+    '<style>a{background:url("/__tandem/o/https/static.bank.example/b.png")}</style>',
+  );
   t.equal(rw('<style>@import "https://bank.example/i.css";</style>'), '<style>@import "/i.css";</style>');
-  t.equal(rw('<svg><style>a{background:url(https://bank.example/s.png)}</style></svg>'), '<svg><style>a{background:url(https://bank.example/s.png)}</style></svg>');
+  t.equal(
+    rw('<svg><style>a{background:url(https://bank.example/s.png)}</style></svg>'),
+    '<svg><style>a{background:url(https://bank.example/s.png)}</style></svg>',
+  );
 });
 
 t.test('rewrite-html: markup inside raw text, comments and CDATA is not touched', async (t) => {
@@ -141,7 +180,10 @@ t.test('rewrite-html: markup inside raw text, comments and CDATA is not touched'
   t.equal(rw(same[0]), same[0]);
   t.equal(rw(same[2]), same[2]);
   // After the raw text ends, rewriting resumes.
-  t.equal(rw('<script>if (a </script ) {}</script><a href="https://bank.example/after">'), '<script>if (a </script ) {}</script><a href="/after">');
+  t.equal(
+    rw('<script>if (a </script ) {}</script><a href="https://bank.example/after">'),
+    '<script>if (a </script ) {}</script><a href="/after">',
+  );
   t.equal(rw('<!-- x --!><a href="https://bank.example/after">'), '<!-- x --!><a href="/after">');
   t.equal(rw('<!----><a href="https://bank.example/after">'), '<!----><a href="/after">');
   t.equal(rw('<!--><a href="https://bank.example/after">'), '<!--><a href="/after">', 'an abruptly closed comment');
@@ -152,9 +194,18 @@ t.test('rewrite-html: markup inside raw text, comments and CDATA is not touched'
 
 t.test('rewrite-html: the hooks tag goes in exactly once, early in <head>, never inside markup', async (t) => {
   const rows: [string, string][] = [
-    ['<!doctype html><html><head><title>t</title></head><body></body></html>', `<!doctype html><html><head>${HOOK}<title>t</title></head><body></body></html>`],
-    ['<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title>', `<!DOCTYPE html><html><head><meta charset="utf-8">${HOOK}<title>t</title>`],
-    ['<html><head>\n  <meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n<link>', `<html><head>\n  <meta http-equiv="Content-Type" content="text/html; charset=utf-8">${HOOK}\n<link>`],
+    [
+      '<!doctype html><html><head><title>t</title></head><body></body></html>',
+      `<!doctype html><html><head>${HOOK}<title>t</title></head><body></body></html>`,
+    ],
+    [
+      '<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title>',
+      `<!DOCTYPE html><html><head><meta charset="utf-8">${HOOK}<title>t</title>`,
+    ],
+    [
+      '<html><head>\n  <meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n<link>',
+      `<html><head>\n  <meta http-equiv="Content-Type" content="text/html; charset=utf-8">${HOOK}\n<link>`,
+    ],
     ['<html><head><!-- c --><script>x</script>', `<html><head>${HOOK}<!-- c --><script>x</script>`],
     ['<html><head></head>', `<html><head>${HOOK}</head>`],
     ['<html><body><p>x', `<html>${HOOK}<body><p>x`],
@@ -170,7 +221,16 @@ t.test('rewrite-html: the hooks tag goes in exactly once, early in <head>, never
 });
 
 t.test('rewrite-html: the rendered hooks tag is synchronous and carries the agreed data', async (t) => {
-  const tag = hookTag({ src: '/__tandem/assets/hooks.js?v=1', nonce: 'n0"nce', data: { primary: 'https://bank.example', allow: 'https://a.example,https://b.example', 'page-origin': 'https://bank.example', mask: '.x > "y"' } });
+  const tag = hookTag({
+    src: '/__tandem/assets/hooks.js?v=1',
+    nonce: 'n0"nce',
+    data: {
+      primary: 'https://bank.example',
+      allow: 'https://a.example,https://b.example',
+      'page-origin': 'https://bank.example',
+      mask: '.x > "y"',
+    },
+  });
   t.equal(
     tag,
     '<script src="/__tandem/assets/hooks.js?v=1" nonce="n0&quot;nce" data-tandem-hooks data-primary="https://bank.example" data-allow="https://a.example,https://b.example" data-page-origin="https://bank.example" data-mask=".x &gt; &quot;y&quot;"></script>',
@@ -181,31 +241,53 @@ t.test('rewrite-html: the rendered hooks tag is synchronous and carries the agre
 
 t.test('rewrite-html: pages on an allowed origin map their root-relative URLs', async (t) => {
   const o = { ...opts, pageUrl: 'https://static.bank.example/docs/page.html' };
-  t.equal(rw('<a href="/x"><a href="y"><img src="//bank.example/i.png">', o), '<a href="/__tandem/o/https/static.bank.example/x"><a href="y"><img src="/i.png">');
+  t.equal(
+    rw('<a href="/x"><a href="y"><img src="//bank.example/i.png">', o),
+    '<a href="/__tandem/o/https/static.bank.example/x"><a href="y"><img src="/i.png">',
+  );
 });
 
 t.test('rewrite-html: hostile and malformed input', async (t) => {
   t.equal(rw('<a href="https://bank.example/x'), '<a href="https://bank.example/x', 'an unclosed tag at the end passes through');
   t.equal(rw('<div><span><a href="https://bank.example/u">'), '<div><span><a href="/u">', 'unclosed elements');
   t.equal(rw('<a\nhref\n=\n"https://bank.example/nl"\n>'), '<a\nhref\n=\n"/nl"\n>');
-  t.equal(rw('<a href="/\\evil.example/">'), '<a href="/\\evil.example/" target="_blank" rel="noopener">', 'a backslash makes it protocol-relative');
+  t.equal(
+    rw('<a href="/\\evil.example/">'),
+    '<a href="/\\evil.example/" target="_blank" rel="noopener">',
+    'a backslash makes it protocol-relative',
+  );
   t.equal(rw('<img src="https://bank.example/x" src="https://evil.example/">'), '<img src="/x" src="https://evil.example/">');
   t.equal(rw('<a =href="https://bank.example/x">'), '<a =href="https://bank.example/x">');
-  t.equal(rw('</a href="https://bank.example/x"><a href="https://bank.example/y">'), '</a href="https://bank.example/x"><a href="/y">', 'end tags are left alone');
+  t.equal(
+    rw('</a href="https://bank.example/x"><a href="https://bank.example/y">'),
+    '</a href="https://bank.example/x"><a href="/y">',
+    'end tags are left alone',
+  );
   t.equal(rw('<<a href="https://bank.example/z">'), '<<a href="/z">');
   t.equal(rw('</><a href="https://bank.example/z">'), '</><a href="/z">');
 
   const huge = 'https://bank.example/' + 'a'.repeat(1024 * 1024);
   const out = rw(`<a title="${'b'.repeat(1024 * 1024)}" href="${huge}">x</a>`);
-  t.ok(out === `<a title="${'b'.repeat(1024 * 1024)}" href="${huge.slice('https://bank.example'.length)}">x</a>`, 'a 1 MB attribute is mapped, another is copied');
+  t.ok(
+    out === `<a title="${'b'.repeat(1024 * 1024)}" href="${huge.slice('https://bank.example'.length)}">x</a>`,
+    'a 1 MB attribute is mapped, another is copied',
+  );
 
   const nested = '<div>'.repeat(10_000) + '<a href="https://bank.example/deep">' + '</div>'.repeat(10_000);
   t.equal(rw(nested), nested.replace('https://bank.example/deep', '/deep'), '10,000 nested elements');
 
-  const invalid = Buffer.concat([Buffer.from('<p>\xff\xfe'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x82]), Buffer.from('<a href="https://bank.example/é">\x80</a>', 'latin1')]);
+  const invalid = Buffer.concat([
+    Buffer.from('<p>\xff\xfe'),
+    Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x82]),
+    Buffer.from('<a href="https://bank.example/é">\x80</a>', 'latin1'),
+  ]);
   const bytes = rewriteChunks([invalid], opts);
   t.same(bytes.subarray(0, 12), invalid.subarray(0, 12), 'invalid UTF-8 bytes pass through unharmed');
-  t.match(bytes.toString('latin1'), /href="\/%C3%83%C2%A9"|href="\/%E9"|href="\/%EF%BF%BD"/, 'a non-UTF-8 byte in a URL is percent-encoded');
+  t.match(
+    bytes.toString('latin1'),
+    /href="\/%C3%83%C2%A9"|href="\/%E9"|href="\/%EF%BF%BD"/,
+    'a non-UTF-8 byte in a URL is percent-encoded',
+  );
 });
 
 t.test('rewrite-html: every split position gives the output of one chunk', async (t) => {
@@ -244,7 +326,10 @@ t.test('rewrite-html: every split position gives the output of one chunk', async
 t.test('rewrite-html: the Transform stream gives the same bytes', async (t) => {
   const page = Buffer.from('<html><head><title>x</title></head><body><a href="https://bank.example/s">ß</a></body></html>');
   const chunks: Buffer[] = [];
-  for await (const c of Readable.from([page.subarray(0, 30), page.subarray(30, 31), page.subarray(31)]).pipe(createHtmlRewriteStream(withHook))) chunks.push(c as Buffer);
+  for await (const c of Readable.from([page.subarray(0, 30), page.subarray(30, 31), page.subarray(31)]).pipe(
+    createHtmlRewriteStream(withHook),
+  ))
+    chunks.push(c as Buffer);
   t.equal(Buffer.concat(chunks).toString(), `<html><head>${HOOK}<title>x</title></head><body><a href="/s">ß</a></body></html>`);
 });
 
@@ -255,7 +340,9 @@ t.test('rewrite-html: golden pages', async (t) => {
   t.ok(cases.length >= 3, 'golden cases exist');
   for (const name of cases) {
     const dir = join(FIXTURES, name);
-    const meta = existsSync(join(dir, 'page.json')) ? (JSON.parse(readFileSync(join(dir, 'page.json'), 'utf8')) as { pageUrl?: string }) : {};
+    const meta = existsSync(join(dir, 'page.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'page.json'), 'utf8')) as { pageUrl?: string })
+      : {};
     const o = { ...withHook, pageUrl: meta.pageUrl ?? opts.pageUrl };
     const input = readFileSync(join(dir, 'input.html'));
     const expected = readFileSync(join(dir, 'expected.html'));

@@ -31,5 +31,6 @@ t.test('set-cookie: Domain, Secure, SameSite and Path are fitted to the gateway'
     ['TANDEM_x=evil', primaryHttp, null],
     ['a="quoted; value"', primaryHttp, 'a="quoted; value"'],
   ];
-  for (const [input, ctx, expected] of rows) t.equal(rewriteSetCookie(input, ctx), expected, `${input} (${ctx.origin}, ${ctx.gatewayHttps ? 'https' : 'http'})`);
+  for (const [input, ctx, expected] of rows)
+    t.equal(rewriteSetCookie(input, ctx), expected, `${input} (${ctx.origin}, ${ctx.gatewayHttps ? 'https' : 'http'})`);
 });
