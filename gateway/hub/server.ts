@@ -1,22 +1,265 @@
-/** The push hub on uWebSockets.js. (Stub until the hub lands.) */
+/**
+ * The push hub on uWebSockets.js. It listens on a loopback port that the front door bridges
+ * `/__tandem/hub` upgrades to (bridge.ts), and, when TANDEM_HUB_PORT is set, ALSO on that port
+ * on TANDEM_HOST for deployments that route the hub directly (one hop less).
+ *
+ * The token is checked in uWS's upgrade handler, so a refused client never gets a socket.
+ * Commands are appended to the store and delivered back from the store's stream (fanout.ts):
+ * this replica never decides an order of its own.
+ */
 
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import * as uWS from 'uWebSockets.js';
+import {
+  BACKPRESSURE_LIMIT_BYTES,
+  CLOSE_POLICY,
+  CLOSE_RESTART,
+  CLOSE_TOO_BIG,
+  MAX_FRAME_BYTES,
+} from '../../protocol/limits.js';
+import { parseClientCommand, type ClientCommand, type HubErrorCode } from '../../protocol/messages.js';
+import { SessionEndedError, UnknownSessionError } from '../../store/command-log.js';
 import type { App } from '../app.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
+import { BRIDGE_SECRET_HEADER, CLIENT_ADDR_HEADER, bridgeUpgrade } from './bridge.js';
+import { Connection, colorFor, type Resume, type Slot } from './connection.js';
+import { refusal } from './control.js';
+import { Rooms } from './fanout.js';
+
+export const HUB_PATH = '/__tandem/hub';
+
+/**
+ * Largest frame uWS reads before it drops the connection with no close frame (1006). Frames
+ * between MAX_FRAME_BYTES and this are refused by us with a proper 1009.
+ */
+const HARD_FRAME_LIMIT = 1024 * 1024;
 
 export interface Hub {
   /** The internal uWS port the front door bridges `/__tandem/hub` upgrades to. */
   readonly port: number;
+  /** The public hub port (TANDEM_HUB_PORT), or 0 when the hub is reached through the front door only. */
+  readonly publicPort: number;
+  /** Hub connections open on this replica. */
+  readonly connections: number;
   /** Passes a front-door upgrade request for `/__tandem/hub` to the hub. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Tells every connected client to reconnect elsewhere, then closes. */
+  /** Tells every connected client to reconnect elsewhere (1012), stops listening, clears presence. */
   shutdown(): Promise<void>;
 }
 
-export async function startHub(_app: App): Promise<Hub> {
+function listen(uws: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    uws.listen(host, port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`the hub could not listen on ${host}:${port}`));
+    });
+  });
+}
+
+function refuse(res: uWS.HttpResponse, code: ErrorCode, message: string): void {
+  answer(res, ERRORS[code].status, code, message);
+}
+
+/** The 503 while shutting down, with the front door's code for a draining gateway. */
+function refuseDraining(res: uWS.HttpResponse): void {
+  answer(res, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
+}
+
+function answer(res: uWS.HttpResponse, status: number, code: string, message: string): void {
+  res
+    .writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`)
+    .writeHeader('content-type', 'application/json; charset=utf-8')
+    .writeHeader('cache-control', 'no-store')
+    .end(JSON.stringify({ error: code, message }));
+}
+
+function parseResume(since: string | undefined, epoch: string | undefined): Resume | null {
+  if (since === undefined || !epoch || !/^\d{1,15}$/.test(since) || epoch.length > 128) return null;
+  return { since: Number(since), epoch };
+}
+
+export async function startHub(app: App): Promise<Hub> {
+  const uws = uWS.App();
+  const rooms = new Rooms(app, uws);
+  const live = new Set<Connection>();
+  const bridgeSecret = randomBytes(18).toString('base64url');
+  const mode = app.config.operatorControl;
+  let accepting = true;
+  let nextId = 1;
+
+  function sendError(conn: Connection, code: HubErrorCode, message: string, c?: string): void {
+    conn.send(JSON.stringify(c === undefined ? { type: 'error', code, message } : { type: 'error', code, message, c }));
+  }
+
+  function handleCommand(conn: Connection, cmd: ClientCommand, receivedAt: number): void {
+    if (conn.closing) return;
+    const room = rooms.get(conn.session);
+    if (!room) return sendError(conn, 'internal', 'the session is not available on this gateway', cmd.c);
+    if (!room.isReady) {
+      // Commands received while the room starts keep their order: they queue on the same promise.
+      room.ready.then(
+        () => handleCommand(conn, cmd, receivedAt),
+        () => undefined,
+      );
+      return;
+    }
+    if (room.ended) return sendError(conn, 'ended', 'the session has ended', cmd.c);
+    const refused = refusal(conn.role, cmd.op, cmd.k, mode, room.granted);
+    if (refused) return sendError(conn, refused.code, refused.message, cmd.c);
+    app.store.log.append(conn.session, { k: cmd.k, op: cmd.op, a: cmd.a, d: cmd.d, by: conn.participant, c: cmd.c }).then(
+      (r) => {
+        if (r.duplicate) return;
+        app.metrics.commandsAppended.inc({ op: cmd.op });
+        room.appended(r.cmd.seq, receivedAt);
+      },
+      (err: unknown) => {
+        if (err instanceof SessionEndedError || err instanceof UnknownSessionError) {
+          return sendError(conn, 'ended', 'the session has ended', cmd.c);
+        }
+        app.metrics.storeErrors.inc();
+        app.log.warn({ err, session: conn.session }, 'hub: append failed');
+        // With its `c`, the client can resend: the store never logs a (participant, c) twice.
+        sendError(conn, 'internal', 'the command could not be logged; resend it', cmd.c);
+      },
+    );
+  }
+
+  uws.ws<Slot>(HUB_PATH, {
+    maxPayloadLength: HARD_FRAME_LIMIT,
+    maxBackpressure: BACKPRESSURE_LIMIT_BYTES,
+    // Dropping is reported to `dropped`, where the connection is closed as slow with our own code.
+    closeOnBackpressureLimit: false,
+    idleTimeout: 60,
+    sendPingsAutomatically: true,
+
+    upgrade: (res, req, context) => {
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const bridged = req.getHeader(BRIDGE_SECRET_HEADER) === bridgeSecret;
+      const clientAddr = bridged ? req.getHeader(CLIENT_ADDR_HEADER) : Buffer.from(res.getRemoteAddressAsText()).toString();
+      const token = req.getQuery('token');
+      const resume = parseResume(req.getQuery('since'), req.getQuery('epoch'));
+      if (!accepting) return refuseDraining(res);
+      const verified = app.tokens.verify(token, 'hub');
+      if (!verified.ok) {
+        return refuse(res, 'TANDEM_ERR_UNAUTHORIZED', token ? `the hub token is ${verified.reason}` : 'a hub token is required');
+      }
+      const claims = verified.claims;
+      let aborted = false;
+      res.onAborted(() => (aborted = true));
+      app.store.log.meta(claims.s).then(
+        (meta) => {
+          if (aborted) return;
+          res.cork(() => {
+            if (!meta || meta.status === 'ended') {
+              return refuse(res, 'TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended');
+            }
+            if (!accepting) return refuseDraining(res);
+            const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
+            const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, { epoch: meta.epoch, head: meta.head }, app.metrics);
+            res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
+          });
+        },
+        (err: unknown) => {
+          app.metrics.storeErrors.inc();
+          app.log.warn({ err }, 'hub: session lookup failed');
+          if (!aborted) res.cork(() => refuse(res, 'TANDEM_ERR_STORE_UNAVAILABLE', 'the store is unreachable'));
+        },
+      );
+    },
+
+    open: (ws) => {
+      const conn = ws.getUserData().conn;
+      conn.ws = ws;
+      live.add(conn);
+      app.metrics.participants.inc();
+      const { info } = conn;
+      conn.send(
+        JSON.stringify({
+          type: 'welcome',
+          participant: info.id,
+          role: info.role,
+          session: conn.session,
+          epoch: conn.joinedAt.epoch,
+          head: conn.joinedAt.head,
+          name: info.name,
+          color: info.color,
+        }),
+      );
+      rooms.join(conn);
+    },
+
+    message: (ws, data) => {
+      const conn = ws.getUserData().conn;
+      if (conn.closing) return;
+      const receivedAt = performance.now();
+      if (data.byteLength > MAX_FRAME_BYTES) return conn.end(CLOSE_TOO_BIG, 'frame too big', 'too_big');
+      const verdict = conn.bucket.take();
+      if (verdict === 'close') return conn.end(CLOSE_POLICY, 'flooding', 'flood');
+      const parsed = parseClientCommand(Buffer.from(data).toString('utf8'));
+      if (verdict === 'throttle') return sendError(conn, 'throttled', 'too many messages: this one was dropped', parsed.ok ? parsed.cmd.c : parsed.c);
+      if (!parsed.ok) return sendError(conn, parsed.code, parsed.message, parsed.c);
+      handleCommand(conn, parsed.cmd, receivedAt);
+    },
+
+    drain: (ws) => ws.getUserData().conn.onDrain(),
+
+    dropped: (ws) => ws.getUserData().conn.slow(),
+
+    close: (ws) => {
+      const conn = ws.getUserData().conn;
+      conn.markClosed();
+      if (live.delete(conn)) app.metrics.participants.dec();
+      rooms.leave(conn);
+    },
+  });
+
+  uws.any('/*', (res) => {
+    refuse(res, 'TANDEM_ERR_NOT_FOUND', 'the hub only answers WebSocket upgrades at /__tandem/hub');
+  });
+
+  const listening: uWS.us_listen_socket[] = [];
+  const internal = await listen(uws, '127.0.0.1', 0);
+  listening.push(internal);
+  const port = uWS.us_socket_local_port(internal as uWS.us_socket);
+  let publicPort = 0;
+  if (app.config.hubPort > 0) {
+    const pub = await listen(uws, app.config.host, app.config.hubPort).catch((err: unknown) => {
+      uWS.us_listen_socket_close(internal);
+      throw err;
+    });
+    listening.push(pub);
+    publicPort = app.config.hubPort;
+  }
+
+  let stopped: Promise<void> | null = null;
+  async function stop(): Promise<void> {
+    accepting = false;
+    for (const s of listening.splice(0)) uWS.us_listen_socket_close(s);
+    for (const conn of [...live]) {
+      conn.send('{"type":"reconnect"}');
+      conn.end(CLOSE_RESTART, 'gateway restarting', 'restart');
+    }
+    await rooms.closeAll();
+    // Sockets still closing (their clients never answered the close frame) are cut.
+    uws.close();
+  }
+
   return {
-    port: 0,
-    handleUpgrade: (_req, socket) => socket.destroy(),
-    shutdown: async () => {},
+    port,
+    publicPort,
+    get connections() {
+      return live.size;
+    },
+    handleUpgrade(req, socket, head) {
+      bridgeUpgrade(req, socket, head, { host: '127.0.0.1', port, secret: bridgeSecret });
+    },
+    shutdown() {
+      stopped ??= stop();
+      return stopped;
+    },
   };
 }
