@@ -96,9 +96,13 @@ export interface CommandLog {
   end(sessionId: string, retentionMs: number): Promise<void>;
   /**
    * Live events of a session after seq `after` (commands with seq > after), gaps filled from the
-   * log before anything later is delivered. `listener` is called in order, never concurrently.
+   * log before anything later is delivered. `listener` is called in order, never concurrently;
+   * commands it receives are deeply frozen (shared with the log and every other listener).
+   * `epoch`: the epoch `after` belongs to (e.g. a snapshot's); when the stored one differs, the
+   * first event is a `reset`. Without it, the epoch stored when subscribing is assumed.
+   * A log trimmed past `after` also yields a `reset` (resynchronise from a snapshot).
    */
-  subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void): Promise<Subscription>;
+  subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void, epoch?: string): Promise<Subscription>;
   /** Resolves while the backing store answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

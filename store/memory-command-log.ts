@@ -156,12 +156,12 @@ export class MemoryCommandLog implements CommandLog {
     this.publish(sessionId, { epoch: s.meta.epoch, ended: true });
   }
 
-  async subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void): Promise<Subscription> {
+  async subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void, epoch?: string): Promise<Subscription> {
     const s = this.live(sessionId);
     if (!s) throw new UnknownSessionError(sessionId);
     let subs = this.subscribers.get(sessionId);
     if (!subs) this.subscribers.set(sessionId, (subs = new Set()));
-    const sub = new OrderedSubscription(sessionId, s.meta.epoch, after, this, listener, async (closed) => {
+    const sub = new OrderedSubscription(sessionId, epoch ?? s.meta.epoch, after, this, listener, async (closed) => {
       const set = this.subscribers.get(sessionId);
       set?.delete(closed);
       if (set?.size === 0) this.subscribers.delete(sessionId);

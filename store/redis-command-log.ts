@@ -189,7 +189,7 @@ export class RedisCommandLog implements CommandLog {
     if (found === 0) throw new UnknownSessionError(sessionId);
   }
 
-  async subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void): Promise<Subscription> {
+  async subscribe(sessionId: string, after: number, listener: (event: LogEvent) => void, epoch?: string): Promise<Subscription> {
     const channel = this.join(sessionId);
     let meta: LogMeta | null;
     try {
@@ -201,7 +201,7 @@ export class RedisCommandLog implements CommandLog {
       await this.leave(sessionId, channel);
       throw err;
     }
-    const sub = new OrderedSubscription(sessionId, meta.epoch, after, this, listener, async (closed) => {
+    const sub = new OrderedSubscription(sessionId, epoch ?? meta.epoch, after, this, listener, async (closed) => {
       channel.subs.delete(closed);
       await this.leave(sessionId, channel);
     });
@@ -226,7 +226,7 @@ export class RedisCommandLog implements CommandLog {
     let channel = this.sessions.get(sessionId);
     if (!channel) {
       const subs = new Set<OrderedSubscription>();
-      const joined = this.redis.listen(logKeys(sessionId).channel, true, (message) => {
+      const joined = this.redis.listen(logKeys(sessionId).channel, (message) => {
         const published = parsePublished(message);
         if (published) for (const sub of subs) sub.push(published);
       });

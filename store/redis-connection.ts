@@ -1,7 +1,7 @@
 /**
  * The Redis connections one store instance holds: a command client, and ONE subscriber shared by
- * every session log and bus topic of this instance (on a cluster: the cluster's subscriber plus
- * one sharded subscriber per master, since a sharded channel can only be heard on its node).
+ * every session log and bus topic of this instance (on a cluster: one sharded subscriber
+ * connection per master, since a sharded channel can only be heard on the node of its slot).
  *
  * Outages: ioredis reconnects by itself (retryStrategy, forever, at most RETRY_MAX_DELAY_MS
  * apart). A command issued while Redis is away waits in the offline queue for at most
@@ -89,14 +89,14 @@ export class RedisConnection {
 
   /**
    * Calls `handler` with every message on `channel` until the returned function is called.
-   * `sharded`: a session channel (SSUBSCRIBE on a cluster); otherwise a broadcast topic.
+   * On a cluster the channel is sharded (SSUBSCRIBE): name it with a hash tag.
    */
-  async listen(channel: string, sharded: boolean, handler: Handler): Promise<() => Promise<void>> {
+  async listen(channel: string, handler: Handler): Promise<() => Promise<void>> {
     let set = this.handlers.get(channel);
     if (!set) {
       this.handlers.set(channel, (set = new Set()));
       const subscribing = (
-        sharded && this.kind === 'redis-cluster' ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)
+        this.kind === 'redis-cluster' ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)
       ).finally(() => {
         if (this.pending.get(channel) === subscribing) this.pending.delete(channel);
       });
@@ -116,8 +116,7 @@ export class RedisConnection {
       if (!current?.delete(own) || current.size > 0) return;
       this.handlers.delete(channel);
       if (this.closed) return;
-      const leaving =
-        sharded && this.kind === 'redis-cluster' ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel);
+      const leaving = this.kind === 'redis-cluster' ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel);
       await leaving.catch(() => undefined);
     };
   }

@@ -9,7 +9,8 @@
  *   {tandem}:taken          hash    call id → JSON {takenBy, takenAt} (HSETNX: first wins)
  *   tandem:hash:<key>       hash    small hashes (cookie jars), PEXPIRE ttl
  *   tandem:blob:<key>       string  blobs, PX ttl
- *   tandem:bus:<topic>      channel broadcast topics (plain PUBLISH, every node hears it)
+ *   tandem:bus:{<topic>}    channel broadcast topics; sharded on a cluster (SPUBLISH), so each
+ *                           topic lives on one node and keeps its order
  */
 
 import type { ParticipantInfo } from '../protocol/messages.js';
@@ -27,7 +28,7 @@ const presenceKey = (id: string) => `tandem:{${id}}:presence`;
 const codeKey = (code: string) => `tandem:code:${code}`;
 const hashKey = (key: string) => `tandem:hash:${key}`;
 const blobKey = (key: string) => `tandem:blob:${key}`;
-const busChannel = (topic: string) => `tandem:bus:${topic}`;
+const busChannel = (topic: string) => `tandem:bus:{${topic}}`;
 
 /** Attempts at a free code before giving up (a million codes: collisions stay rare). */
 const CODE_ATTEMPTS = 50;
@@ -206,11 +207,16 @@ export class RedisDirectory implements Directory {
   }
 
   async publish(topic: string, event: unknown): Promise<void> {
-    await this.client.publish(busChannel(topic), JSON.stringify(event));
+    const channel = busChannel(topic);
+    const message = JSON.stringify(event);
+    // Plain PUBLISH on a cluster goes to any node and reaches the others by the cluster bus, in
+    // no guaranteed order; a sharded channel is published and heard on one node, in order.
+    if (this.redis.publishVerb === 'SPUBLISH') await this.client.spublish(channel, message);
+    else await this.client.publish(channel, message);
   }
 
   async subscribe(topic: string, listener: (event: unknown) => void): Promise<BusSubscription> {
-    const stop = await this.redis.listen(busChannel(topic), false, (message) => {
+    const stop = await this.redis.listen(busChannel(topic), (message) => {
       let event: unknown;
       try {
         event = JSON.parse(message);

@@ -39,6 +39,15 @@ function recorder() {
     listener: (e: LogEvent) => events.push(e),
     commands: () => events.flatMap((e) => (e.type === 'command' ? [e.cmd.seq] : [])),
     types: () => events.map((e) => (e.type === 'command' ? `command ${e.cmd.seq}` : e.type)),
+    /** How far the subscriber is: its last command's seq, or the head of a reset after it. */
+    position: () => {
+      for (let i = events.length - 1; i >= 0; i--) {
+        const e = events[i];
+        if (e.type === 'command') return e.cmd.seq;
+        if (e.type === 'reset') return e.head;
+      }
+      return 0;
+    },
   };
 }
 
@@ -379,14 +388,7 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     await h.log.append(h.id, nav('top', '/b'));
     await h.log.append(h.id, nav('top', '/c'));
     await h.log.append(h.id, nav('top', '/d'));
-    // Where the subscriber stands in the new epoch: the reset's head, then each command after it.
-    const position = () => {
-      const i = got.events.findIndex((e) => e.type === 'reset');
-      if (i < 0) return 0;
-      const tail = got.events.slice(i + 1).flatMap((e) => (e.type === 'command' ? [e.cmd.seq] : []));
-      return tail.length ? tail[tail.length - 1] : (got.events[i] as { head: number }).head;
-    };
-    await until('caught up with the new epoch', () => position() === 3);
+    await until('caught up with the new epoch', () => got.events.some((e) => e.type === 'reset') && got.position() === 3);
     t.equal(got.types()[0], 'command 1', 'the old epoch was delivered first');
     const i = got.events.findIndex((e) => e.type === 'reset');
     const reset = got.events[i] as { type: 'reset'; epoch: string; head: number };
@@ -397,6 +399,24 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
       Array.from({ length: 3 - reset.head }, (_, n) => reset.head + 1 + n),
       'then the new epoch continues from the reset head',
     );
+  });
+
+  tap.test(`command log (${name}): subscribing with a stale epoch or after a trimmed seq starts with a reset`, async (t) => {
+    const h = await open(t, { maxLen: 10 });
+    for (let i = 1; i <= 250; i++) await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));
+    const { epoch } = (await h.log.meta(h.id))!;
+    const stale = recorder();
+    await h.peer.subscribe(h.id, 250, stale.listener, 'an-epoch-from-before');
+    const trimmed = recorder();
+    await h.peer.subscribe(h.id, 3, trimmed.listener, epoch);
+    await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: 251, y: 0 }));
+    for (const got of [stale, trimmed]) {
+      await until('caught up with 251', () => got.position() === 251);
+      t.same(got.events[0], { type: 'reset', epoch, head: got.events[0].type === 'reset' ? got.events[0].head : -1 });
+      const head = (got.events[0] as { head: number }).head;
+      t.ok(head >= 250 && head <= 251, 'the reset is at the head');
+      t.same(got.commands(), head === 250 ? [251] : [], 'then live commands after it');
+    }
   });
 
   tap.test(`command log (${name}): nobody can change a logged command by mutating an object`, async (t) => {
