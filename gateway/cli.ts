@@ -3,6 +3,7 @@
  * `npx tandem`: with no subcommand (or only flags) it starts the gateway, like main.js.
  *   tandem operator add NAME [--operators FILE]   adds or replaces an operator; password on stdin
  *   tandem webhook-key                            prints the key that verifies webhook signatures
+ *   tandem check [--flags]                        validates the configuration, reaches origins and store
  * Bad input: exit code 2 and one line on stderr.
  */
 
@@ -10,6 +11,7 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { run } from './run.js';
 import { Operators, checkName, checkPassword } from './sessions/operators.js';
 import { webhookKey } from './sessions/webhooks.js';
+import { checkCommand } from './ops/check.js';
 
 function fail(line: string): never {
   process.stderr.write(`tandem: ${line}\n`);
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   if (command === undefined || command.startsWith('--')) return run(argv);
   if (command === 'operator' && sub === 'add') return operatorAdd(rest);
+  if (command === 'check') process.exit(await checkCommand(process.env, argv.slice(1), process.stdout));
   if (command === 'webhook-key') {
     const c = config(argv.slice(1));
     if (c.secretGenerated) fail('webhook-key: TANDEM_SECRET is not set, so there is no stable key');
