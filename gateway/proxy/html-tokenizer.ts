@@ -56,6 +56,9 @@ const BREAKOUT = new Set(
   ),
 );
 
+/** The most an unfinished tag or markup declaration may hold back (a 1 MB attribute is fine). */
+const MAX_PENDING = 4 * 1024 * 1024;
+
 const enum Mode {
   Data,
   Comment,
@@ -109,6 +112,12 @@ export class HtmlTokenizer {
     // Holds text[from…] for the next chunk (or, at the end, lets it through as it is).
     const hold = (from: number): string => {
       if (final) return out + text.slice(copied);
+      if (len - from > MAX_PENDING) {
+        // A construct this large is hostile or broken: stop rewriting and let the rest through
+        // as it comes, rather than hold it (the CSP safety net reports what it loads).
+        this.#mode = Mode.Plaintext;
+        return out + text.slice(copied);
+      }
       this.#pending = text.slice(from);
       return out + text.slice(copied, from);
     };

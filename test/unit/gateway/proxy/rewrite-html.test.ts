@@ -273,6 +273,13 @@ t.test('rewrite-html: hostile and malformed input', async (t) => {
     'a 1 MB attribute is mapped, another is copied',
   );
 
+  const endless = new HtmlRewriter(opts);
+  let passed = 0;
+  passed += endless.write('<p>x</p><a title="').length;
+  for (let i = 0; i < 80; i++) passed += endless.write('y'.repeat(64 * 1024)).length;
+  passed += endless.write('"><a href="https://bank.example/after">').length + endless.end().length;
+  t.ok(passed >= 80 * 64 * 1024, 'a tag that never ends is let through, not held without bound');
+
   const nested = '<div>'.repeat(10_000) + '<a href="https://bank.example/deep">' + '</div>'.repeat(10_000);
   t.equal(rw(nested), nested.replace('https://bank.example/deep', '/deep'), '10,000 nested elements');
 
