@@ -42,7 +42,12 @@ export function createPageUrls(map: OriginMap, doc: Document, loc: Location): Pa
     return cachedReal;
   };
 
-  const toGateway = (url: string): { kind: MapKind; url: string } => mapUrl(url, realBase(), map);
+  const toGateway = (url: string): { kind: MapKind; url: string } => {
+    // URLs the page read back from the DOM or location already point at the gateway.
+    const own = loc.origin;
+    if (url.startsWith(own) && (url.length === own.length || '/?#'.includes(url.charAt(own.length)))) return { kind: 'same', url };
+    return mapUrl(url, realBase(), map);
+  };
 
   return {
     map,

@@ -182,6 +182,11 @@ t.test('url-runtime: a foreign window.open goes to a new tab, never the content 
   const tab = await popup;
   t.match(tab.url(), /localhost:\d+\/api\/foreign|about:blank/);
   t.equal(p.url(), `${base}/page`, 'the page itself did not navigate');
+  await p.evaluate(() => {
+    window.open(location.origin + '/next?own', '_self');
+  });
+  await waitFor(() => p.url() === `${base}/next?own`, 'the same-frame navigation');
+  t.equal(p.url(), `${base}/next?own`, 'a gateway URL read back from the page opens where it was asked to');
 });
 
 t.test('url-runtime: wrappers look native and nothing leaks onto the page', async (t) => {
