@@ -114,7 +114,8 @@ export function rewriteResponseHeaders(input: InHeaders, ctx: ResponseHeaderCont
       case 'content-security-policy':
       case 'content-security-policy-report-only': {
         const policies: string[] = [];
-        for (const v of values) {
+        // Several headers arrive joined by commas (a policy list): each policy is adjusted alone.
+        for (const v of values.flatMap((h) => h.split(','))) {
           // Only an enforced policy can block the hooks; a report-only one just stops reporting to the origin.
           const r = adjustPolicy(v, {
             map: ctx.map,
@@ -124,7 +125,7 @@ export function rewriteResponseHeaders(input: InHeaders, ctx: ResponseHeaderCont
             newNonce: makeNonce,
           });
           if (r.nonce) nonce = r.nonce;
-          if (r.policy) policies.push(r.policy);
+          if (r.policy.trim()) policies.push(r.policy);
         }
         if (policies.length) out[name] = [...asArray(out[name]), ...policies];
         break;

@@ -118,6 +118,13 @@ t.test('rewrite-headers: a page gets the safety net and a nonce its policy needs
   t.notOk(strict.headers['etag'], 'no 304 can pair a cached body with another nonce');
   t.notOk(strict.headers['last-modified']);
 
+  const joined = rewriteResponseHeaders({ 'content-security-policy': "img-src https://bank.example, script-src 'none'" }, doc);
+  t.same(
+    joined.headers['content-security-policy'],
+    ["img-src 'self'", "script-src 'self'"],
+    'a comma-joined policy list is adjusted policy by policy',
+  );
+
   const pageNonce = rewriteResponseHeaders({ 'content-security-policy': "script-src 'nonce-PAGE'" }, doc);
   t.equal(pageNonce.nonce, 'PAGE', "the page's own nonce is reused");
 });
