@@ -2,6 +2,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { checkCommand, CHECK_OK, CHECK_UNREACHABLE, CHECK_INVALID } from '../../gateway/ops/check.js';
 import { startRedis, freePort } from '../helpers/redis.js';
 import { TEST_SECRET } from '../helpers/gateway.js';
@@ -90,4 +92,28 @@ t.test('check: a missing TANDEM_SECRET with a shared store is a warning, not a f
   const code = await checkCommand({ TANDEM_ORIGIN: origin.url, TANDEM_REDIS_URL: redis.url, TANDEM_OPERATORS: operators }, [], { write: (s: string) => (out += s) });
   t.equal(code, CHECK_OK, out);
   t.match(out, /warn\s+TANDEM_SECRET: not set: .*replicas sharing the store cannot verify/);
+});
+
+t.test('check: `tandem check` runs through the bin with flags and sets the exit code', async (t) => {
+  const cli = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(process.execPath, [cli, 'check', ...args], { env: { PATH: process.env.PATH, TANDEM_SECRET: TEST_SECRET, TANDEM_OPERATORS: operators }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (out += d));
+      p.on('close', (code) => resolve({ code, out }));
+    });
+  const origin = await startTinyOrigin();
+  t.teardown(() => origin.close());
+  const good = await run(['--origin', origin.url]);
+  t.equal(good.code, 0, good.out);
+  t.match(good.out, /all is well/);
+  const port = await freePort();
+  const dead = await run(['--origin', `http://127.0.0.1:${port}`]);
+  t.equal(dead.code, 1, dead.out);
+  t.match(dead.out, new RegExp(`origin http://127\\.0\\.0\\.1:${port}: unreachable`));
+  const bad = await run(['--port', 'eighty']);
+  t.equal(bad.code, 2, bad.out);
+  t.match(bad.out, /TANDEM_PORT: must be a port number/);
 });
