@@ -6,11 +6,13 @@
  */
 
 import { installSharing } from './page.js';
+import { installRuntime } from '../runtime/index.js';
 
 (() => {
   try {
     const script = document.currentScript as HTMLScriptElement | null;
     const data = script?.dataset ?? {};
+    if (data.primary) installRuntime({ primary: data.primary, allowed: (data.allow ?? '').split(','), pageOrigin: data.pageOrigin ?? data.primary });
     installSharing(window, { mask: data.mask ?? '', kept: data.kept || undefined });
   } catch {
     /* never throw into the host page */
