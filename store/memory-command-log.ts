@@ -151,7 +151,7 @@ export class MemoryCommandLog implements CommandLog {
     s.expiresAt = Date.now() + retentionMs;
     if (s.timer) clearTimeout(s.timer);
     // Timers longer than ~24.8 days overflow; the lazy check in live() covers those.
-    s.timer = setTimeout(() => this.live(sessionId), Math.min(retentionMs, 2 ** 31 - 1));
+    s.timer = setTimeout(() => this.live(sessionId), Math.min(retentionMs + 1, 2 ** 31 - 1));
     s.timer.unref();
     this.publish(sessionId, { epoch: s.meta.epoch, ended: true });
   }
