@@ -46,6 +46,8 @@ export interface FrameHost {
   setup(): PageSetup | null;
   /** Sends a local command to the hub. */
   send(k: string, op: Op, d: unknown): void;
+  /** A nav of the top frame was logged: it retired `top/viewport`, which the customer re-sends. */
+  topNavLogged(): void;
   /** The content frame's top page changed (the customer's shell follows it in its own URL). */
   topChanged(url: string, kept: string | undefined): void;
   report(message: string): void;
@@ -198,6 +200,7 @@ export class Frames {
   #local(k: string, op: Op, d: unknown): void {
     this.host.send(k, op, d);
     this.record({ seq: Number.MAX_SAFE_INTEGER / 2 + ++this.#localSeq, k, op, d, by: this.host.me(), t: 0 });
+    if (op === 'nav' && k === 'top') this.host.topNavLogged();
   }
 
   record(cmd: Command): void {
@@ -210,6 +213,7 @@ export class Frames {
   remote(cmd: Command): void {
     this.record(cmd);
     if (cmd.op === 'nav') {
+      if (cmd.k === 'top') this.host.topNavLogged();
       if (this.host.live()) this.#load(cmd.k, cmd.d as { url: string; kept?: string });
       return;
     }

@@ -59,6 +59,7 @@ const frames = new Frames(iframe, {
     }
   },
   report: (message) => console.warn('[tandem]', message),
+  topNavLogged: () => queueMicrotask(() => sendViewport(true)),
 });
 
 addEventListener('message', (e) => frames.onWindowMessage(e));
@@ -186,9 +187,12 @@ function start(grant: SessionGrant, isFresh: boolean): void {
           frames.broadcast({ t: 'setup', ...pageSetup() });
           if (fresh) {
             fresh = false;
+            // Its top nav re-sends the viewport.
             frames.sendFullState();
-          } else frames.resync();
-          sendViewport(true);
+          } else {
+            frames.resync();
+            sendViewport(true);
+          }
           break;
         case 'presence':
           participants = Array.isArray(m.participants) ? m.participants : [];
