@@ -22,8 +22,9 @@
  *   stylesheet goes through the gateway: their bodies are rewritten, so the hash would fail.
  *   <script integrity> is kept: script bodies are never rewritten and stream through
  *   byte-identical, and mapped scripts become same-origin, so the check still passes.
- * Not covered (the runtime or the CSP safety net catch what loads): URLs inside <script> (incl.
- * import maps and speculation rules), iframe srcdoc, <a ping>, svg <style> contents.
+ *   <script type=importmap>: addresses mapped (specifier keys kept), held until its end.
+ * Not covered (the runtime or the CSP safety net catch what loads): URLs inside other scripts
+ * (speculation rules included), iframe srcdoc, <a ping>, svg <style> contents.
  */
 
 import { Transform, type TransformCallback } from 'node:stream';
@@ -60,6 +61,8 @@ export class HtmlRewriter implements TokenHandler {
   /** 'doc' until <head> is seen, then 'head', while the hooks' tag is still to be placed. */
   #stage: 'doc' | 'head' = 'doc';
   readonly #names: string[] = [];
+  #scriptIsImportMap = false;
+  #importMap: string[] | null = null;
   watching: boolean;
 
   constructor(opts: HtmlRewriteOptions) {
@@ -92,10 +95,15 @@ export class HtmlRewriter implements TokenHandler {
   }
 
   rewritesRawText(element: string): boolean {
+    if (element === 'script') {
+      this.#importMap = this.#scriptIsImportMap ? [] : null;
+      return this.#scriptIsImportMap;
+    }
     return element === 'style';
   }
 
-  rawText(_element: string, piece: string, last: boolean): string {
+  rawText(element: string, piece: string, last: boolean): string {
+    if (element === 'script') return this.#importMapText(piece, last);
     if (this.#css === null) this.#css = new CssRewriter({ map: this.#opts.map, baseUrl: this.#base });
     let out = this.#css.write(piece);
     if (last) {
@@ -106,6 +114,20 @@ export class HtmlRewriter implements TokenHandler {
   }
 
   endTag(_name: string): void {}
+
+  /** An import map is held until its end (they are small), then its URLs are mapped. */
+  #importMapText(piece: string, last: boolean): string {
+    if (this.#importMap === null) return piece;
+    this.#importMap.push(piece);
+    const held = this.#importMap.join('');
+    if (!last) {
+      if (held.length <= MAX_IMPORT_MAP) return '';
+      this.#importMap = null; // too big to be an import map worth holding: let it through
+      return held;
+    }
+    this.#importMap = null;
+    return rewriteImportMap(held, this.#base, this.#opts.map) ?? held;
+  }
 
   startTag(
     text: string,
@@ -130,6 +152,7 @@ export class HtmlRewriter implements TokenHandler {
     let foreignLink = false;
     const names = this.#names;
     names.length = 0;
+    if (name === 'script') this.#scriptIsImportMap = false;
 
     for (let i = 0; i < count; i++) {
       const a = attrs[i];
@@ -173,6 +196,8 @@ export class HtmlRewriter implements TokenHandler {
         if (a.valueStart >= 0) asValue = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
       } else if (attr === 'integrity') {
         integrity = i;
+      } else if (attr === 'type' && name === 'script' && a.valueStart >= 0) {
+        this.#scriptIsImportMap = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase() === 'importmap';
       } else if (name === 'meta') {
         if (attr === 'http-equiv' && a.valueStart >= 0) httpEquiv = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
         else if (attr === 'content') content = i;
@@ -271,6 +296,45 @@ export class HtmlRewriter implements TokenHandler {
     }
     return null;
   }
+}
+
+const MAX_IMPORT_MAP = 256 * 1024;
+
+/**
+ * An import map's addresses (the values of `imports` and of each scope, and the scope prefixes)
+ * mapped; specifier keys stay, since scripts import by them. Null when nothing changes or the
+ * text is not a JSON import map.
+ */
+export function rewriteImportMap(json: string, baseUrl: string, map: OriginMap): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  let changed = false;
+  const mapped = (u: string): string => {
+    const r = mapByteUrl(u, baseUrl, map);
+    if (r.kind !== 'mapped') return u;
+    changed = true;
+    return r.url;
+  };
+  const addresses = (table: unknown): unknown => {
+    if (typeof table !== 'object' || table === null) return table;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(table)) out[k] = typeof v === 'string' ? mapped(v) : v;
+    return out;
+  };
+  const m = parsed as { imports?: unknown; scopes?: unknown };
+  const result: Record<string, unknown> = { ...m };
+  if (m.imports !== undefined) result.imports = addresses(m.imports);
+  if (typeof m.scopes === 'object' && m.scopes !== null) {
+    const scopes: Record<string, unknown> = {};
+    for (const [prefix, table] of Object.entries(m.scopes)) scopes[mapped(prefix)] = addresses(table);
+    result.scopes = scopes;
+  }
+  return changed ? JSON.stringify(result).replace(/</g, '\\u003c') : null;
 }
 
 /** `5; url=https://bank.example/x` with its URL mapped, or null when it stays (header Refresh too). */

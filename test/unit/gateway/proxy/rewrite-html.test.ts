@@ -156,6 +156,24 @@ t.test('rewrite-html: style attributes and <style> elements go through the CSS r
   );
 });
 
+t.test('rewrite-html: import maps point their addresses at the gateway', async (t) => {
+  const im =
+    '<script type="importmap">{"imports":{"lib":"https://static.bank.example/lib.js","https://bank.example/a.js":"https://bank.example/b.js","x":"./x.js"},"scopes":{"https://static.bank.example/":{"y":"https://bank.example/y.js"}}}</script>';
+  t.equal(
+    rw(im),
+    '<script type="importmap">{"imports":{"lib":"/__tandem/o/https/static.bank.example/lib.js","https://bank.example/a.js":"/b.js","x":"./x.js"},"scopes":{"/__tandem/o/https/static.bank.example/":{"y":"/y.js"}}}</script>',
+  );
+  t.equal(rw('<script type=importmap>{"imports":{"x":"./x.js"}}</script>'), '<script type=importmap>{"imports":{"x":"./x.js"}}</script>');
+  t.equal(
+    rw('<script type=importmap>not json https://bank.example/</script>'),
+    '<script type=importmap>not json https://bank.example/</script>',
+  );
+  t.equal(
+    rw('<script>{"imports":{"lib":"https://bank.example/l.js"}}</script>'),
+    '<script>{"imports":{"lib":"https://bank.example/l.js"}}</script>',
+  );
+});
+
 t.test('rewrite-html: markup inside raw text, comments and CDATA is not touched', async (t) => {
   const same = [
     '<script>var s = "<a href=\'https://bank.example/x\'>";</script>',
