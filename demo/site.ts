@@ -199,6 +199,9 @@ function today(): string {
 export async function startDemoSite(port = 0, host = '127.0.0.1'): Promise<DemoSite> {
   const state = new BankState();
   const server = http.createServer(createDemoHandler(state));
+  // Longer than a proxy's idle keep-alive, so the gateway never reuses a socket this side is closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // Keep-alive sockets from a proxy must not hold close() open.
   const closeIdle = () => server.closeAllConnections?.();
   await new Promise<void>((resolve, reject) => {
