@@ -320,7 +320,7 @@ t.test('rewrite-html: every split position gives the output of one chunk', async
     `<!DOCTYPE html><html><head><meta charset=utf-8><title>€ <a href="https://bank.example/t"></title>
 <base href="https://bank.example/base/"><link rel=stylesheet href="https://static.bank.example/s.css" integrity=sha-x>
 <style>/* c */ a{background:url( 'https://bank.example/bg.png' )} @import url(https://static.bank.example/i.css);</style>
-<script><!-- <script></script> --></script><script>x = "</scrip"; y = 1 < 2;</script>
+<script><!-- <script></script> --></script><script>x = "</scrip"; y = 1 < 2;</script><script type=importmap>{"imports":{"a":"https://bank.example/a.js"}}</script>
 </head><body style="background-image:url(https://bank.example/b.png)"><!-- <a href="https://bank.example/c"> --!>
 <a href="https://bank.example/p?a=1&amp;b=2" target=_top>ü</a><a href=https://evil.example/>e</a>
 <img srcset="https://bank.example/1.png 1x, https://static.bank.example/2.png 2x"><svg><![CDATA[<a href="https://bank.example/x">]]></svg>
