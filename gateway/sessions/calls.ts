@@ -11,7 +11,7 @@ import type { App } from '../app.js';
 import { TandemError } from '../errors.js';
 import { newId } from '../hub/tokens.js';
 import type { CallRecord, SessionRecord } from '../../store/directory.js';
-import type { Webhooks } from './webhooks.js';
+import type { Webhooks, WebhookType } from './webhooks.js';
 
 export const CALLS_TOPIC = 'calls';
 
@@ -47,6 +47,12 @@ export class Calls {
     readonly webhooks: Webhooks | null,
   ) {}
 
+  /** The session lifecycle: one info line in the log (ops), and the webhook when one is set. */
+  #event(type: WebhookType, session: string, extra: Record<string, unknown>): void {
+    this.app.log.info({ event: type, session, ...extra }, type);
+    this.webhooks?.emit(type, session, extra);
+  }
+
   get #dir() {
     return this.app.store.directory;
   }
@@ -70,8 +76,8 @@ export class Calls {
     await this.#dir.addCall(call);
     await this.#publish({ type: 'call', call });
     const participant = 'c-' + newId(12);
-    this.webhooks?.emit('call.requested', id, { code: session.code, customer: customer.name, url: customer.url ?? null });
-    this.webhooks?.emit('participant.joined', id, { participant, name: customer.name, role: 'customer' });
+    this.#event('call.requested', id, { code: session.code, customer: customer.name, url: customer.url ?? null });
+    this.#event('participant.joined', id, { participant, name: customer.name, role: 'customer' });
     return { session, participant, call, token: this.app.tokens.hub(id, participant, 'customer', customer.name, this.app.config.tokenTtlMs) };
   }
 
@@ -133,8 +139,8 @@ export class Calls {
       session = (await this.#dir.updateSession(sessionId, patch)) ?? session;
       await this.#publish({ type: 'session', session });
     }
-    if (patch.status === 'active') this.webhooks?.emit('session.started', sessionId, { code: session.code, operator });
-    if (!member) this.webhooks?.emit('participant.joined', sessionId, { participant, name: operator, role: 'operator', via: took ? took.kind : 'join' });
+    if (patch.status === 'active') this.#event('session.started', sessionId, { code: session.code, operator });
+    if (!member) this.#event('participant.joined', sessionId, { participant, name: operator, role: 'operator', via: took ? took.kind : 'join' });
     return { session, participant, token: this.app.tokens.hub(sessionId, participant, 'operator', operator, this.app.config.tokenTtlMs) };
   }
 
@@ -157,7 +163,7 @@ export class Calls {
     const members = await this.members(sessionId);
     const m = members.get(operator);
     if (m) await this.#dir.hashSet(membersKey(sessionId), operator, JSON.stringify({ ...m, leftAt: Date.now() }), this.#memberTtl);
-    this.webhooks?.emit('participant.left', sessionId, { participant, name: operator, role: 'operator' });
+    this.#event('participant.left', sessionId, { participant, name: operator, role: 'operator' });
   }
 
   /** Ends the session for everyone: the directory first (so the API refuses its tokens), then the log (the hub tells every participant). */
@@ -168,7 +174,7 @@ export class Calls {
     await this.app.store.log.end(sessionId, retention);
     await this.#publish({ type: 'ended', session: sessionId });
     const endedAt = Date.now();
-    this.webhooks?.emit('session.ended', sessionId, { code: session.code, by: by.name, role: by.role, durationMs: endedAt - (session.startedAt ?? session.createdAt) });
+    this.#event('session.ended', sessionId, { code: session.code, by: by.name, role: by.role, durationMs: endedAt - (session.startedAt ?? session.createdAt) });
     return { ...session, status: 'ended', endedAt };
   }
 

@@ -97,6 +97,9 @@ t.test('logs: JSON lines with request ids, one per proxied request, and no secre
   t.match(account, { method: 'GET', status: 200 });
   t.match(String(account.url), /^\/account\?token=\[redacted\]&acct=\[redacted\]$/, 'query values are not logged, their names are');
 
+  const lifecycle = parsed.filter((l) => l.session === session.id && l.level === 'info').map((l) => `${String(l.event)}:${String(l.role ?? '')}`);
+  t.same(lifecycle.slice(0, 4), ['call.requested:', 'participant.joined:customer', 'session.started:', 'participant.joined:operator'], 'the session lifecycle is logged');
+
   const secrets = { PASSWORD, WRONG_PASSWORD, COOKIE, AUTH, QUERY_TOKEN, ACCOUNT, FORM_PASSWORD, TYPED, TEST_SECRET, operatorToken, customerToken: session.token, joinToken: joined.token };
   for (const [name, value] of Object.entries(secrets)) t.notOk(out.includes(value), `${name} never appears in the log`);
 });
