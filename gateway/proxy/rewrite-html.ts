@@ -23,8 +23,9 @@
  *   <script integrity> is kept: script bodies are never rewritten and stream through
  *   byte-identical, and mapped scripts become same-origin, so the check still passes.
  *   <script type=importmap>: addresses mapped (specifier keys kept), held until its end.
+ *   <iframe srcdoc>: its markup rewritten the same way (no hooks' tag).
  * Not covered (the runtime or the CSP safety net catch what loads): URLs inside other scripts
- * (speculation rules included), iframe srcdoc, <a ping>, svg <style> contents.
+ * (speculation rules included), <a ping>, svg <style> contents.
  */
 
 import { Transform, type TransformCallback } from 'node:stream';
@@ -178,6 +179,13 @@ export class HtmlRewriter implements TokenHandler {
         if (a.valueStart < 0) continue;
         const v = this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)));
         if (v !== null) patches = push(patches, valuePatch(a, v));
+      } else if (attr === 'srcdoc' && name === 'iframe') {
+        if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
+        const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
+        // The framed document's markup, rewritten the same way (without the hooks: it has no URL of its own).
+        const inner = new HtmlRewriter({ ...this.#opts, pageUrl: this.#base, inject: null });
+        const v = inner.write(raw) + inner.end();
+        if (v !== raw) patches = push(patches, valuePatch(a, v));
       } else if (attr === 'style') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));

@@ -156,6 +156,14 @@ t.test('rewrite-html: style attributes and <style> elements go through the CSS r
   );
 });
 
+t.test('rewrite-html: iframe srcdoc markup is rewritten too', async (t) => {
+  t.equal(
+    rw(`<iframe srcdoc="<a href=&quot;https://bank.example/in&amp;x&quot; target=_top>in</a><p title='a&amp;b'>"></iframe>`, withHook),
+    `${HOOK}<iframe srcdoc="<a href=&quot;/in&amp;amp;x&quot; target=&quot;_self&quot;>in</a><p title='a&amp;b'>"></iframe>`,
+  );
+  t.equal(rw('<iframe srcdoc="<p>plain</p>"></iframe>'), '<iframe srcdoc="<p>plain</p>"></iframe>');
+});
+
 t.test('rewrite-html: import maps point their addresses at the gateway', async (t) => {
   const im =
     '<script type="importmap">{"imports":{"lib":"https://static.bank.example/lib.js","https://bank.example/a.js":"https://bank.example/b.js","x":"./x.js"},"scopes":{"https://static.bank.example/":{"y":"https://bank.example/y.js"}}}</script>';
