@@ -8,7 +8,6 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { ParticipantInfo, Role } from '../../protocol/messages.js';
 import type { Metrics } from '../ops/metrics.js';
-import { CLOSE_SLOW } from '../../protocol/limits.js';
 import { TokenBucket } from './flood.js';
 
 /** Where a connection stands: replaying (live commands buffered), catching up, then on the topic. */
@@ -94,17 +93,25 @@ export class Connection {
     for (const w of waiters) w();
   }
 
-  /** A client past the backpressure limit would stall nobody but lose messages: close it, it resumes with `since`. */
+  /**
+   * A client past the backpressure limit would stall nobody but lose messages: it is cut (no
+   * close frame could reach a client that does not read) and resumes with `since`.
+   */
   slow(): void {
     if (this.closing) return;
     this.closing = true;
-    // uWS reports drops from inside publish, where ending the socket would free it mid-loop.
-    setImmediate(() => this.end(CLOSE_SLOW, 'slow consumer', 'slow', true));
+    // uWS reports drops from inside publish, where closing the socket would free it mid-loop.
+    setImmediate(() => {
+      if (this.closed || !this.ws) return;
+      this.metrics.hubClosed.inc({ reason: 'slow' });
+      this.onDrain();
+      this.ws.close();
+    });
   }
 
   /** Closes with a close frame. Safe from anywhere except a uWS publish (see slow()). */
-  end(code: number, reason: string, why: CloseReason, force = false): void {
-    if (this.closed || !this.ws || (this.closing && !force)) return;
+  end(code: number, reason: string, why: CloseReason): void {
+    if (this.closing || !this.ws) return;
     this.closing = true;
     this.metrics.hubClosed.inc({ reason: why });
     this.onDrain();

@@ -177,6 +177,14 @@ export class HubClient {
     return find()!;
   }
 
+  /** The close code and reason, or a rejection if the socket is still open after `timeoutMs`. */
+  async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+    await this.until(() => this.isClosed, 'the connection to close', timeoutMs).catch((err: Error) => {
+      if (!this.isClosed) throw err;
+    });
+    return this.closed;
+  }
+
   resumeAt(): ResumeAt {
     return { since: this.lastSeq, epoch: this.epoch };
   }
