@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../app.js';
 import type { Role } from '../../protocol/messages.js';
+import { CookieJar } from './cookie-jar.js';
 
 export const PARTICIPANT_COOKIE = 'tandem_p';
 const TANDEM_COOKIE_PREFIX = 'tandem_';
@@ -77,10 +78,28 @@ export class Participants {
     const now = Date.now();
     const hit = this.#live.get(session);
     if (hit && hit.until > now) return hit.live;
-    const rec = await this.app.store.directory.getSession(session);
-    const live = rec !== null && rec.status !== 'ended';
+    let live: boolean;
+    try {
+      const rec = await this.app.store.directory.getSession(session);
+      live = rec !== null && rec.status !== 'ended';
+    } catch (err) {
+      // The token is signed and expires: while the store is away, trust it rather than fail the page.
+      this.app.metrics.storeErrors.inc();
+      this.app.log.warn({ err: { message: (err as Error).message } }, 'participant: session lookup failed');
+      return true;
+    }
     if (this.#live.size > 10_000) this.#live.clear();
     this.#live.set(session, { live, until: now + this.cacheMs });
     return live;
   }
+}
+
+/**
+ * For the session code, when a customer starts a session: the origin cookies their browser sent
+ * with that request (those of the primary origin at Path=/) go into the jar at once, so an
+ * operator who joins before the customer's next page load already sees the logged-in pages.
+ */
+export async function seedJarFromRequest(app: App, session: string, req: IncomingMessage): Promise<void> {
+  const jar = new CookieJar(app.store.directory, app.config.retentionMs);
+  await jar.recordRequest(session, new URL(app.origin + '/'), originCookies(req.headers.cookie));
 }

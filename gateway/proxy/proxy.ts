@@ -94,7 +94,11 @@ export function createProxy(app: App): Proxy {
     delete out.cookie;
     const own = originCookies(req.headers.cookie);
     if (who?.role === 'operator') {
-      const header = await jar.headerFor(who.session, target);
+      const header = await jar.headerFor(who.session, target).catch((err: unknown) => {
+        app.metrics.storeErrors.inc();
+        app.log.warn({ err, reqId: requestId(req) }, 'cookie jar: could not read; the operator request goes without cookies');
+        return '';
+      });
       if (header) out.cookie = header;
     } else {
       if (own.length > 0) out.cookie = serializeCookies(own);

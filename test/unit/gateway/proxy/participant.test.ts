@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { originCookies, parseCookieHeader, Participants, serializeCookies } from '../../../../gateway/proxy/participant.js';
+import { originCookies, parseCookieHeader, Participants, seedJarFromRequest, serializeCookies } from '../../../../gateway/proxy/participant.js';
+import { CookieJar } from '../../../../gateway/proxy/cookie-jar.js';
 import { Tokens } from '../../../../gateway/hub/tokens.js';
 import { createStore } from '../../../../store/index.js';
 import type { App } from '../../../../gateway/app.js';
@@ -40,4 +41,13 @@ t.test('participant: a valid tandem_p of a live session names the participant', 
   t.equal(await participants.of(req(`tandem_p=${tokens.hub('nope', 'p1', 'operator', 'Olga', 60_000)}`)), null, 'unknown session');
   await store.directory.endSession('s1', 60_000);
   t.equal(await participants.of(req(`tandem_p=${token}`)), null, 'an ended session lends nothing');
+});
+
+t.test('participant: a session start seeds the jar with the customer cookies of the primary origin', async (t) => {
+  const store = await createStore({});
+  t.teardown(() => store.close());
+  const app = { store, origin: 'https://bank.example', config: { retentionMs: 60_000 } } as unknown as App;
+  await seedJarFromRequest(app, 's9', { headers: { cookie: 'sid=42; tandem_p=tok' } } as unknown as IncomingMessage);
+  const jar = new CookieJar(store.directory, 60_000);
+  t.equal(await jar.headerFor('s9', new URL('https://bank.example/account')), 'sid=42');
 });
