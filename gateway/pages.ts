@@ -95,6 +95,14 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/**
+ * Keeps the page inside the content frame: no allow-top-navigation, so `top.location = …` and
+ * frame-busting fail in the page's own script (inject/runtime/navigation.ts); allow-same-origin
+ * keeps the gateway origin, so cookies, storage and the shell's access to the frame work.
+ */
+export const CONTENT_SANDBOX =
+  'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads allow-pointer-lock allow-top-navigation-to-custom-protocols';
+
 export function renderShell(assets: Assets, config: ShellConfig): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -117,7 +125,7 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
     ${config.role === 'operator' ? '<button type="button" data-tandem="invite">Invite</button><button type="button" data-tandem="leave">Leave</button>' : '<button type="button" data-tandem="connect">Call operator</button>'}
   </span>
 </header>
-<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe></main>
+<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page" sandbox="${CONTENT_SANDBOX}"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe></main>
 </body></html>`;
 }
 

@@ -5,14 +5,16 @@
  * hooks (in frames under a shell only). Nothing is left on the page's globals.
  */
 
-import { installSharing } from './page.js';
 import { installRuntime } from '../runtime/index.js';
+import { installSharing } from './page.js';
 
 (() => {
   try {
     const script = document.currentScript as HTMLScriptElement | null;
     const data = script?.dataset ?? {};
-    if (data.primary) installRuntime({ primary: data.primary, allowed: (data.allow ?? '').split(','), pageOrigin: data.pageOrigin ?? data.primary });
+    if (data.primary) {
+      installRuntime({ primary: data.primary, allowed: (data.allow ?? '').split(',').filter(Boolean), pageOrigin: data.pageOrigin ?? data.primary });
+    }
     installSharing(window, { mask: data.mask ?? '', kept: data.kept || undefined });
   } catch {
     /* never throw into the host page */
