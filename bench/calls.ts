@@ -19,7 +19,6 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/helpers/browser.js';
 import { spawnGateway } from '../test/helpers/gateway.js';
 import { startRedis } from '../test/helpers/redis.js';
@@ -65,7 +64,9 @@ async function main(): Promise<void> {
     await customer.goto(`${customerGw.url}/fields`);
     await customer.waitForFunction(() => document.querySelector('[data-tandem="status"]')?.textContent === 'idle');
     await customer.evaluate(() => {
-      document.querySelector('[data-tandem="connect"]')!.addEventListener('click', () => ((window as unknown as { pressedAt: number }).pressedAt = Date.now()), { capture: true });
+      document
+        .querySelector('[data-tandem="connect"]')!
+        .addEventListener('click', () => ((window as unknown as { pressedAt: number }).pressedAt = Date.now()), { capture: true });
     });
     const content = () => customer.frames().find((f) => f.name() === 'tandem-content')!;
 
@@ -87,9 +88,13 @@ async function main(): Promise<void> {
             w.rings[id] ??= Date.now();
           }
         }).observe(document.querySelector('[data-tandem="queue"]')!, { childList: true, subtree: true });
-        document.addEventListener('click', (e) => {
-          if ((e.target as Element).closest('[data-tandem="respond"]')) sessionStorage.setItem('respondAt', String(Date.now()));
-        }, { capture: true });
+        document.addEventListener(
+          'click',
+          (e) => {
+            if ((e.target as Element).closest('[data-tandem="respond"]')) sessionStorage.setItem('respondAt', String(Date.now()));
+          },
+          { capture: true },
+        );
       });
     };
 
@@ -131,7 +136,9 @@ async function main(): Promise<void> {
           await new Promise((res) => setTimeout(res, 10));
         }
       });
-      const rangAt = await op.waitForFunction((sid) => (window as unknown as { rings: Record<string, number> }).rings[sid], id, { polling: 50 });
+      const rangAt = await op.waitForFunction((sid) => (window as unknown as { rings: Record<string, number> }).rings[sid], id, {
+        polling: 50,
+      });
       const pressedAt = await customer.evaluate(() => (window as unknown as { pressedAt: number }).pressedAt);
       ring.push(((await rangAt.jsonValue()) as number) - pressedAt);
 

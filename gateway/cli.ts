@@ -65,7 +65,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(webhookKey(c.secret).toString('hex') + '\n');
     return;
   }
-  fail(`unknown command ${JSON.stringify([command, sub].filter(Boolean).join(' '))}: try "tandem operator add NAME" or "tandem --origin URL"`);
+  fail(
+    `unknown command ${JSON.stringify([command, sub].filter(Boolean).join(' '))}: try "tandem operator add NAME" or "tandem --origin URL"`,
+  );
 }
 
 main(process.argv.slice(2)).catch((err) => {

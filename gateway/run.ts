@@ -20,7 +20,8 @@ export async function run(argv: readonly string[]): Promise<void> {
   }
   const running = await boot(config);
   const { app, gateway } = running;
-  if (config.secretGenerated) app.log.warn('TANDEM_SECRET is not set: a random one is used, so tokens die with this process and replicas cannot share sessions');
+  if (config.secretGenerated)
+    app.log.warn('TANDEM_SECRET is not set: a random one is used, so tokens die with this process and replicas cannot share sessions');
   app.log.info({ url: gateway.url, origin: app.origin, store: app.store.kind }, 'tandem listening');
   if (running.demo) {
     process.stdout.write(

@@ -36,20 +36,25 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   } catch {
     throw new TandemError('TANDEM_ERR_BAD_REQUEST', 'the body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TandemError('TANDEM_ERR_BAD_REQUEST', 'the body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TandemError('TANDEM_ERR_BAD_REQUEST', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
 function optionalString(body: Record<string, unknown>, key: string, max: number): string | undefined {
   const v = body[key];
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || v.length > max) throw new TandemError('TANDEM_ERR_BAD_REQUEST', `${key} must be a string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.length > max)
+    throw new TandemError('TANDEM_ERR_BAD_REQUEST', `${key} must be a string of at most ${max} characters`);
   return v;
 }
 
 /** A display name a customer may give: printable, short. */
 function customerName(raw: string | undefined): string {
-  const clean = (raw ?? '').replace(/[\u0000-\u001f\u007f<>]/g, '').trim().slice(0, 64);
+  const clean = (raw ?? '')
+    .replace(/[\u0000-\u001f\u007f<>]/g, '')
+    .trim()
+    .slice(0, 64);
   return clean || 'Customer';
 }
 
@@ -59,7 +64,16 @@ function retryAfter(ms: number): Record<string, string> {
 
 /** The public view of a session record. */
 function sessionView(s: SessionRecord): Record<string, unknown> {
-  return { id: s.id, code: s.code, status: s.status, createdAt: s.createdAt, startedAt: s.startedAt ?? null, endedAt: s.endedAt ?? null, people: s.people, url: s.url ?? null };
+  return {
+    id: s.id,
+    code: s.code,
+    status: s.status,
+    createdAt: s.createdAt,
+    startedAt: s.startedAt ?? null,
+    endedAt: s.endedAt ?? null,
+    people: s.people,
+    url: s.url ?? null,
+  };
 }
 
 export function createApi(app: App): Api {
@@ -70,14 +84,18 @@ export function createApi(app: App): Api {
   async function requireOperator(req: IncomingMessage): Promise<string> {
     const who = caller(app, req).operator;
     if (!who) throw new TandemError('TANDEM_ERR_UNAUTHORIZED', 'log in to the console first');
-    if (!bearer(req) && req.headers['sec-fetch-site'] === 'cross-site') throw new TandemError('TANDEM_ERR_FORBIDDEN', 'cross-site requests need a Bearer token');
+    if (!bearer(req) && req.headers['sec-fetch-site'] === 'cross-site')
+      throw new TandemError('TANDEM_ERR_FORBIDDEN', 'cross-site requests need a Bearer token');
     await svc.ready;
     if (!(await svc.operators.get(who.o))) throw new TandemError('TANDEM_ERR_UNAUTHORIZED', 'that operator account no longer exists');
     return who.o;
   }
 
   /** A participant of `sessionId` (hub token), or an operator who is in it (console token). */
-  async function requireInSession(req: IncomingMessage, sessionId: string): Promise<{ name: string; role: 'customer' | 'operator'; hub: HubClaims | null }> {
+  async function requireInSession(
+    req: IncomingMessage,
+    sessionId: string,
+  ): Promise<{ name: string; role: 'customer' | 'operator'; hub: HubClaims | null }> {
     const who = caller(app, req);
     if (who.participant?.s === sessionId) return { name: who.participant.n, role: who.participant.r, hub: who.participant };
     if (who.operator) {
@@ -103,7 +121,13 @@ export function createApi(app: App): Api {
     }
     const address = clientAddress(req);
     const wait = svc.logins.blockedFor(name, address);
-    if (wait > 0) return sendError(res, 'TANDEM_ERR_RATE_LIMITED', `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`, retryAfter(wait));
+    if (wait > 0)
+      return sendError(
+        res,
+        'TANDEM_ERR_RATE_LIMITED',
+        `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`,
+        retryAfter(wait),
+      );
     await svc.ready;
     if (!(await svc.operators.verify(name, password))) {
       svc.logins.failed(name, address);
@@ -112,7 +136,12 @@ export function createApi(app: App): Api {
     }
     svc.logins.succeeded(name);
     const token = app.tokens.console(name, ttl);
-    sendJson(res, 200, { token, name, expiresAt: Date.now() + ttl }, { 'set-cookie': serializeCookie(app, req, CONSOLE_COOKIE, token, { path: '/__tandem', maxAgeS: ttl / 1000 }) });
+    sendJson(
+      res,
+      200,
+      { token, name, expiresAt: Date.now() + ttl },
+      { 'set-cookie': serializeCookie(app, req, CONSOLE_COOKIE, token, { path: '/__tandem', maxAgeS: ttl / 1000 }) },
+    );
   }
 
   async function createSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -123,7 +152,8 @@ export function createApi(app: App): Api {
     const current = caller(app, req).participant;
     if (current?.r === 'customer') {
       const s = await app.store.directory.getSession(current.s);
-      if (s && s.status !== 'ended') return sendJson(res, 200, { id: s.id, code: s.code, token: app.tokens.sign(current), participant: current.p, status: s.status });
+      if (s && s.status !== 'ended')
+        return sendJson(res, 200, { id: s.id, code: s.code, token: app.tokens.sign(current), participant: current.p, status: s.status });
     }
     const wait = svc.creations.take(clientAddress(req));
     if (wait > 0) return sendError(res, 'TANDEM_ERR_RATE_LIMITED', 'too many sessions from this address', retryAfter(wait));
@@ -143,13 +173,22 @@ export function createApi(app: App): Api {
     if (!s || s.status === 'ended') {
       return sendError(res, s ? 'TANDEM_ERR_SESSION_ENDED' : 'TANDEM_ERR_UNKNOWN_SESSION', undefined, participantCookieFor(req, p.s));
     }
-    sendJson(res, 200, { id: s.id, code: s.code, token: bearer(req) ?? parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], role: p.r, status: s.status, participant: p.p, name: p.n });
+    sendJson(res, 200, {
+      id: s.id,
+      code: s.code,
+      token: bearer(req) ?? parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE],
+      role: p.r,
+      status: s.status,
+      participant: p.p,
+      name: p.n,
+    });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const parts = url.pathname.slice('/__tandem/api/'.length).split('/');
     const method = req.method ?? 'GET';
-    const is = (m: string, ...path: string[]) => method === m && parts.length === path.length && path.every((p, i) => p === '*' || p === parts[i]);
+    const is = (m: string, ...path: string[]) =>
+      method === m && parts.length === path.length && path.every((p, i) => p === '*' || p === parts[i]);
     const validId = (id: string) => /^[A-Za-z0-9_-]{8,64}$/.test(id);
     if (parts[0] === 'sessions' && parts[1] && !validId(parts[1])) throw new TandemError('TANDEM_ERR_UNKNOWN_SESSION', 'no such session');
 
@@ -160,7 +199,8 @@ export function createApi(app: App): Api {
     if (is('GET', 'session')) return currentSession(req, res);
     if (is('GET', 'sessions')) {
       const name = await requireOperator(req);
-      if (url.searchParams.get('past') === '1') return sendJson(res, 200, { sessions: (await svc.calls.past()).map((s) => ({ ...sessionView(s), durationMs: s.durationMs })) });
+      if (url.searchParams.get('past') === '1')
+        return sendJson(res, 200, { sessions: (await svc.calls.past()).map((s) => ({ ...sessionView(s), durationMs: s.durationMs })) });
       const o = await svc.calls.overview(name);
       return sendJson(res, 200, { sessions: o.sessions.map((s) => ({ ...sessionView(s), mine: s.mine })), calls: o.calls });
     }
@@ -181,7 +221,7 @@ export function createApi(app: App): Api {
       const j = await svc.calls.join(parts[1], name, { force });
       return sendJson(res, 200, { id: j.session.id, code: j.session.code, token: j.token, participant: j.participant });
     }
-    if ((is('GET', 'sessions', '*', 'log') || is('HEAD', 'sessions', '*', 'log'))) {
+    if (is('GET', 'sessions', '*', 'log') || is('HEAD', 'sessions', '*', 'log')) {
       await requireOperator(req);
       return sendLog(app, res, parts[1], method === 'HEAD');
     }

@@ -71,14 +71,32 @@ export class Calls {
     const id = newId();
     const now = Date.now();
     await this.app.store.log.create(id);
-    const session = await this.#dir.createSession(id, { status: 'waiting', createdAt: now, people: [customer.name], ...(customer.url ? { url: customer.url } : {}) });
-    const call: CallRecord = { id: newId(), sessionId: id, kind: 'call', code: session.code, requestedAt: now, requestedBy: customer.name, ...(customer.url ? { url: customer.url } : {}) };
+    const session = await this.#dir.createSession(id, {
+      status: 'waiting',
+      createdAt: now,
+      people: [customer.name],
+      ...(customer.url ? { url: customer.url } : {}),
+    });
+    const call: CallRecord = {
+      id: newId(),
+      sessionId: id,
+      kind: 'call',
+      code: session.code,
+      requestedAt: now,
+      requestedBy: customer.name,
+      ...(customer.url ? { url: customer.url } : {}),
+    };
     await this.#dir.addCall(call);
     await this.#publish({ type: 'call', call });
     const participant = 'c-' + newId(12);
     this.#event('call.requested', id, { code: session.code, customer: customer.name, url: customer.url ?? null });
     this.#event('participant.joined', id, { participant, name: customer.name, role: 'customer' });
-    return { session, participant, call, token: this.app.tokens.hub(id, participant, 'customer', customer.name, this.app.config.tokenTtlMs) };
+    return {
+      session,
+      participant,
+      call,
+      token: this.app.tokens.hub(id, participant, 'customer', customer.name, this.app.config.tokenTtlMs),
+    };
   }
 
   /** The session, or the error an API caller should get (404 unknown, 410 ended). */
@@ -115,7 +133,9 @@ export class Calls {
     let session = await this.live(sessionId);
     const members = await this.members(sessionId);
     const member = members.has(operator) && members.get(operator)!.leftAt === undefined;
-    const waiting = (await this.#dir.waitingCalls()).filter((c) => c.sessionId === sessionId && !(c.kind === 'invite' && c.requestedBy === operator));
+    const waiting = (await this.#dir.waitingCalls()).filter(
+      (c) => c.sessionId === sessionId && !(c.kind === 'invite' && c.requestedBy === operator),
+    );
     let took: CallRecord | null = null;
     if (!member) {
       for (const call of waiting) {
@@ -128,7 +148,12 @@ export class Calls {
 
     const participant = operatorParticipant(sessionId, operator);
     const previous = members.get(operator);
-    await this.#dir.hashSet(membersKey(sessionId), operator, JSON.stringify({ participant, joinedAt: previous?.joinedAt ?? Date.now() } satisfies Member), this.#memberTtl);
+    await this.#dir.hashSet(
+      membersKey(sessionId),
+      operator,
+      JSON.stringify({ participant, joinedAt: previous?.joinedAt ?? Date.now() } satisfies Member),
+      this.#memberTtl,
+    );
     const patch: Partial<SessionRecord> = {};
     if (!session.people.includes(operator)) patch.people = [...session.people, operator];
     if (session.status === 'waiting') {
@@ -140,7 +165,8 @@ export class Calls {
       await this.#publish({ type: 'session', session });
     }
     if (patch.status === 'active') this.#event('session.started', sessionId, { code: session.code, operator });
-    if (!member) this.#event('participant.joined', sessionId, { participant, name: operator, role: 'operator', via: took ? took.kind : 'join' });
+    if (!member)
+      this.#event('participant.joined', sessionId, { participant, name: operator, role: 'operator', via: took ? took.kind : 'join' });
     return { session, participant, token: this.app.tokens.hub(sessionId, participant, 'operator', operator, this.app.config.tokenTtlMs) };
   }
 
@@ -153,7 +179,15 @@ export class Calls {
   /** A conference request: another operator who responds joins the same session. */
   async invite(sessionId: string, operator: string): Promise<CallRecord> {
     const session = await this.live(sessionId);
-    const call: CallRecord = { id: newId(), sessionId, kind: 'invite', code: session.code, requestedAt: Date.now(), requestedBy: operator, ...(session.url ? { url: session.url } : {}) };
+    const call: CallRecord = {
+      id: newId(),
+      sessionId,
+      kind: 'invite',
+      code: session.code,
+      requestedAt: Date.now(),
+      requestedBy: operator,
+      ...(session.url ? { url: session.url } : {}),
+    };
     await this.#dir.addCall(call);
     await this.#publish({ type: 'call', call });
     return call;
@@ -174,7 +208,12 @@ export class Calls {
     await this.app.store.log.end(sessionId, retention);
     await this.#publish({ type: 'ended', session: sessionId });
     const endedAt = Date.now();
-    this.#event('session.ended', sessionId, { code: session.code, by: by.name, role: by.role, durationMs: endedAt - (session.startedAt ?? session.createdAt) });
+    this.#event('session.ended', sessionId, {
+      code: session.code,
+      by: by.name,
+      role: by.role,
+      durationMs: endedAt - (session.startedAt ?? session.createdAt),
+    });
     return { ...session, status: 'ended', endedAt };
   }
 

@@ -26,7 +26,8 @@ export interface OperatorRecord {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 export function checkName(name: unknown): string | null {
-  if (typeof name !== 'string' || !NAME.test(name)) return 'a name is 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit';
+  if (typeof name !== 'string' || !NAME.test(name))
+    return 'a name is 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit';
   return null;
 }
 
@@ -45,7 +46,12 @@ function scrypt(password: string, salt: Buffer, p: { N: number; r: number; p: nu
 export async function hashPassword(name: string, password: string, now = new Date()): Promise<OperatorRecord> {
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, SCRYPT);
-  return { name, salt: salt.toString('base64'), hash: `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${key.toString('base64')}`, created: now.toISOString() };
+  return {
+    name,
+    salt: salt.toString('base64'),
+    hash: `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${key.toString('base64')}`,
+    created: now.toISOString(),
+  };
 }
 
 /** Constant-time check of a password against a record. Never throws on a damaged record. */

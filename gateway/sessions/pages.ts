@@ -96,18 +96,42 @@ async function consolePage(app: App, assets: Assets, req: IncomingMessage, res: 
 async function sessionPage(app: App, assets: Assets, req: IncomingMessage, res: ServerResponse, url: URL, id: string): Promise<void> {
   const svc = services(app);
   const session = /^[A-Za-z0-9_-]{8,64}$/.test(id) ? await app.store.directory.getSession(id) : null;
-  if (!session) return sendPage(res, 404, 'No such session', '<h1>No such session</h1><p>This session does not exist or is no longer kept.</p><p><a href="/__tandem/console">Console</a></p>', assets);
-  if (session.status === 'ended') return sendPage(res, 410, 'Session ended', '<h1 data-tandem="status">ended</h1><p>This session has ended.</p><p><a href="/__tandem/console">Back to the console</a></p>', assets);
+  if (!session)
+    return sendPage(
+      res,
+      404,
+      'No such session',
+      '<h1>No such session</h1><p>This session does not exist or is no longer kept.</p><p><a href="/__tandem/console">Console</a></p>',
+      assets,
+    );
+  if (session.status === 'ended')
+    return sendPage(
+      res,
+      410,
+      'Session ended',
+      '<h1 data-tandem="status">ended</h1><p>This session has ended.</p><p><a href="/__tandem/console">Back to the console</a></p>',
+      assets,
+    );
 
   const cookieOpts = { path: '/', maxAgeS: app.config.tokenTtlMs / 1000 };
   const given = url.searchParams.get('t');
   if (given) {
     const v = app.tokens.verify(given, 'hub');
     if (!v.ok || v.claims.s !== id || v.claims.r !== 'operator') {
-      return sendPage(res, 403, 'Invalid link', '<h1>This link is not valid</h1><p>It has expired or belongs to another session.</p><p><a href="/__tandem/console">Log in to the console</a></p>', assets);
+      return sendPage(
+        res,
+        403,
+        'Invalid link',
+        '<h1>This link is not valid</h1><p>It has expired or belongs to another session.</p><p><a href="/__tandem/console">Log in to the console</a></p>',
+        assets,
+      );
     }
     // The token moves into the HttpOnly cookie and out of the address bar and history.
-    res.writeHead(303, { location: `/__tandem/s/${id}`, 'set-cookie': serializeCookie(app, req, PARTICIPANT_COOKIE, given, cookieOpts), 'cache-control': 'no-store' });
+    res.writeHead(303, {
+      location: `/__tandem/s/${id}`,
+      'set-cookie': serializeCookie(app, req, PARTICIPANT_COOKIE, given, cookieOpts),
+      'cache-control': 'no-store',
+    });
     return void res.end();
   }
 
@@ -120,12 +144,20 @@ async function sessionPage(app: App, assets: Assets, req: IncomingMessage, res: 
       grant = { token: joined.token, name: who.o };
     } catch (err) {
       // Ended between the look-up above and the join.
-      if (err instanceof TandemError) return sendPage(res, err.status, 'Session ended', '<h1 data-tandem="status">ended</h1><p>This session has ended.</p><p><a href="/__tandem/console">Back to the console</a></p>', assets);
+      if (err instanceof TandemError)
+        return sendPage(
+          res,
+          err.status,
+          'Session ended',
+          '<h1 data-tandem="status">ended</h1><p>This session has ended.</p><p><a href="/__tandem/console">Back to the console</a></p>',
+          assets,
+        );
       throw err;
     }
   } else {
     const p = app.tokens.verify(parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], 'hub');
-    if (p.ok && p.claims.s === id && p.claims.r === 'operator') grant = { token: parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], name: p.claims.n };
+    if (p.ok && p.claims.s === id && p.claims.r === 'operator')
+      grant = { token: parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], name: p.claims.n };
   }
   if (!grant) {
     res.writeHead(302, { location: `/__tandem/console?next=${encodeURIComponent(`/__tandem/s/${id}`)}`, 'cache-control': 'no-store' });

@@ -100,7 +100,12 @@ export class Webhooks {
       try {
         const res = await fetch(this.opts.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-tandem-signature': signBody(this.#key, body), 'x-tandem-event': event.type, 'user-agent': 'tandem-webhook' },
+          headers: {
+            'content-type': 'application/json',
+            'x-tandem-signature': signBody(this.#key, body),
+            'x-tandem-event': event.type,
+            'user-agent': 'tandem-webhook',
+          },
           body,
           signal: abort.signal,
           redirect: 'manual',

@@ -24,10 +24,15 @@ export function sessionUrl(id: string): string {
   return `/__tandem/s/${encodeURIComponent(id)}`;
 }
 
-export const $ = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document): T => root.querySelector<T>(`[data-tandem="${id}"]`)!;
+export const $ = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document): T =>
+  root.querySelector<T>(`[data-tandem="${id}"]`)!;
 
 /** A text-only element: whatever a session or a customer supplied is never parsed as markup. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) e.append(c);

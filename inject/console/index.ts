@@ -26,7 +26,11 @@ interface PastSession {
 
 const cfg = JSON.parse(document.getElementById('tandem-console-config')?.textContent ?? '{}') as ConsoleConfig;
 const body = document.body;
-const queue = new Queue(new Ring(body), () => void loadPast(), () => showLogin('Your login has expired.'));
+const queue = new Queue(
+  new Ring(body),
+  () => void loadPast(),
+  () => showLogin('Your login has expired.'),
+);
 let player: Player | null = null;
 
 function showLogin(message = ''): void {
@@ -62,7 +66,9 @@ async function loadPast(): Promise<void> {
       el('td', {}, replay),
     );
   });
-  $('past-sessions').querySelector('tbody')!.replaceChildren(...rows);
+  $('past-sessions')
+    .querySelector('tbody')!
+    .replaceChildren(...rows);
 }
 
 $<HTMLFormElement>('login-form').addEventListener('submit', (e) => {

@@ -46,11 +46,25 @@ export class Player {
 
   constructor() {
     addEventListener('message', (e) => {
-      if (e.source !== this.#frame.contentWindow || !e.data || (e.data as { tandem?: string }).tandem !== 'tandem-hello' || !e.ports[0]) return;
+      if (e.source !== this.#frame.contentWindow || !e.data || (e.data as { tandem?: string }).tandem !== 'tandem-hello' || !e.ports[0])
+        return;
       this.#port = e.ports[0];
       this.#port.start();
-      const people = [...new Set(this.#log.map((c) => c.by))].map((id, i) => ({ id, name: id.startsWith('c-') ? 'customer' : 'operator', role: (id.startsWith('c-') ? 'customer' : 'operator') as 'customer' | 'operator', color: COLORS[i % COLORS.length] }));
-      this.#post({ t: 'setup', me: 'tandem-player', role: 'operator', color: '#64748b', allowed: false, drawing: false, participants: people });
+      const people = [...new Set(this.#log.map((c) => c.by))].map((id, i) => ({
+        id,
+        name: id.startsWith('c-') ? 'customer' : 'operator',
+        role: (id.startsWith('c-') ? 'customer' : 'operator') as 'customer' | 'operator',
+        color: COLORS[i % COLORS.length],
+      }));
+      this.#post({
+        t: 'setup',
+        me: 'tandem-player',
+        role: 'operator',
+        color: '#64748b',
+        allowed: false,
+        drawing: false,
+        participants: people,
+      });
       this.#applied = this.#page;
       this.#catchUp();
     });
@@ -83,7 +97,14 @@ export class Player {
     const timeline = $<HTMLInputElement>('player-timeline');
     timeline.max = String(end);
     this.#items = this.#log.map((c) =>
-      el('li', { 'data-seq': String(c.seq), 'data-op': c.op, 'data-k': c.k }, el('time', {}, duration(c.t - this.#t0)), ` ${c.op} `, el('code', {}, c.k), ` ${summary(c)}`),
+      el(
+        'li',
+        { 'data-seq': String(c.seq), 'data-op': c.op, 'data-k': c.k },
+        el('time', {}, duration(c.t - this.#t0)),
+        ` ${c.op} `,
+        el('code', {}, c.k),
+        ` ${summary(c)}`,
+      ),
     );
     $('player-commands').replaceChildren(...this.#items);
     this.#page = -2;

@@ -71,7 +71,8 @@ export class Queue {
     source.addEventListener('error', () => {
       status.textContent = 'reconnecting';
       // A closed source after an error is a refusal (the login expired), not a network blip.
-      if (source.readyState === EventSource.CLOSED) void request('GET', '/__tandem/api/me').then((r) => (r.status === 401 ? this.onLoggedOut() : undefined));
+      if (source.readyState === EventSource.CLOSED)
+        void request('GET', '/__tandem/api/me').then((r) => (r.status === 401 ? this.onLoggedOut() : undefined));
     });
   }
 
@@ -140,7 +141,14 @@ export class Queue {
       return li;
     });
     if (items.length === 0) {
-      items.push(el('li', { class: 'tc-empty' }, el('span', {}, 'No call waiting'), el('button', { type: 'button', 'data-tandem': 'respond', disabled: '' }, 'Respond')));
+      items.push(
+        el(
+          'li',
+          { class: 'tc-empty' },
+          el('span', {}, 'No call waiting'),
+          el('button', { type: 'button', 'data-tandem': 'respond', disabled: '' }, 'Respond'),
+        ),
+      );
     }
     list.replaceChildren(...items);
     const open = waiting.filter((c) => !c.takenBy).length;

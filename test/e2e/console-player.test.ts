@@ -4,7 +4,16 @@
  */
 
 import t from 'tap';
-import { callOperator, contentPath, eventually, openCustomer, openOperator, sessionLog, startSharingEnv, waitForStatus } from './helpers/sharing.js';
+import {
+  callOperator,
+  contentPath,
+  eventually,
+  openCustomer,
+  openOperator,
+  sessionLog,
+  startSharingEnv,
+  waitForStatus,
+} from './helpers/sharing.js';
 import { openConsole } from './flow-helpers.js';
 
 t.test('console player: a past session replays its pages in order, with the field values, and seeks', async (t) => {
@@ -27,7 +36,10 @@ t.test('console player: a past session replays its pages in order, with the fiel
   const page = tab.page;
   await page.click(`[data-tandem="past-sessions"] tr[data-session="${call.id}"] [data-tandem="replay"]`);
   await page.waitForSelector('[data-tandem="player"]:not([hidden])');
-  await eventually(async () => (await page.locator('[data-tandem="player-commands"] li').count()) === log.length, 'every logged command listed');
+  await eventually(
+    async () => (await page.locator('[data-tandem="player-commands"] li').count()) === log.length,
+    'every logged command listed',
+  );
   t.same(
     await page.locator('[data-tandem="player-commands"] li').evaluateAll((lis) => lis.map((li) => Number(li.getAttribute('data-seq')))),
     log.map((c) => c.seq),

@@ -17,7 +17,9 @@ export async function openConsole(env: SharingEnv, base: string, name: string): 
   await page.fill('[data-tandem="login-name"]', name);
   await page.fill('[data-tandem="login-password"]', OPERATOR_PASSWORD);
   await page.click('[data-tandem="login-submit"]');
-  await page.waitForFunction(() => document.body.dataset.view === 'main' && document.querySelector('[data-tandem="queue-status"]')?.textContent === 'live');
+  await page.waitForFunction(
+    () => document.body.dataset.view === 'main' && document.querySelector('[data-tandem="queue-status"]')?.textContent === 'live',
+  );
   return { page, base, name };
 }
 

@@ -27,7 +27,11 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   for (const tab of [alice, bob]) {
     await tab.page.waitForSelector(`${respondFor(call.id)}:not([disabled])`, { timeout: 5000 });
     t.ok(await tab.page.evaluate(() => document.body.classList.contains('tc-ringing')), `${tab.name}: the console rings visibly`);
-    t.match(await tab.page.textContent(`[data-tandem="queue"] li.tc-waiting[data-session="${call.id}"]`), call.code, `${tab.name}: with the call's code`);
+    t.match(
+      await tab.page.textContent(`[data-tandem="queue"] li.tc-waiting[data-session="${call.id}"]`),
+      call.code,
+      `${tab.name}: with the call's code`,
+    );
   }
 
   // Alice responds first: she is taken to the session URL; Bob's console shows it taken.
@@ -41,7 +45,11 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
     return !li || (li.querySelector('[data-tandem="respond"]') as HTMLButtonElement).disabled;
   }, call.id);
   t.equal(await enabledResponds(bob), 0, 'bob can no longer respond to the taken call');
-  t.match((await bob.page.textContent(`[data-tandem="queue"] li[data-session="${call.id}"]`)) ?? 'gone', /taken by alice|gone/, 'bob sees who took it');
+  t.match(
+    (await bob.page.textContent(`[data-tandem="queue"] li[data-session="${call.id}"]`)) ?? 'gone',
+    /taken by alice|gone/,
+    'bob sees who took it',
+  );
 
   // Sync: the customer navigates and types; alice sees it.
   await eventually(async () => (await contentPath(aliceShell)) === '/', 'alice on the customer page');
@@ -56,19 +64,29 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   // Invite: bob's console rings with the conference request; he responds and joins in sync.
   await alice.page.click('[data-tandem="invite"]');
   await bob.page.waitForSelector(`${respondFor(call.id)}:not([disabled])`, { timeout: 5000 });
-  t.match(await bob.page.textContent(`[data-tandem="queue"] li.tc-waiting[data-session="${call.id}"]`), /Invite from alice/, 'bob sees the invite');
+  t.match(
+    await bob.page.textContent(`[data-tandem="queue"] li.tc-waiting[data-session="${call.id}"]`),
+    /Invite from alice/,
+    'bob sees the invite',
+  );
   await bob.page.click(respondFor(call.id));
   await bob.page.waitForURL(`**/__tandem/s/${call.id}`);
   const bobShell = shellOf(bob);
   await waitForStatus(bobShell, 'connected');
   await eventually(async () => (await contentPath(bobShell)) === '/fields', 'bob on the customer page');
   await eventually(async () => (await bobShell.content().inputValue('#text')) === 'hello from the customer', 'bob gets the same replay');
-  await eventually(async () => /bob/.test((await customer.page.textContent('[data-tandem="participants"]')) ?? ''), 'the customer sees bob');
+  await eventually(
+    async () => /bob/.test((await customer.page.textContent('[data-tandem="participants"]')) ?? ''),
+    'the customer sees bob',
+  );
   t.pass('the invited operator joins with the same replay');
 
   // Bob leaves: the session goes on without him.
   await bob.page.click('[data-tandem="leave"]');
-  await eventually(async () => !/bob/.test((await customer.page.textContent('[data-tandem="participants"]')) ?? ''), 'bob gone from the customer’s participants');
+  await eventually(
+    async () => !/bob/.test((await customer.page.textContent('[data-tandem="participants"]')) ?? ''),
+    'bob gone from the customer’s participants',
+  );
   await customer.content().fill('#text', 'after bob left');
   await eventually(async () => (await aliceShell.content().inputValue('#text')) === 'after bob left', 'alice still in sync');
   t.pass('leave does not end the session');
@@ -88,7 +106,11 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
     'seq 1..n, no gap',
   );
   const navs = log.filter((c) => c.op === 'nav' && c.k === 'top').map((c) => new URL((c.d as { url: string }).url, 'http://x').pathname);
-  t.same(navs.filter((p, i) => p !== navs[i - 1]), ['/', '/two', '/fields'], 'the pages, in order');
+  t.same(
+    navs.filter((p, i) => p !== navs[i - 1]),
+    ['/', '/two', '/fields'],
+    'the pages, in order',
+  );
   const typed = log.filter((c) => c.op === 'input').map((c) => (c.d as { value: unknown }).value);
   t.ok(typed.includes('hello from the customer') && typed[typed.length - 1] === 'after bob left', 'the field values, last one last');
   t.same(await sessionLog(env, call, operatorBase), log, 'the other replica exports the same log');
@@ -96,6 +118,10 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   // Consoles: the session left the live lists and is among the past ones.
   await alice.page.goto(`${operatorBase}/__tandem/console`);
   await alice.page.waitForSelector(`[data-tandem="past-sessions"] tr[data-session="${call.id}"]`);
-  t.match(await alice.page.textContent(`[data-tandem="past-sessions"] tr[data-session="${call.id}"]`), /alice/, 'the past session says who');
+  t.match(
+    await alice.page.textContent(`[data-tandem="past-sessions"] tr[data-session="${call.id}"]`),
+    /alice/,
+    'the past session says who',
+  );
   t.equal(await alice.page.locator(`[data-tandem="live-sessions"] li[data-session="${call.id}"]`).count(), 0, 'no longer live');
 });

@@ -48,8 +48,16 @@ t.test('cli: operator add reads the password from stdin and the gateway accepts 
 
   const again = await cli(['operator', 'add', 'alice', '--operators', file], 'looking-glass', {});
   t.equal(again.code, 0, again.stderr);
-  t.equal((await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'alice', password: 'looking-glass' } })).status, 200, 'a replaced password works without a restart');
-  t.equal((await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'alice', password: 'wonderland' } })).status, 401, 'and the old one no longer does');
+  t.equal(
+    (await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'alice', password: 'looking-glass' } })).status,
+    200,
+    'a replaced password works without a restart',
+  );
+  t.equal(
+    (await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'alice', password: 'wonderland' } })).status,
+    401,
+    'and the old one no longer does',
+  );
 });
 
 t.test('cli: bad input exits 2 with one clear line', async (t) => {

@@ -67,7 +67,10 @@ t.test('api events: a console gets a snapshot, then every new call, the taking a
   });
   t.match(a.res.headers.get('content-type'), /text\/event-stream/);
   const snap = await a.next((e) => e.event === 'snapshot');
-  t.ok((snap.data.calls as { sessionId: string }[]).some((x) => x.sessionId === before.body.id), 'the snapshot holds the calls already waiting');
+  t.ok(
+    (snap.data.calls as { sessionId: string }[]).some((x) => x.sessionId === before.body.id),
+    'the snapshot holds the calls already waiting',
+  );
   await c.next((e) => e.event === 'snapshot');
 
   const created = await call(g.url, 'POST', '/__tandem/api/sessions', { body: { name: 'Ada', url: '/transfer' } });
@@ -81,7 +84,11 @@ t.test('api events: a console gets a snapshot, then every new call, the taking a
     const taken = await sse.next((e) => e.event === 'taken' && e.data.session === id);
     t.equal(taken.data.by, 'alice', 'every console sees who took it');
   }
-  t.equal((await call(g.url, 'POST', `/__tandem/api/sessions/${id}/join`, { token: carol })).status, 409, 'and the next respond is refused');
+  t.equal(
+    (await call(g.url, 'POST', `/__tandem/api/sessions/${id}/join`, { token: carol })).status,
+    409,
+    'and the next respond is refused',
+  );
   await call(g.url, 'POST', `/__tandem/api/sessions/${id}/end`, { token: created.body.token as string });
   await c.next((e) => e.event === 'ended' && e.data.session === id);
   t.pass('the end reaches the consoles');

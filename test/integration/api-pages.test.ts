@@ -7,7 +7,8 @@ t.before(async () => {
 });
 t.teardown(() => g.close());
 
-const page = (path: string, cookie?: string) => fetch(g.url + path, { redirect: 'manual', headers: { 'sec-fetch-dest': 'document', ...(cookie ? { cookie } : {}) } });
+const page = (path: string, cookie?: string) =>
+  fetch(g.url + path, { redirect: 'manual', headers: { 'sec-fetch-dest': 'document', ...(cookie ? { cookie } : {}) } });
 
 function shellConfig(html: string): { role: string; session?: { id: string; code: string; token: string; name: string } } {
   const m = /<script type="application\/json" id="tandem-config">(.*?)<\/script>/s.exec(html);
@@ -17,7 +18,12 @@ function shellConfig(html: string): { role: string; session?: { id: string; code
 
 async function newSession() {
   const r = await call(g.url, 'POST', '/__tandem/api/sessions', { body: { name: 'Ada' } });
-  return { id: r.body.id as string, code: r.body.code as string, token: r.body.token as string, cookie: cookieFrom(r.headers, 'tandem_p')!.pair };
+  return {
+    id: r.body.id as string,
+    code: r.body.code as string,
+    token: r.body.token as string,
+    cookie: cookieFrom(r.headers, 'tandem_p')!.pair,
+  };
 }
 
 t.test('console page: the login form and the queue carry the contract’s test ids', async (t) => {
@@ -26,7 +32,8 @@ t.test('console page: the login form and the queue carry the contract’s test i
   t.match(res.headers.get('content-type'), /text\/html/);
   t.match(res.headers.get('content-security-policy'), /script-src 'self'/);
   const html = await res.text();
-  for (const id of ['login-name', 'login-password', 'login-submit', 'join-code', 'join-submit', 'queue', 'player']) t.match(html, `data-tandem="${id}"`, id);
+  for (const id of ['login-name', 'login-password', 'login-submit', 'join-code', 'join-submit', 'queue', 'player'])
+    t.match(html, `data-tandem="${id}"`, id);
   t.match(html, /\/__tandem\/assets\/console\.js\?v=/, 'the console bundle');
   t.match(html, /data-view="login"/, 'logged out: the login view');
   const alice = await login(g.url, 'alice');
@@ -59,7 +66,11 @@ t.test('session URL: a logged-in operator gets the shell joined to the session a
   t.match(c!.attributes, /Path=\/(;|$)/);
   t.equal(decodeURIComponent(c!.pair.split('=')[1]), cfg.session!.token, 'the cookie holds the operator’s hub token');
   const listed = await call(g.url, 'GET', '/__tandem/api/sessions', { token: alice });
-  t.equal((listed.body.sessions as { id: string; status: string }[]).find((x) => x.id === s.id)!.status, 'active', 'opening it took the waiting call');
+  t.equal(
+    (listed.body.sessions as { id: string; status: string }[]).find((x) => x.id === s.id)!.status,
+    'active',
+    'opening it took the waiting call',
+  );
 });
 
 t.test('session URL: a valid join token works once moved into the cookie; a forged one does not', async (t) => {
@@ -77,7 +88,11 @@ t.test('session URL: a valid join token works once moved into the cookie; a forg
   t.equal((await page(`/__tandem/s/${s.id}?t=${encodeURIComponent(s.token)}`)).status, 403, 'a customer token is no join token');
   t.equal((await page(`/__tandem/s/${s.id}?t=forged.token`)).status, 403, 'nor is a forged one');
   const other = await newSession();
-  t.equal((await page(`/__tandem/s/${other.id}?t=${encodeURIComponent(j.body.token as string)}`)).status, 403, 'nor one of another session');
+  t.equal(
+    (await page(`/__tandem/s/${other.id}?t=${encodeURIComponent(j.body.token as string)}`)).status,
+    403,
+    'nor one of another session',
+  );
 });
 
 t.test('session URL: an ended session says so; an unknown one is a 404', async (t) => {

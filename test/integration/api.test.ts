@@ -19,7 +19,12 @@ function isJsonError(t: Test, r: Awaited<ReturnType<typeof api>>, status: number
 async function newCall(name = 'Ada'): Promise<{ id: string; code: string; token: string; cookie: string }> {
   const r = await api('POST', '/sessions', { body: { url: '/accounts', name } });
   if (r.status !== 201) throw new Error(`create: ${r.status} ${r.text}`);
-  return { id: r.body.id as string, code: r.body.code as string, token: r.body.token as string, cookie: cookieFrom(r.headers, 'tandem_p')!.pair };
+  return {
+    id: r.body.id as string,
+    code: r.body.code as string,
+    token: r.body.token as string,
+    cookie: cookieFrom(r.headers, 'tandem_p')!.pair,
+  };
 }
 
 t.test('api: login answers a console token and sets an HttpOnly SameSite cookie on /__tandem', async (t) => {
@@ -71,7 +76,11 @@ t.test('api: a customer call creates a waiting session with a 6-digit code and s
   t.match(c!.attributes, /SameSite=Lax/);
 
   const current = await api('GET', '/session', { cookie: c!.pair });
-  t.match(current.body, { id: r.body.id, code: r.body.code, token: r.body.token, role: 'customer', status: 'waiting' }, 'a reload finds the session again');
+  t.match(
+    current.body,
+    { id: r.body.id, code: r.body.code, token: r.body.token, role: 'customer', status: 'waiting' },
+    'a reload finds the session again',
+  );
   const again = await api('POST', '/sessions', { cookie: c!.pair, body: {} });
   t.equal(again.body.id, r.body.id, 'pressing Call again while waiting is the same session');
   isJsonError(t, await api('GET', '/session'), 404, 'TANDEM_ERR_UNKNOWN_SESSION');
@@ -91,13 +100,32 @@ t.test('api: operator calls need a console login', async (t) => {
   ];
   for (const [method, path] of paths) {
     isJsonError(t, await api(method, path, { body: method === 'POST' ? { code: s.code } : undefined }), 401, 'TANDEM_ERR_UNAUTHORIZED');
-    isJsonError(t, await api(method, path, { token: s.token, body: method === 'POST' ? { code: s.code } : undefined }), 401, 'TANDEM_ERR_UNAUTHORIZED');
-    isJsonError(t, await api(method, path, { cookie: s.cookie, body: method === 'POST' ? { code: s.code } : undefined }), 401, 'TANDEM_ERR_UNAUTHORIZED');
+    isJsonError(
+      t,
+      await api(method, path, { token: s.token, body: method === 'POST' ? { code: s.code } : undefined }),
+      401,
+      'TANDEM_ERR_UNAUTHORIZED',
+    );
+    isJsonError(
+      t,
+      await api(method, path, { cookie: s.cookie, body: method === 'POST' ? { code: s.code } : undefined }),
+      401,
+      'TANDEM_ERR_UNAUTHORIZED',
+    );
   }
   isJsonError(t, await api('GET', '/sessions', { token: 'eyJraW5kIjoiY29uc29sZSJ9.forged' }), 401, 'TANDEM_ERR_UNAUTHORIZED');
   const alice = await login(g.url, 'alice');
-  t.equal((await api('GET', '/sessions', { cookie: `tandem_console=${alice}`, headers: { 'sec-fetch-site': 'same-origin' } })).status, 200, 'the cookie works from the console');
-  isJsonError(t, await api('GET', '/sessions', { cookie: `tandem_console=${alice}`, headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'TANDEM_ERR_FORBIDDEN');
+  t.equal(
+    (await api('GET', '/sessions', { cookie: `tandem_console=${alice}`, headers: { 'sec-fetch-site': 'same-origin' } })).status,
+    200,
+    'the cookie works from the console',
+  );
+  isJsonError(
+    t,
+    await api('GET', '/sessions', { cookie: `tandem_console=${alice}`, headers: { 'sec-fetch-site': 'cross-site' } }),
+    403,
+    'TANDEM_ERR_FORBIDDEN',
+  );
 });
 
 t.test('api: the first operator to respond takes the call, the next gets 409 unless joining deliberately', async (t) => {
@@ -105,10 +133,19 @@ t.test('api: the first operator to respond takes the call, the next gets 409 unl
   const [alice, carol] = [await login(g.url, 'alice'), await login(g.url, 'carol')];
   const listed = await api('GET', '/sessions', { token: alice });
   t.equal(listed.status, 200);
-  t.ok((listed.body.sessions as { id: string; status: string }[]).some((x) => x.id === s.id && x.status === 'waiting'), 'the waiting session is listed');
-  t.ok((listed.body.calls as { sessionId: string; kind: string }[]).some((c) => c.sessionId === s.id && c.kind === 'call'), 'and its call');
+  t.ok(
+    (listed.body.sessions as { id: string; status: string }[]).some((x) => x.id === s.id && x.status === 'waiting'),
+    'the waiting session is listed',
+  );
+  t.ok(
+    (listed.body.calls as { sessionId: string; kind: string }[]).some((c) => c.sessionId === s.id && c.kind === 'call'),
+    'and its call',
+  );
 
-  const [a, c] = await Promise.all([api('POST', `/sessions/${s.id}/join`, { token: alice }), api('POST', `/sessions/${s.id}/join`, { token: carol })]);
+  const [a, c] = await Promise.all([
+    api('POST', `/sessions/${s.id}/join`, { token: alice }),
+    api('POST', `/sessions/${s.id}/join`, { token: carol }),
+  ]);
   const winner = a.status === 200 ? a : c;
   const loser = a.status === 200 ? c : a;
   t.equal(winner.status, 200, 'one operator gets it');
@@ -118,13 +155,20 @@ t.test('api: the first operator to respond takes the call, the next gets 409 unl
   const winnerToken = winner === a ? alice : carol;
   const loserToken = winner === a ? carol : alice;
   t.equal((await api('POST', `/sessions/${s.id}/join`, { token: winnerToken })).status, 200, 'the operator who took it may reopen it');
-  t.equal((await api('POST', `/sessions/${s.id}/join?force=1`, { token: loserToken })).status, 200, 'force=1 joins an active session deliberately');
+  t.equal(
+    (await api('POST', `/sessions/${s.id}/join?force=1`, { token: loserToken })).status,
+    200,
+    'force=1 joins an active session deliberately',
+  );
   const after = await api('GET', '/sessions', { token: winnerToken });
   const rec = (after.body.sessions as { id: string; status: string; people: string[]; mine: boolean }[]).find((x) => x.id === s.id)!;
   t.equal(rec.status, 'active', 'the session is active');
   t.same(rec.people.slice().sort(), ['Ada', 'alice', 'carol'], 'everyone who took part');
   t.equal(rec.mine, true, 'and it is among the operator’s own sessions');
-  t.notOk((after.body.calls as { sessionId: string }[]).some((x) => x.sessionId === s.id), 'the call left the queue');
+  t.notOk(
+    (after.body.calls as { sessionId: string }[]).some((x) => x.sessionId === s.id),
+    'the call left the queue',
+  );
 });
 
 t.test('api: join by code answers the session id and a hub token', async (t) => {
@@ -152,7 +196,10 @@ t.test('api: the log is JSON lines in seq order, for operators only', async (t) 
   const r = await api('GET', `/sessions/${s.id}/log`, { token: alice });
   t.equal(r.status, 200);
   t.match(r.headers.get('content-type'), /application\/x-ndjson/);
-  const lines = r.text.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; k: string; op: string; d: unknown });
+  const lines = r.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { seq: number; k: string; op: string; d: unknown });
   t.same(
     lines.map((l) => ({ k: l.k, op: l.op, d: l.d })),
     sent.map((c) => ({ k: c.k, op: c.op, d: c.d })),
@@ -177,11 +224,19 @@ t.test('api: invite puts a conference request in the queue that another operator
   const inv = await api('POST', `/sessions/${s.id}/invite`, { token: joined.body.token as string });
   t.equal(inv.status, 201, 'an operator in the session invites with their hub token');
   const queue = await api('GET', '/sessions', { token: bob2 });
-  t.ok((queue.body.calls as { sessionId: string; kind: string; requestedBy: string }[]).some((c) => c.sessionId === s.id && c.kind === 'invite' && c.requestedBy === 'alice'), 'the invite waits in the queue');
+  t.ok(
+    (queue.body.calls as { sessionId: string; kind: string; requestedBy: string }[]).some(
+      (c) => c.sessionId === s.id && c.kind === 'invite' && c.requestedBy === 'alice',
+    ),
+    'the invite waits in the queue',
+  );
   const taken = await api('POST', `/sessions/${s.id}/join`, { token: bob2 });
   t.equal(taken.status, 200, 'the invited operator responds and joins');
   const after = await api('GET', '/sessions', { token: bob2 });
-  t.notOk((after.body.calls as { sessionId: string }[]).some((c) => c.sessionId === s.id), 'the invite left the queue');
+  t.notOk(
+    (after.body.calls as { sessionId: string }[]).some((c) => c.sessionId === s.id),
+    'the invite left the queue',
+  );
 });
 
 t.test('api: leave is for an operator in the session; it clears their tandem_p', async (t) => {
@@ -194,7 +249,11 @@ t.test('api: leave is for an operator in the session; it clears their tandem_p',
   t.equal(r.status, 200);
   t.match(cookieFrom(r.headers, 'tandem_p')!.attributes, /Max-Age=0/, 'the participant cookie is cleared');
   const listed = await api('GET', '/sessions', { token: alice });
-  t.equal((listed.body.sessions as { id: string; mine: boolean }[]).find((x) => x.id === s.id)!.mine, false, 'no longer among the operator’s sessions');
+  t.equal(
+    (listed.body.sessions as { id: string; mine: boolean }[]).find((x) => x.id === s.id)!.mine,
+    false,
+    'no longer among the operator’s sessions',
+  );
 });
 
 t.test('api: end is for the session’s own participants; afterwards its tokens stop working', async (t) => {
@@ -217,7 +276,10 @@ t.test('api: end is for the session’s own participants; afterwards its tokens 
   isJsonError(t, await api('POST', '/join', { token: carol, body: { code: s.code } }), 404, 'TANDEM_ERR_UNKNOWN_SESSION');
 
   const live = await api('GET', '/sessions', { token: alice });
-  t.notOk((live.body.sessions as { id: string }[]).some((x) => x.id === s.id), 'gone from the live list');
+  t.notOk(
+    (live.body.sessions as { id: string }[]).some((x) => x.id === s.id),
+    'gone from the live list',
+  );
   const past = await api('GET', '/sessions?past=1', { token: alice });
   const rec = (past.body.sessions as { id: string; people: string[]; endedAt: number; durationMs: number }[]).find((x) => x.id === s.id);
   t.ok(rec, 'in the past sessions');
@@ -225,7 +287,11 @@ t.test('api: end is for the session’s own participants; afterwards its tokens 
   t.ok(rec!.endedAt > 0 && rec!.durationMs >= 0, 'when and how long');
 
   const o = await api('POST', `/sessions/${other.id}/join`, { token: carol });
-  t.equal((await api('POST', `/sessions/${other.id}/end`, { token: o.body.token as string })).status, 200, 'an operator in a session may end it too');
+  t.equal(
+    (await api('POST', `/sessions/${other.id}/end`, { token: o.body.token as string })).status,
+    200,
+    'an operator in a session may end it too',
+  );
 });
 
 t.test('api: unknown calls and wrong methods are JSON errors', async (t) => {

@@ -122,6 +122,10 @@ t.test('webhooks: a receiver that never answers does not hold up the API', async
   for (let i = 0; i < 3; i++) {
     const s = await call(g.url, 'POST', '/__tandem/api/sessions', { body: {} });
     t.equal(s.status, 201, 'the call is created while the receiver hangs');
-    t.equal((await call(g.url, 'POST', `/__tandem/api/sessions/${s.body.id as string}/end`, { token: s.body.token as string })).status, 200, 'and ended');
+    t.equal(
+      (await call(g.url, 'POST', `/__tandem/api/sessions/${s.body.id as string}/end`, { token: s.body.token as string })).status,
+      200,
+      'and ended',
+    );
   }
 });

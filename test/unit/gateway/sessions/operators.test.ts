@@ -15,7 +15,10 @@ t.test('operators: the file holds one JSON line per account with a per-user salt
   const ops = new Operators(file);
   await ops.add('alice', 'correct horse');
   await ops.add('bob', 'correct horse');
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, string>);
   t.equal(lines.length, 2);
   for (const l of lines) {
     t.same(Object.keys(l).sort(), ['created', 'hash', 'name', 'salt']);
@@ -61,7 +64,10 @@ t.test('operators: damaged lines and damaged hashes cost only themselves', async
   const weak = { ...(await hashPassword('bob', 'pw-bob')) };
   weak.hash = weak.hash.replace(/^scrypt\$\d+/, 'scrypt$1024');
   const file = tempFile(t);
-  writeFileSync(file, ['{not json', JSON.stringify(good), JSON.stringify({ name: '../evil', salt: 'x', hash: 'y' }), JSON.stringify(weak)].join('\n'));
+  writeFileSync(
+    file,
+    ['{not json', JSON.stringify(good), JSON.stringify({ name: '../evil', salt: 'x', hash: 'y' }), JSON.stringify(weak)].join('\n'),
+  );
   t.same([...parseOperators(readFileSync(file, 'utf8')).keys()], ['alice', 'bob']);
   const ops = new Operators(file);
   t.equal(await ops.verify('alice', 'pw-alice'), true);
