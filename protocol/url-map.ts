@@ -195,34 +195,47 @@ function isAllowedBase(baseUrl: string, map: OriginMap): boolean {
 const PLAIN_REST = /^(?:[/?#][A-Za-z0-9\-_~!$&()*+,;=:@/?#%]*)?$/;
 const DOT_IN_PATH = /\/\.|%2e/i;
 
-/** Absolute URLs that start with a configured origin, spelled the normalised way: no parsing needed. */
-function fastPath(s: string, map: OriginMap): string | null {
-  let prefix: string | null = null;
-  let origin = map.primary;
-  if (s.startsWith(origin)) prefix = '';
-  else {
-    for (const o of map.allowed) {
-      if (s.startsWith(o)) {
-        origin = o;
-        const sep = o.indexOf('://');
-        prefix = `${ORIGIN_PREFIX}${o.slice(0, sep)}/${o.slice(sep + 3)}`;
-        break;
-      }
-    }
+/**
+ * Absolute http(s)/ws(s) URLs spelled the way the URL parser would write them (lower-case scheme
+ * and host name, no port, userinfo, IP address, backslash, dot segment or character it would
+ * encode): mapped or found foreign without parsing. Null sends the URL to the parser.
+ */
+function fastPath(s: string, map: OriginMap): MappedUrl | null {
+  const colon = s.indexOf(':');
+  if (s.charCodeAt(colon + 1) !== 0x2f || s.charCodeAt(colon + 2) !== 0x2f) return null;
+  const scheme = s.slice(0, colon);
+  const web = scheme === 'https' || scheme === 'wss' ? 'https' : scheme === 'http' || scheme === 'ws' ? 'http' : null;
+  if (web === null) return null;
+  const hostStart = colon + 3;
+  let i = hostStart;
+  let labelStart = i;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    if (c === 0x2e) {
+      if (i === labelStart) return null; // empty label
+      labelStart = i + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return null;
   }
-  if (prefix === null) return null;
-  const rest = s.slice(origin.length);
+  // An empty host, a trailing dot, or a last label that reads as a number (an IPv4 address).
+  if (i === hostStart || labelStart === i) return null;
+  const last = s.charCodeAt(labelStart);
+  if (last >= 0x30 && last <= 0x39) return null;
+  const host = s.slice(hostStart, i);
+  const rest = s.slice(i);
   if (!PLAIN_REST.test(rest)) return null;
   const q = rest.search(/[?#]/);
   if (DOT_IN_PATH.test(q < 0 ? rest : rest.slice(0, q))) return null;
   const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
-  if (prefix === '' && path.startsWith('//')) return null;
-  return prefix + path;
+  const origin = `${web}://${host}`;
+  if (origin === map.primary) return path.startsWith('//') ? null : { kind: 'mapped', url: path };
+  if (map.allowed.includes(origin)) return { kind: 'mapped', url: `${ORIGIN_PREFIX}${web}/${host}${path}` };
+  return { kind: 'foreign', url: `${scheme}://${host}${path}` };
 }
 
 function resolve(s: string, raw: string, baseUrl: string, map: OriginMap): MappedUrl {
   const fast = fastPath(s, map);
-  if (fast !== null) return { kind: 'mapped', url: fast };
+  if (fast !== null) return fast;
   let u: WhatwgUrl;
   try {
     u = new URL(s, baseUrl);

@@ -158,7 +158,8 @@ export class HtmlRewriter implements TokenHandler {
     for (let i = 0; i < count; i++) {
       const a = attrs[i];
       const len = a.nameEnd - a.nameStart;
-      if (len < 2 || len > 11 || !MAYBE_INTERESTING[text.charCodeAt(a.nameStart) | 0x20]) continue;
+      const first = text.charCodeAt(a.nameStart) | 0x20;
+      if (len < 2 || len > 11 || !MAYBE_INTERESTING[first] || (first === 0x63 /* c */ && name !== 'meta')) continue;
       let attr = text.slice(a.nameStart, a.nameEnd);
       if (hasUpper(attr)) attr = attr.toLowerCase();
       if (names.includes(attr)) continue; // the first of duplicated attributes wins

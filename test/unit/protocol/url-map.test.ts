@@ -62,6 +62,16 @@ t.test('url-map: mapUrl maps, keeps or flags every kind of URL', async (t) => {
     ['http:evil.example/x', PRIMARY_PAGE, 'foreign', 'http://evil.example/x'],
     ['http://cdn.example/x', PRIMARY_PAGE, 'foreign', 'http://cdn.example/x'],
     ['x', 'https://evil.example/dir/', 'foreign', 'https://evil.example/dir/x'],
+    // spellings the parser would normalise take the slow path and come out the same
+    ['https://evil.example', PRIMARY_PAGE, 'foreign', 'https://evil.example/'],
+    ['https://bank.example/a/./b/../c', PRIMARY_PAGE, 'mapped', '/a/c'],
+    ['https://bank.example/a b"c', PRIMARY_PAGE, 'mapped', '/a%20b%22c'],
+    ['https://bank.example?q', PRIMARY_PAGE, 'mapped', '/?q'],
+    ['https://static.bank.example#h', PRIMARY_PAGE, 'mapped', '/__tandem/o/https/static.bank.example/#h'],
+    ['http://127.0.0.1/x', PRIMARY_PAGE, 'foreign', 'http://127.0.0.1/x'],
+    ['https://0x7f.1/', PRIMARY_PAGE, 'foreign', 'https://127.0.0.1/'],
+    ['https://bank.example:/x', PRIMARY_PAGE, 'mapped', '/x'],
+    ['wss://evil.example/s', PRIMARY_PAGE, 'foreign', 'wss://evil.example/s'],
     // other schemes stay as they are
     ['javascript:alert(1)', PRIMARY_PAGE, 'other'],
     [' JavaScript:void(0)', PRIMARY_PAGE, 'other'],
