@@ -26,6 +26,7 @@ const NAV: readonly [string, string][] = [
   ['/transfer', 'Transfer'],
   ['/cards', 'Cards'],
   ['/savings', 'Savings'],
+  ['/loans', 'Loans'],
   ['/rates', 'Rates'],
   ['/profile', 'Profile'],
   ['/help', 'Help'],

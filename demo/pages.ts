@@ -174,6 +174,48 @@ ${Array.from({ length: 12 }, (_, i) => `<p><strong>Reason ${i + 1}.</strong> Int
 </div>`;
 }
 
+export const LOAN_RATE = 4.9;
+
+export function loans(): string {
+  return `<h1>Loans</h1>
+<p class="lead">A personal loan at ${LOAN_RATE} % a year, fixed for its whole term. Try the calculator: it is a separate page embedded in this one.</p>
+<iframe id="loan-calculator" class="widget" src="/widgets/loan-calculator" title="Loan calculator" width="100%" height="300"></iframe>
+<h2>Our loans</h2>
+<table class="data" id="loan-products">
+<thead><tr><th>Loan</th><th class="num">From</th><th class="num">Up to</th><th class="num">Term</th></tr></thead>
+<tbody>
+<tr><td>Personal loan</td><td class="num">€1,000</td><td class="num">€50,000</td><td class="num">1–10 years</td></tr>
+<tr><td>Car loan</td><td class="num">€5,000</td><td class="num">€80,000</td><td class="num">1–8 years</td></tr>
+<tr><td>Home improvement</td><td class="num">€10,000</td><td class="num">€120,000</td><td class="num">5–20 years</td></tr>
+</tbody>
+</table>`;
+}
+
+/** The calculator framed by /loans: a whole document of its own, so co-browsing meets a child frame. */
+export function loanWidget(): string {
+  const years = Array.from(
+    { length: 10 },
+    (_, i) => `<option value="${i + 1}"${i === 4 ? ' selected' : ''}>${i + 1} year${i ? 's' : ''}</option>`,
+  ).join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Loan calculator · Demo Bank</title>
+<link rel="stylesheet" href="/static/site.css">
+<script src="/static/app.js" defer></script>
+</head>
+<body class="widget-body">
+<form id="loan-form" class="card form" data-rate="${LOAN_RATE}">
+  <div class="field"><label for="loan-amount">Amount: <output id="loan-amount-shown" for="loan-amount">€10000</output></label><input type="range" id="loan-amount" name="amount" min="1000" max="50000" step="500" value="10000"></div>
+  <div class="field"><label for="loan-years">Term</label><select id="loan-years" name="years">${years}</select></div>
+  <p>Monthly payment: <strong><output id="loan-monthly" for="loan-amount loan-years">€188.25</output></strong></p>
+</form>
+</body>
+</html>
+`;
+}
+
 export function notFound(path: string): string {
   return `<h1>Page not found</h1><p>There is no page at <code>${esc(path)}</code>. <a href="/">Go home</a>.</p>`;
 }

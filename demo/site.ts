@@ -14,6 +14,8 @@
  *   GET  /cards[/debit|credit|virtual]  tabs switched with history.pushState (public)
  *   GET  /savings               #add-saving increments #click-count in JS; scrollable #savings-faq (public)
  *   GET  /rates                 table #rates (public), GET /api/rates JSON
+ *   GET  /loans                 embeds /widgets/loan-calculator in iframe #loan-calculator: a child frame
+ *                               with #loan-amount (range), #loan-years (select), #loan-monthly (public)
  *   GET  /help                  long page with a table of contents of #hash links (public)
  *   GET  /static/*              site.css, logo.svg, bg.svg, stripes.svg, app.js
  *   GET  /__demo/stats          {transfers, logins, profileSaves}: what reached this origin
@@ -33,6 +35,8 @@ import {
   CARD_TABS,
   EMPTY_TRANSFER,
   home,
+  loans,
+  loanWidget,
   login,
   notFound,
   rates,
@@ -151,6 +155,10 @@ async function handle(state: BankState, req: http.IncomingMessage, res: http.Ser
       return html(200, 'Savings', savings(), '/savings');
     case '/cards':
       return html(200, 'Cards', cards('debit'), '/cards');
+    case '/loans':
+      return html(200, 'Loans', loans(), '/loans');
+    case '/widgets/loan-calculator':
+      return send(req, res, 200, HTML, loanWidget(), { 'cache-control': 'no-store' });
   }
   const tab = /^\/cards\/(\w+)$/.exec(path)?.[1];
   if (tab && CARD_TABS.some(([id]) => id === tab)) return html(200, 'Cards', cards(tab), '/cards');

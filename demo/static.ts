@@ -57,6 +57,8 @@ table.data thead th { background: #eef2f7; }
 .counter output { font-weight: 700; font-size: 1.4rem; }
 .toc { background: #fff; border-radius: 8px; padding: .5rem 1.25rem; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
 .help-section { padding-top: 1rem; min-height: 24rem; }
+.widget { border: 0; border-radius: 8px; background: #fff; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+.widget-body { background: #fff; margin: 0; }
 .swatch { display: inline-block; width: 1em; height: 1em; border-radius: 3px; vertical-align: middle; }
 `;
 }
@@ -155,7 +157,25 @@ export const APP_JS = `(function () {
     });
   }
 
+  function loan() {
+    var form = document.getElementById('loan-form');
+    if (!form) return;
+    var amount = document.getElementById('loan-amount');
+    var years = document.getElementById('loan-years');
+    var rate = Number(form.getAttribute('data-rate')) / 100 / 12;
+    function show() {
+      var n = Number(years.value) * 12;
+      var monthly = (Number(amount.value) * rate) / (1 - Math.pow(1 + rate, -n));
+      document.getElementById('loan-amount-shown').textContent = '\u20ac' + amount.value;
+      document.getElementById('loan-monthly').textContent = '\u20ac' + monthly.toFixed(2);
+    }
+    amount.addEventListener('input', show);
+    years.addEventListener('change', show);
+    show();
+  }
+
   onReady(function () {
+    loan();
     savings();
     tabs();
     notes();

@@ -56,6 +56,21 @@ t.test('demo in a browser: card tabs change the address with pushState, and Back
   t.notOk(await page.isVisible('#panel-virtual'));
 });
 
+t.test('demo in a browser: the framed loan calculator recomputes the payment', async (t) => {
+  const page = await open(t, '/loans');
+  const frame = await (await page.waitForSelector('iframe#loan-calculator')).contentFrame();
+  t.ok(frame, 'the calculator is a child frame');
+  await frame!.waitForSelector('#loan-monthly');
+  await frame!.selectOption('#loan-years', '10');
+  await frame!.waitForFunction(() => document.getElementById('loan-monthly')!.textContent === '€105.58');
+  await frame!.$eval('#loan-amount', (el) => {
+    (el as HTMLInputElement).value = '20000';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  t.equal(await frame!.textContent('#loan-monthly'), '€211.15');
+  t.equal(await frame!.textContent('#loan-amount-shown'), '€20000');
+});
+
 t.test('demo in a browser: the contenteditable notes are saved with the profile', async (t) => {
   const page = await open(t, '/login?next=%2Fprofile');
   await page.fill('#username', 'demo');

@@ -228,7 +228,7 @@ t.test('demo site: pages share a nav, carry absolute self-links from the Host he
   const nav = $('header nav a')
     .map((_, a) => $(a).text())
     .get();
-  t.same(nav, ['Home', 'Accounts', 'Transfer', 'Cards', 'Savings', 'Rates', 'Profile', 'Help']);
+  t.same(nav, ['Home', 'Accounts', 'Transfer', 'Cards', 'Savings', 'Loans', 'Rates', 'Profile', 'Help']);
 
   const zipped = await raw('/', { host: 'bank.test:4321', 'accept-encoding': 'gzip, deflate' });
   t.equal(zipped.headers['content-encoding'], 'gzip');
@@ -279,6 +279,19 @@ t.test('demo site: the savings page has the counter button and the rates page it
   t.ok(rates('#rates tbody tr').length >= 5);
   const api = (await (await get('/api/rates')).json()) as { rates: unknown[] };
   t.equal(api.rates.length, rates('#rates tbody tr').length);
+});
+
+t.test('demo site: the loans page frames a calculator that is a page of its own', async (t) => {
+  const loans = cheerio.load(await (await get('/loans')).text());
+  const src = loans('iframe#loan-calculator').attr('src');
+  t.equal(src, '/widgets/loan-calculator');
+  const res = await get(src!);
+  t.equal(res.status, 200);
+  const widget = cheerio.load(await res.text());
+  t.equal(widget('header nav').length, 0, 'the framed page has no site navigation');
+  t.equal(widget('#loan-amount').attr('type'), 'range');
+  t.equal(widget('#loan-years').prop('tagName'), 'SELECT');
+  t.equal(widget('#loan-monthly').text(), '€188.25', 'the payment shown before any script runs is right for €10,000 over 5 years');
 });
 
 t.test('demo site: an oversized form body is refused with 413', async (t) => {
