@@ -110,7 +110,7 @@ export class HubConnection {
 
   #retry(delay?: number): void {
     this.h.onLink('reconnecting');
-    const wait = delay ?? Math.min(5000, 200 * 2 ** Math.min(this.#attempt, 5)) * (0.75 + Math.random() / 2);
+    const wait = delay ?? Math.min(3000, 200 * 2 ** Math.min(this.#attempt, 4)) * (0.75 + Math.random() / 2);
     this.#attempt++;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#connect(), wait) as unknown as number;

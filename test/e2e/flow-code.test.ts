@@ -8,6 +8,18 @@ t.test('flow: join by code from the console', async (t) => {
   const env = await startSharingEnv(t, { replicas: true, operators: ['alice'] });
   const customer = await openCustomer(env, '/two', { base: env.urls[0] });
   const call = await callOperator(customer);
+  const probe = await env.browser.newContext();
+  const login = await probe.newPage();
+  await login.goto(`${env.urls[1]}/__tandem/console`);
+  await login.fill('[data-tandem="login-name"]', 'alice');
+  await login.fill('[data-tandem="login-password"]', 'not her password');
+  await login.click('[data-tandem="login-submit"]');
+  await login.waitForFunction(() =>
+    /wrong name or password/i.test(document.querySelector('[data-tandem="login-error"]')?.textContent ?? ''),
+  );
+  t.equal(await login.evaluate(() => document.body.dataset.view), 'login', 'a wrong password keeps the login form, with a message');
+  await probe.close();
+
   const alice = await openConsole(env, env.urls[1], 'alice');
   await alice.page.fill('[data-tandem="join-code"]', '000000');
   await alice.page.click('[data-tandem="join-submit"]');
