@@ -13,7 +13,11 @@ import { installSharing } from './page.js';
     const script = document.currentScript as HTMLScriptElement | null;
     const data = script?.dataset ?? {};
     if (data.primary) {
-      installRuntime({ primary: data.primary, allowed: (data.allow ?? '').split(',').filter(Boolean), pageOrigin: data.pageOrigin ?? data.primary });
+      installRuntime({
+        primary: data.primary,
+        allowed: (data.allow ?? '').split(',').filter(Boolean),
+        pageOrigin: data.pageOrigin ?? data.primary,
+      });
     }
     installSharing(window, { mask: data.mask ?? '', kept: data.kept || undefined });
   } catch {
