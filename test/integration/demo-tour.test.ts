@@ -73,5 +73,12 @@ t.test('demo tour: the bank works inside the shell, and the browser never asks t
   await frame.click('#add-saving');
   t.equal(await frame.textContent('#click-count'), '2');
 
+  await Promise.all([frame.waitForURL(`${gw.url}/loans`), frame.click('nav >> text=Loans')]);
+  const calculator = await (await frame.waitForSelector('iframe#loan-calculator')).contentFrame();
+  await calculator!.waitForSelector('#loan-years');
+  t.equal(calculator!.url(), `${gw.url}/widgets/loan-calculator`, 'the child frame comes through the gateway too');
+  await calculator!.selectOption('#loan-years', '10');
+  await calculator!.waitForFunction(() => document.getElementById('loan-monthly')!.textContent === '€105.58');
+
   t.same(direct, [], 'no request went to the origin directly');
 });
