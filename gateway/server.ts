@@ -59,7 +59,13 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     const path = req.url ?? '/';
     if (!path.startsWith('/__tandem/') || path.startsWith('/__tandem/o/')) {
       if (wantsShell(req)) {
-        return sendShell(res, assets, { role: 'customer', content: path, hub: '/__tandem/hub', control: app.config.operatorControl, mask: app.config.mask });
+        return sendShell(res, assets, {
+          role: 'customer',
+          content: path,
+          hub: '/__tandem/hub',
+          control: app.config.operatorControl,
+          mask: app.config.mask,
+        });
       }
       return proxy.handle(req, res);
     }
@@ -93,7 +99,8 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     proxy.upgrade(req, socket, head);
   };
 
-  const tls = app.config.tlsCert && app.config.tlsKey ? { cert: readFileSync(app.config.tlsCert), key: readFileSync(app.config.tlsKey) } : null;
+  const tls =
+    app.config.tlsCert && app.config.tlsKey ? { cert: readFileSync(app.config.tlsCert), key: readFileSync(app.config.tlsKey) } : null;
   const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
   server.on('upgrade', onUpgrade);
   server.on('clientError', (_err, socket) => {
@@ -125,7 +132,9 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     async close() {
       // Stop accepting first; requests in flight finish (cut after 8 s, within main's 10 s).
       const drained = drain.close(server, 8000);
-      await withTimeout(hub.shutdown(), 5000, 'the hub shutdown').catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'shutdown: hub'));
+      await withTimeout(hub.shutdown(), 5000, 'the hub shutdown').catch((err: Error) =>
+        app.log.warn({ err: { message: err.message } }, 'shutdown: hub'),
+      );
       await drain.cutUpgrades(1000);
       await drained;
       await Promise.all([api.close(), proxy.close()]);

@@ -62,7 +62,11 @@ export async function runCheck(config: Config, out: CheckOutput): Promise<number
   report.line('ok', 'config', `valid (${describe(config)})`);
   if (config.secretGenerated) {
     const shared = config.redisUrl || config.redisCluster.length > 0;
-    report.line('warn', 'TANDEM_SECRET', `not set: a random key is used at each start${shared ? ', so replicas sharing the store cannot verify each other\'s tokens' : ''}`);
+    report.line(
+      'warn',
+      'TANDEM_SECRET',
+      `not set: a random key is used at each start${shared ? ", so replicas sharing the store cannot verify each other's tokens" : ''}`,
+    );
   }
   if (config.publicUrl?.startsWith('http:') && !config.tlsCert) {
     report.line('warn', 'TANDEM_PUBLIC_URL', 'is http: operators and customers would send logins and session traffic in clear text');
@@ -81,7 +85,11 @@ export async function runCheck(config: Config, out: CheckOutput): Promise<number
 }
 
 function describe(c: Config): string {
-  const store = c.redisUrl ? 'redis' : c.redisCluster.length > 0 ? `redis cluster of ${c.redisCluster.length} seeds` : 'embedded memory store';
+  const store = c.redisUrl
+    ? 'redis'
+    : c.redisCluster.length > 0
+      ? `redis cluster of ${c.redisCluster.length} seeds`
+      : 'embedded memory store';
   const scheme = c.tlsCert ? 'https' : 'http';
   return `origin ${c.origin ?? 'demo'}, ${c.allow.length} further origin(s), ${store}, listening on ${scheme}://${c.host}:${c.port}`;
 }
@@ -135,7 +143,11 @@ async function checkOrigin(origin: string, ca: string | null, timeoutMs: number,
   try {
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL('/', origin);
-      const options: https.RequestOptions = { method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'tandem-check', accept: 'text/html' } };
+      const options: https.RequestOptions = {
+        method: 'GET',
+        timeout: timeoutMs,
+        headers: { 'user-agent': 'tandem-check', accept: 'text/html' },
+      };
       if (ca) options.ca = [...tls.rootCertificates, ca];
       const req = (url.protocol === 'https:' ? https : http).request(url, options, (res) => {
         res.resume();
@@ -154,7 +166,14 @@ async function checkOrigin(origin: string, ca: string | null, timeoutMs: number,
 }
 
 function originError(err: NodeJS.ErrnoException, hasCa: boolean): string {
-  const tlsCodes = ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'];
+  const tlsCodes = [
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+  ];
   if (err.code && tlsCodes.includes(err.code)) {
     return `its certificate is not trusted (${err.code}: ${err.message})${hasCa ? '' : '; if it is signed by a private CA, set TANDEM_CA_FILE'}`;
   }
@@ -166,7 +185,9 @@ async function checkStore(config: Config, report: Report): Promise<void> {
     report.line('ok', 'store', 'embedded memory store (one process only: sessions do not survive a restart or span replicas)');
     return;
   }
-  const what = config.redisUrl ? `redis ${safeRedisUrl(config.redisUrl)}` : `redis cluster ${config.redisCluster.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  const what = config.redisUrl
+    ? `redis ${safeRedisUrl(config.redisUrl)}`
+    : `redis cluster ${config.redisCluster.map((s) => `${s.host}:${s.port}`).join(',')}`;
   const opening = createStore({ redisUrl: config.redisUrl, redisCluster: config.redisCluster });
   const started = Date.now();
   try {

@@ -15,7 +15,15 @@ import type { LogLevel } from '../config.js';
 export const CENSOR = '[redacted]';
 
 /** Header names never written to a log. */
-const SECRET_HEADERS = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-authorization', 'x-tandem-token', 'sec-websocket-key', 'sec-websocket-protocol']);
+const SECRET_HEADERS = new Set([
+  'cookie',
+  'set-cookie',
+  'authorization',
+  'proxy-authorization',
+  'x-tandem-token',
+  'sec-websocket-key',
+  'sec-websocket-protocol',
+]);
 
 /** Field names censored wherever they stand in a logged object (top level and one below). */
 const SECRET_KEYS = ['token', 'password', 'secret', 'cookie', 'cookies', 'authorization', 'd', 'value', 'values'];
@@ -84,7 +92,13 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
         res: logRes,
       },
       redact: {
-        paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), '*.headers.cookie', '*.headers.authorization', '*.headers["set-cookie"]'],
+        paths: [
+          ...SECRET_KEYS,
+          ...SECRET_KEYS.map((k) => `*.${k}`),
+          '*.headers.cookie',
+          '*.headers.authorization',
+          '*.headers["set-cookie"]',
+        ],
         censor: CENSOR,
       },
       timestamp: pino.stdTimeFunctions.isoTime,

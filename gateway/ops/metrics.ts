@@ -28,7 +28,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
   client.collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
 
   // Shared by the store-backed gauges and the error counter they feed.
-  const storeErrors = new client.Counter({ name: 'tandem_store_errors_total', help: 'Store operations that failed', registers: [registry] });
+  const storeErrors = new client.Counter({
+    name: 'tandem_store_errors_total',
+    help: 'Store operations that failed',
+    registers: [registry],
+  });
   const fromStore = opts.store ? storeSnapshot(opts.store, () => storeErrors.inc()) : null;
 
   const m = {
@@ -52,8 +56,17 @@ export function createMetrics(opts: MetricsOptions = {}) {
         if (s) this.set(s.calls);
       },
     }),
-    commandsAppended: new client.Counter({ name: 'tandem_commands_appended_total', help: 'Commands appended to the log by this replica', labelNames: ['op'], registers: [registry] }),
-    commandsDelivered: new client.Counter({ name: 'tandem_commands_delivered_total', help: 'Commands delivered to hub connections on this replica', registers: [registry] }),
+    commandsAppended: new client.Counter({
+      name: 'tandem_commands_appended_total',
+      help: 'Commands appended to the log by this replica',
+      labelNames: ['op'],
+      registers: [registry],
+    }),
+    commandsDelivered: new client.Counter({
+      name: 'tandem_commands_delivered_total',
+      help: 'Commands delivered to hub connections on this replica',
+      registers: [registry],
+    }),
     hubLatency: new client.Histogram({
       name: 'tandem_hub_latency_seconds',
       help: 'From receipt of a command by the hub to its delivery to local connections',
@@ -67,10 +80,24 @@ export function createMetrics(opts: MetricsOptions = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    rewrittenBytes: new client.Counter({ name: 'tandem_rewritten_bytes_total', help: 'Bytes of HTML and CSS rewritten', labelNames: ['kind'], registers: [registry] }),
+    rewrittenBytes: new client.Counter({
+      name: 'tandem_rewritten_bytes_total',
+      help: 'Bytes of HTML and CSS rewritten',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     storeErrors,
-    cspReports: new client.Counter({ name: 'tandem_csp_reports_total', help: 'CSP violation reports: URLs that escaped rewriting', registers: [registry] }),
-    hubClosed: new client.Counter({ name: 'tandem_hub_closed_total', help: 'Hub connections closed by the hub', labelNames: ['reason'], registers: [registry] }),
+    cspReports: new client.Counter({
+      name: 'tandem_csp_reports_total',
+      help: 'CSP violation reports: URLs that escaped rewriting',
+      registers: [registry],
+    }),
+    hubClosed: new client.Counter({
+      name: 'tandem_hub_closed_total',
+      help: 'Hub connections closed by the hub',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     httpRequests: new client.Counter({
       name: 'tandem_http_requests_total',
       help: 'Requests answered by the front door, by route and status class',
@@ -87,7 +114,12 @@ export function createMetrics(opts: MetricsOptions = {}) {
       },
     }),
   };
-  const build = new client.Gauge({ name: 'tandem_build_info', help: 'Always 1; labels say what runs', labelNames: ['version', 'node'], registers: [registry] });
+  const build = new client.Gauge({
+    name: 'tandem_build_info',
+    help: 'Always 1; labels say what runs',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+  });
   build.set({ version: opts.version ?? 'dev', node: process.versions.node }, 1);
   return m;
 }

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Short, printable, no spaces or quotes: what load balancers and tracing systems send. */
-const SANE = /^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$/;
+const SANE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 const ids = new WeakMap<IncomingMessage, string>();
 

@@ -33,7 +33,8 @@ function interpolate(value: unknown): unknown {
 }
 
 function environment(s: Service): Record<string, string> {
-  if (Array.isArray(s.environment)) return Object.fromEntries(s.environment.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  if (Array.isArray(s.environment))
+    return Object.fromEntries(s.environment.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
   return Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
@@ -42,7 +43,10 @@ const compose = interpolate(raw) as { services: Record<string, Service>; volumes
 const services = compose.services;
 const dockerfile = parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
 const image = dockerfile[dockerfile.length - 1];
-const imageEnv = Object.assign({}, ...image.instructions.filter((i) => i.keyword === 'ENV').map((i) => parseEnv(i.args))) as Record<string, string>;
+const imageEnv = Object.assign({}, ...image.instructions.filter((i) => i.keyword === 'ENV').map((i) => parseEnv(i.args))) as Record<
+  string,
+  string
+>;
 const imageHasHealthcheck = image.instructions.some((i) => i.keyword === 'HEALTHCHECK');
 
 // The services built from this repository's Dockerfile whose command is the image's own: the gateways.
@@ -105,7 +109,7 @@ t.test('compose: two gateway replicas share the store and the secret, and their 
   for (const env of envs) {
     // loadConfig throws with the variable's name if compose hands the gateway anything invalid.
     const config = loadConfig(env);
-    t.equal(config.secretGenerated, false, 'TANDEM_SECRET is set, so replicas verify each other\'s tokens');
+    t.equal(config.secretGenerated, false, "TANDEM_SECRET is set, so replicas verify each other's tokens");
     t.equal(config.port, Number(imageEnv.TANDEM_PORT));
   }
   for (const [name, s] of gateways) {
@@ -139,19 +143,26 @@ t.test('compose: the load balancer fronts both replicas with WebSocket upgrades'
   t.match(conf, /proxy_http_version\s+1\.1/);
   const containerPort = lb.ports![0].split(':')[1];
   t.match(conf, new RegExp(`listen\\s+${containerPort}\\b`), 'it listens on the published container port');
-  t.notMatch(conf, /proxy_next_upstream[^;]*(http_502|http_504|non_idempotent)/, 'a request is never repeated on another replica after the origin failed, and a POST never');
+  t.notMatch(
+    conf,
+    /proxy_next_upstream[^;]*(http_502|http_504|non_idempotent)/,
+    'a request is never repeated on another replica after the origin failed, and a POST never',
+  );
   const deps = lb.depends_on as Record<string, { condition: string }>;
   for (const [name] of gateways) t.equal(deps[name]?.condition, 'service_healthy');
 });
 
 t.test('compose: every dependency exists, and what others wait on has a healthcheck', async (t) => {
   for (const [name, s] of Object.entries(services)) {
-    const deps = Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, { condition: 'service_started' }])) : (s.depends_on ?? {});
+    const deps = Array.isArray(s.depends_on)
+      ? Object.fromEntries(s.depends_on.map((d) => [d, { condition: 'service_started' }]))
+      : (s.depends_on ?? {});
     for (const [dep, { condition }] of Object.entries(deps)) {
       t.ok(services[dep], `${name} depends on ${dep}, which exists`);
       if (condition === 'service_healthy') {
         const target = services[dep];
-        const checked = Boolean(target.healthcheck?.test) || (target.build !== undefined && imageHasHealthcheck && !target.healthcheck?.disable);
+        const checked =
+          Boolean(target.healthcheck?.test) || (target.build !== undefined && imageHasHealthcheck && !target.healthcheck?.disable);
         t.ok(checked, `${dep} has a healthcheck for ${name} to wait on`);
       }
     }

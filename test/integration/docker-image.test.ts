@@ -28,7 +28,11 @@ t.teardown(() => {
 });
 
 function start(stage: ReplayedStage, command: string[], env: Record<string, string>): { proc: ChildProcess; output: () => string } {
-  const proc = spawn(command[0], command.slice(1), { cwd: stage.path('.'), env: { PATH: process.env.PATH, ...stage.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command[0], command.slice(1), {
+    cwd: stage.path('.'),
+    env: { PATH: process.env.PATH, ...stage.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(proc);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -62,16 +66,28 @@ const title = (html: string) => /<title>([^<]*)<\/title>/i.exec(html)?.[1] ?? nu
 t.test('docker image: the Dockerfile builds, and its CMD serves an origin and turns healthy', async (t) => {
   const stages = parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
   t.ok(stages.length >= 2, 'multi-stage');
-  t.ok(stages.every((s) => s.image === 'node:22-slim'), 'every stage is node:22-slim');
+  t.ok(
+    stages.every((s) => s.image === 'node:22-slim'),
+    'every stage is node:22-slim',
+  );
   const buildStage = stages[0].instructions.map((i) => `${i.keyword} ${i.args}`);
-  t.ok(buildStage.some((l) => /^RUN npm ci\b/.test(l)), 'the build stage runs npm ci');
-  t.ok(buildStage.some((l) => /^RUN npm run build\b/.test(l)), 'the build stage runs npm run build');
+  t.ok(
+    buildStage.some((l) => /^RUN npm ci\b/.test(l)),
+    'the build stage runs npm ci',
+  );
+  t.ok(
+    buildStage.some((l) => /^RUN npm run build\b/.test(l)),
+    'the build stage runs npm run build',
+  );
 
   const context = join(work, 'context');
   mkdirSync(context);
   const files = buildContext(REPO, context);
   t.ok(files.includes('package-lock.json'));
-  t.notOk(files.some((f) => f.startsWith('node_modules/') || f.startsWith('dist/')), 'the context leaves out node_modules and dist');
+  t.notOk(
+    files.some((f) => f.startsWith('node_modules/') || f.startsWith('dist/')),
+    'the context leaves out node_modules and dist',
+  );
 
   const log: string[] = [];
   const built = await replay(stages, {
@@ -87,8 +103,12 @@ t.test('docker image: the Dockerfile builds, and its CMD serves an origin and tu
   const image = built[built.length - 1];
 
   await t.test('the runtime stage holds production dependencies only, and runs as a non-root user', async (t) => {
-    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    for (const dep of Object.keys(pkg.dependencies)) t.ok(existsSync(image.path(`node_modules/${dep}/package.json`)), `${dep} is installed`);
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    for (const dep of Object.keys(pkg.dependencies))
+      t.ok(existsSync(image.path(`node_modules/${dep}/package.json`)), `${dep} is installed`);
     for (const dep of Object.keys(pkg.devDependencies)) t.notOk(existsSync(image.path(`node_modules/${dep}`)), `${dep} (dev) is not`);
     t.ok(existsSync(image.path('dist/gateway/main.js')));
     t.notOk(existsSync(image.path('dist/test')), 'tests are not shipped');
@@ -96,11 +116,16 @@ t.test('docker image: the Dockerfile builds, and its CMD serves an origin and tu
     t.notOk(['root', '0', '0:0'].includes(image.user), `USER ${image.user}`);
     t.same(image.cmd, ['node', 'dist/gateway/main.js']);
     t.ok(image.exposed.includes(image.env.TANDEM_PORT), `EXPOSE ${image.env.TANDEM_PORT}`);
-    t.notOk(Object.keys(image.env).some((k) => /SECRET|PASSWORD|TOKEN/.test(k)), 'no secret is baked into the image');
+    t.notOk(
+      Object.keys(image.env).some((k) => /SECRET|PASSWORD|TOKEN/.test(k)),
+      'no secret is baked into the image',
+    );
   });
 
   // docker-compose.yml runs the demo origin and the operator one-shot from this same image.
-  const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command?: string[] }> };
+  const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[] }>;
+  };
   const demoCommand = Object.values(compose.services).find((s) => s.command?.includes('dist/demo/main.js'))!.command!;
   const operatorCommand = Object.values(compose.services)
     .find((s) => s.command?.join(' ').includes('operator add'))!
@@ -118,7 +143,11 @@ t.test('docker image: the Dockerfile builds, and its CMD serves an origin and tu
 
   // The operators file lives where TANDEM_OPERATORS points, inside the runtime stage.
   const operators = image.path(image.env.TANDEM_OPERATORS);
-  const added = await exec(image, operatorCommand, { TANDEM_OPERATORS: operators, TANDEM_DEMO_OPERATOR: 'demo', TANDEM_DEMO_PASSWORD: 'demo-pass-1' });
+  const added = await exec(image, operatorCommand, {
+    TANDEM_OPERATORS: operators,
+    TANDEM_DEMO_OPERATOR: 'demo',
+    TANDEM_DEMO_PASSWORD: 'demo-pass-1',
+  });
   t.equal(added.code, 0, `the compose operator one-shot succeeds: ${added.out}`);
 
   const port = await freePort();
@@ -126,7 +155,9 @@ t.test('docker image: the Dockerfile builds, and its CMD serves an origin and tu
   const gateway = start(image, image.cmd!, env);
   const healthcheck = image.healthcheck!;
   t.ok(healthcheck, 'the image has a HEALTHCHECK');
-  const healthy = await until('the HEALTHCHECK to pass', async () => ((await exec(image, healthcheck.command, env)).code === 0 ? true : null)).catch((err: Error) => {
+  const healthy = await until('the HEALTHCHECK to pass', async () =>
+    (await exec(image, healthcheck.command, env)).code === 0 ? true : null,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}: ${gateway.output()}`);
   });
   t.ok(healthy, 'the HEALTHCHECK command passes once the gateway serves');
@@ -134,9 +165,13 @@ t.test('docker image: the Dockerfile builds, and its CMD serves an origin and tu
   const base = `http://127.0.0.1:${port}`;
   const page = await fetch(`${base}/`, { headers: { 'sec-fetch-dest': 'iframe' } });
   t.equal(page.status, 200, 'the origin is proxied');
-  t.equal(title(await page.text()), title(originPage), 'the page is the demo origin\'s');
+  t.equal(title(await page.text()), title(originPage), "the page is the demo origin's");
 
-  const login = await fetch(`${base}/__tandem/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'demo', password: 'demo-pass-1' }) });
+  const login = await fetch(`${base}/__tandem/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'demo', password: 'demo-pass-1' }),
+  });
   t.equal(login.status, 200, 'the operator written by the one-shot can log in');
 
   const code = await new Promise<number | null>((resolve) => {

@@ -296,7 +296,10 @@ export function dockerignore(text: string): (path: string) => boolean {
  * ones that git does not ignore), less what .dockerignore excludes, copied to `into`.
  */
 export function buildContext(repo: string, into: string): string[] {
-  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 })
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: repo,
+    maxBuffer: 64 * 1024 * 1024,
+  })
     .toString('utf8')
     .split('\0')
     .filter(Boolean);

@@ -16,7 +16,9 @@ writeFileSync(operators, '');
 
 async function check(env: Record<string, string>, argv: string[] = []): Promise<{ code: number; out: string }> {
   let out = '';
-  const code = await checkCommand({ TANDEM_SECRET: TEST_SECRET, TANDEM_OPERATORS: operators, ...env }, argv, { write: (s: string) => (out += s) });
+  const code = await checkCommand({ TANDEM_SECRET: TEST_SECRET, TANDEM_OPERATORS: operators, ...env }, argv, {
+    write: (s: string) => (out += s),
+  });
   return { code, out };
 }
 
@@ -78,7 +80,11 @@ t.test('check: flags are checked like variables', async (t) => {
 t.test('check: TLS files that cannot be read exit 2 and say which', async (t) => {
   const origin = await startTinyOrigin();
   t.teardown(() => origin.close());
-  const { code, out } = await check({ TANDEM_ORIGIN: origin.url, TANDEM_TLS_CERT: join(dir, 'missing.crt'), TANDEM_TLS_KEY: join(dir, 'missing.key') });
+  const { code, out } = await check({
+    TANDEM_ORIGIN: origin.url,
+    TANDEM_TLS_CERT: join(dir, 'missing.crt'),
+    TANDEM_TLS_KEY: join(dir, 'missing.key'),
+  });
   t.equal(code, CHECK_INVALID, out);
   t.match(out, /FAIL\s+TANDEM_TLS_CERT \/ TANDEM_TLS_KEY: cannot be used: .*missing\.crt/);
 });
@@ -89,7 +95,9 @@ t.test('check: a missing TANDEM_SECRET with a shared store is a warning, not a f
   const redis = await startRedis();
   t.teardown(() => redis.close());
   let out = '';
-  const code = await checkCommand({ TANDEM_ORIGIN: origin.url, TANDEM_REDIS_URL: redis.url, TANDEM_OPERATORS: operators }, [], { write: (s: string) => (out += s) });
+  const code = await checkCommand({ TANDEM_ORIGIN: origin.url, TANDEM_REDIS_URL: redis.url, TANDEM_OPERATORS: operators }, [], {
+    write: (s: string) => (out += s),
+  });
   t.equal(code, CHECK_OK, out);
   t.match(out, /warn\s+TANDEM_SECRET: not set: .*replicas sharing the store cannot verify/);
 });
@@ -98,7 +106,10 @@ t.test('check: `tandem check` runs through the bin with flags and sets the exit 
   const cli = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {
-      const p = spawn(process.execPath, [cli, 'check', ...args], { env: { PATH: process.env.PATH, TANDEM_SECRET: TEST_SECRET, TANDEM_OPERATORS: operators }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [cli, 'check', ...args], {
+        env: { PATH: process.env.PATH, TANDEM_SECRET: TEST_SECRET, TANDEM_OPERATORS: operators },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.stderr.on('data', (d) => (out += d));

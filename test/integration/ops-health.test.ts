@@ -53,11 +53,15 @@ t.test('health: readyz follows Redis down and back up without a restart; healthz
 
   await redis.start();
   await until('readyz to recover', async () => (await probe(ready)).status === 200, 20_000);
-  const created = await fetch(`${gw.url}/__tandem/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const created = await fetch(`${gw.url}/__tandem/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   t.ok(created.ok, `the same process serves sessions again (${created.status})`);
 });
 
-t.test('health: Tandem\'s own answers carry request ids and security headers', async (t) => {
+t.test("health: Tandem's own answers carry request ids and security headers", async (t) => {
   const gw = await startTestGateway();
   t.teardown(() => gw.close());
   const r = await fetch(`${gw.url}/__tandem/healthz`, { headers: { 'x-request-id': 'lb-abc.123' } });

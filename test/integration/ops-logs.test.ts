@@ -48,7 +48,11 @@ t.test('logs: JSON lines with request ids, one per proxied request, and no secre
   const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TANDEM_OPERATORS: operators, TANDEM_LOG_LEVEL: 'debug' });
   t.teardown(() => gw.stop('SIGKILL'));
   const api = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${gw.url}/__tandem/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${gw.url}/__tandem/api/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   // Operators: a failed and a good login.
   t.equal((await api('login', { name: 'alice', password: WRONG_PASSWORD })).status, 401);
@@ -67,8 +71,19 @@ t.test('logs: JSON lines with request ids, one per proxied request, and no secre
 
   // Proxied requests carrying credentials in every place a log could pick them up.
   const proxied = [
-    await fetch(`${gw.url}/account?token=${QUERY_TOKEN}&acct=${ACCOUNT}`, { headers: { 'sec-fetch-dest': 'iframe', 'x-request-id': 'ops-log-test-1', cookie: `bank_session=${COOKIE}`, authorization: `Bearer ${AUTH}` } }),
-    await fetch(`${gw.url}/login`, { method: 'POST', headers: { 'sec-fetch-dest': 'iframe', 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': 'ops-log-test-2' }, body: `user=bob&password=${FORM_PASSWORD}` }),
+    await fetch(`${gw.url}/account?token=${QUERY_TOKEN}&acct=${ACCOUNT}`, {
+      headers: {
+        'sec-fetch-dest': 'iframe',
+        'x-request-id': 'ops-log-test-1',
+        cookie: `bank_session=${COOKIE}`,
+        authorization: `Bearer ${AUTH}`,
+      },
+    }),
+    await fetch(`${gw.url}/login`, {
+      method: 'POST',
+      headers: { 'sec-fetch-dest': 'iframe', 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': 'ops-log-test-2' },
+      body: `user=bob&password=${FORM_PASSWORD}`,
+    }),
     await fetch(`${gw.url}/plain`, { headers: { 'sec-fetch-dest': 'iframe', 'x-request-id': 'not a sane id "quoted"' } }),
   ];
   for (const r of proxied) {
@@ -97,10 +112,29 @@ t.test('logs: JSON lines with request ids, one per proxied request, and no secre
   t.match(account, { method: 'GET', status: 200 });
   t.match(String(account.url), /^\/account\?token=\[redacted\]&acct=\[redacted\]$/, 'query values are not logged, their names are');
 
-  const lifecycle = parsed.filter((l) => l.session === session.id && l.level === 'info').map((l) => `${String(l.event)}:${String(l.role ?? '')}`);
-  t.same(lifecycle.slice(0, 4), ['call.requested:', 'participant.joined:customer', 'session.started:', 'participant.joined:operator'], 'the session lifecycle is logged');
+  const lifecycle = parsed
+    .filter((l) => l.session === session.id && l.level === 'info')
+    .map((l) => `${String(l.event)}:${String(l.role ?? '')}`);
+  t.same(
+    lifecycle.slice(0, 4),
+    ['call.requested:', 'participant.joined:customer', 'session.started:', 'participant.joined:operator'],
+    'the session lifecycle is logged',
+  );
 
-  const secrets = { PASSWORD, WRONG_PASSWORD, COOKIE, AUTH, QUERY_TOKEN, ACCOUNT, FORM_PASSWORD, TYPED, TEST_SECRET, operatorToken, customerToken: session.token, joinToken: joined.token };
+  const secrets = {
+    PASSWORD,
+    WRONG_PASSWORD,
+    COOKIE,
+    AUTH,
+    QUERY_TOKEN,
+    ACCOUNT,
+    FORM_PASSWORD,
+    TYPED,
+    TEST_SECRET,
+    operatorToken,
+    customerToken: session.token,
+    joinToken: joined.token,
+  };
   for (const [name, value] of Object.entries(secrets)) t.notOk(out.includes(value), `${name} never appears in the log`);
 });
 
@@ -117,7 +151,10 @@ t.test('logs: TANDEM_LOG_LEVEL sets the level', async (t) => {
   await failed.text();
   t.equal(await gw.stop('SIGTERM'), 0);
   const parsed = lines(gw.output());
-  t.ok(parsed.some((l) => l.level === 'warn' && JSON.stringify(l).includes(String(deadPort))), 'the unreachable origin is logged at warn');
+  t.ok(
+    parsed.some((l) => l.level === 'warn' && JSON.stringify(l).includes(String(deadPort))),
+    'the unreachable origin is logged at warn',
+  );
   t.notOk(
     parsed.some((l) => l.level === 'info' || l.level === 'debug'),
     'no info or debug lines at warn, not even for the proxied page',

@@ -67,7 +67,11 @@ t.test('metrics: every series is present and moves with proxied traffic and a hu
   await failed.text();
 
   // A session: a waiting call, then a hub connection with commands.
-  const created = await fetch(`${gw.url}/__tandem/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const created = await fetch(`${gw.url}/__tandem/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const session = (await created.json()) as { id: string; token: string };
   const hub = await connectHub(gw.url, session.token);
   t.teardown(() => hub.close());
@@ -76,7 +80,8 @@ t.test('metrics: every series is present and moves with proxied traffic and a hu
   await hub.until('six commands back', () => hub.messages.filter((m) => typeof m.seq === 'number').length >= 6);
 
   const after = await scrape();
-  const moved = (name: string, labels: Record<string, string> = {}) => (value(after, name, labels) || 0) - (value(before, name, labels) || 0);
+  const moved = (name: string, labels: Record<string, string> = {}) =>
+    (value(after, name, labels) || 0) - (value(before, name, labels) || 0);
   t.equal(moved('tandem_proxy_request_duration_seconds_count', { status_class: '2xx' }), 3, 'three proxied 2xx requests');
   t.equal(moved('tandem_proxy_request_duration_seconds_count', { status_class: '5xx' }), 1, 'one proxied 5xx');
   t.ok(moved('tandem_rewritten_bytes_total') > 0, 'rewritten bytes grew');

@@ -25,7 +25,9 @@ function handler(seen: TinyOrigin['seen']) {
         return;
       }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html><head><title>${ORIGIN_TITLE}</title></head><body><h1>${ORIGIN_TITLE}</h1><p id="path">${url.pathname}</p></body></html>`);
+      res.end(
+        `<!doctype html><html><head><title>${ORIGIN_TITLE}</title></head><body><h1>${ORIGIN_TITLE}</h1><p id="path">${url.pathname}</p></body></html>`,
+      );
     };
     // Read the whole body first, so a POST is answered only once it has fully arrived.
     req.resume();

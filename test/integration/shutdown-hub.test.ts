@@ -22,7 +22,11 @@ t.test('shutdown: SIGTERM with a hub session sending commands loses no acknowled
 
   const first = await spawnGateway(env);
   t.teardown(() => first.stop('SIGKILL'));
-  const created = await fetch(`${first.url}/__tandem/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const created = await fetch(`${first.url}/__tandem/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const session = (await created.json()) as { id: string; token: string };
   const hub = await connectHub(first.url, session.token);
   t.teardown(() => hub.close());
@@ -58,7 +62,11 @@ t.test('shutdown: SIGTERM with a hub session sending commands loses no acknowled
   // Another replica on the same Redis: the log holds every acknowledged command, once, in order.
   const second = await spawnGateway(env);
   t.teardown(() => second.stop('SIGKILL'));
-  const login = await fetch(`${second.url}/__tandem/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'olga', password: 'olga-pass-1234' }) });
+  const login = await fetch(`${second.url}/__tandem/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'olga', password: 'olga-pass-1234' }),
+  });
   const { token } = (await login.json()) as { token: string };
   const log = await fetch(`${second.url}/__tandem/api/sessions/${session.id}/log`, { headers: { authorization: `Bearer ${token}` } });
   t.equal(log.status, 200);

@@ -13,11 +13,43 @@ const dir = mkdtempSync(join(tmpdir(), 'tandem-tls-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-openssl('req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Tandem Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+openssl(
+  'req',
+  '-x509',
+  ...EC,
+  '-keyout',
+  'ca.key',
+  '-out',
+  'ca.crt',
+  '-days',
+  '2',
+  '-subj',
+  '/CN=Tandem Test CA',
+  '-addext',
+  'basicConstraints=critical,CA:TRUE',
+  '-addext',
+  'keyUsage=critical,keyCertSign,cRLSign',
+);
 writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
 for (const name of ['gateway', 'origin']) {
   openssl('req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}.localhost`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', 'leaf.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-extfile',
+    'leaf.ext',
+  );
 }
 const file = (name: string) => join(dir, name);
 const CA = readFileSync(file('ca.crt'));
@@ -45,19 +77,27 @@ const iframe = { 'sec-fetch-dest': 'iframe' };
 t.test('tls: the gateway serves HTTPS with its own certificate', async (t) => {
   const origin = await startTinyOrigin();
   t.teardown(() => origin.close());
-  const gw = await startTestGateway({ TANDEM_ORIGIN: origin.url, TANDEM_TLS_CERT: file('gateway.crt'), TANDEM_TLS_KEY: file('gateway.key') });
+  const gw = await startTestGateway({
+    TANDEM_ORIGIN: origin.url,
+    TANDEM_TLS_CERT: file('gateway.crt'),
+    TANDEM_TLS_KEY: file('gateway.key'),
+  });
   t.teardown(() => gw.close());
   t.match(gw.url, /^https:\/\//);
 
   const health = await get(`${gw.url}/__tandem/healthz`, { ca: CA });
   t.equal(health.status, 200);
-  t.match(String(health.headers['strict-transport-security']), /max-age=\d+/, 'HSTS on Tandem\'s own answers');
+  t.match(String(health.headers['strict-transport-security']), /max-age=\d+/, "HSTS on Tandem's own answers");
 
   const page = await get(`${gw.url}/`, { ca: CA, headers: iframe });
   t.equal(page.status, 200);
-  t.match(page.body, ORIGIN_TITLE, 'the origin is proxied over the gateway\'s HTTPS');
+  t.match(page.body, ORIGIN_TITLE, "the origin is proxied over the gateway's HTTPS");
 
-  await t.rejects(get(`${gw.url}/__tandem/healthz`), /self-signed|unable to verify|certificate/i, 'a client that does not trust the CA is refused: it really is that certificate');
+  await t.rejects(
+    get(`${gw.url}/__tandem/healthz`),
+    /self-signed|unable to verify|certificate/i,
+    'a client that does not trust the CA is refused: it really is that certificate',
+  );
 });
 
 t.test('tls: an https origin signed by a private CA is proxied once TANDEM_CA_FILE trusts it', async (t) => {
@@ -82,7 +122,11 @@ t.test('tls: an https origin signed by a private CA is proxied once TANDEM_CA_FI
 t.test('tls: tandem check reaches an https origin only with TANDEM_CA_FILE, and says so', async (t) => {
   const origin = await startTinyOrigin({ tls: { key: readFileSync(file('origin.key')), cert: readFileSync(file('origin.crt')) } });
   t.teardown(() => origin.close());
-  const env = { TANDEM_ORIGIN: origin.url, TANDEM_SECRET: 'tandem-test-secret-0123456789abcdef', TANDEM_OPERATORS: file('operators.jsonl') };
+  const env = {
+    TANDEM_ORIGIN: origin.url,
+    TANDEM_SECRET: 'tandem-test-secret-0123456789abcdef',
+    TANDEM_OPERATORS: file('operators.jsonl'),
+  };
   let out = '';
   const without = await checkCommand(env, [], { write: (s: string) => (out += s) });
   t.equal(without, CHECK_UNREACHABLE, out);
