@@ -40,6 +40,23 @@ export class OrderedSubscription implements Subscription {
     this.enqueue(() => this.catchUp());
   }
 
+  /**
+   * Compares with the stored log like `resync`, and resolves to true when that delivered
+   * something the channel should have brought (a lost publication or subscription).
+   */
+  check(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.enqueue(async () => {
+        const before = { last: this.last, epoch: this.epoch, ended: this.ended };
+        try {
+          await this.catchUp();
+        } finally {
+          resolve(this.last !== before.last || this.epoch !== before.epoch || this.ended !== before.ended);
+        }
+      });
+    });
+  }
+
   push(message: Published): void {
     if (this.closed || this.ended) return;
     this.enqueue(() => this.handle(message));

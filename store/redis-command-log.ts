@@ -66,8 +66,14 @@ function hashToMeta(id: string, h: Record<string, string>): LogMeta | null {
   return meta;
 }
 
+/** A session channel silent this long is compared with the log (see `watch`). */
+const WATCH_MS = 5000;
+
 interface SessionChannel {
+  name: string;
   subs: Set<OrderedSubscription>;
+  /** When this instance last heard a message on the channel. */
+  heardAt: number;
   /** Subscriptions holding the channel, counted from before they are added to `subs`. */
   users: number;
   joined: Promise<() => Promise<void>>;
@@ -78,6 +84,8 @@ export class RedisCommandLog implements CommandLog {
   /** This instance's subscribers per session; one channel listener each, on the shared subscriber. */
   private readonly sessions = new Map<string, SessionChannel>();
   private readonly stopReconnect: () => void;
+  private readonly watchdog: NodeJS.Timeout;
+  private watching = false;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -87,6 +95,8 @@ export class RedisCommandLog implements CommandLog {
     this.stopReconnect = redis.onReconnect(() => {
       for (const { subs } of this.sessions.values()) for (const sub of subs) sub.resync();
     });
+    this.watchdog = setInterval(() => void this.watch(), WATCH_MS);
+    this.watchdog.unref();
   }
 
   async create(sessionId: string): Promise<LogMeta> {
@@ -217,21 +227,50 @@ export class RedisCommandLog implements CommandLog {
   /** Closes this log's subscriptions; the connection belongs to the store. */
   async close(): Promise<void> {
     this.stopReconnect();
+    clearInterval(this.watchdog);
     const entries = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(entries.map(async (e) => (await e.joined.catch(() => async () => {}))()));
+  }
+
+  /**
+   * Pub/sub can lose messages or a whole subscription without telling anyone (a cluster's
+   * sharded subscribers after every node restarted). Every WATCH_MS, each channel that has been
+   * silent that long is compared with the log: what was missed is delivered, and a channel that
+   * missed something is subscribed again. Costs one meta read per silent session and period.
+   */
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      const now = Date.now();
+      await Promise.all(
+        [...this.sessions.values()]
+          .filter((channel) => now - channel.heardAt >= WATCH_MS)
+          .map(async (channel) => {
+            const missed = await Promise.all([...channel.subs].map((sub) => sub.check()));
+            if (missed.some(Boolean)) await this.redis.resubscribe(channel.name);
+          }),
+      );
+    } finally {
+      this.watching = false;
+    }
   }
 
   private join(sessionId: string): SessionChannel {
     let channel = this.sessions.get(sessionId);
     if (!channel) {
       const subs = new Set<OrderedSubscription>();
-      const joined = this.redis.listen(logKeys(sessionId).channel, (message) => {
+      const name = logKeys(sessionId).channel;
+      const joined = this.redis.listen(name, (message) => {
         const published = parsePublished(message);
-        if (published) for (const sub of subs) sub.push(published);
+        if (!published) return;
+        entry.heardAt = Date.now();
+        for (const sub of subs) sub.push(published);
       });
       joined.catch(() => undefined);
-      this.sessions.set(sessionId, (channel = { subs, users: 0, joined }));
+      const entry: SessionChannel = { name, subs, heardAt: Date.now(), users: 0, joined };
+      this.sessions.set(sessionId, (channel = entry));
     }
     channel.users++;
     return channel;

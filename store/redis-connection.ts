@@ -9,7 +9,9 @@
  * sent but never answered rejects after COMMAND_TIMEOUT_MS: nothing hangs. `ping()` (readiness)
  * rejects at once while the connection is not ready, and the gateway resumes on its own once
  * Redis is back. The offline queue stays on so that commands issued while the first connection
- * is being made wait for it instead of failing. Channels are resubscribed by
+ * is being made wait for it instead of failing; a cluster, which has no per-command retry limit
+ * for its offline queue, turns it off after its first connection, so there commands reject at
+ * once during an outage. Channels are resubscribed by
  * ioredis; listeners registered with `onReconnect` then re-read what they may have missed.
  */
 
@@ -25,6 +27,8 @@ export interface RedisTarget {
 
 const MAX_RETRIES_PER_REQUEST = 2;
 const COMMAND_TIMEOUT_MS = 5000;
+/** How long a cluster's sharded subscribers get to rebuild after an outage before we check them. */
+const CLUSTER_SETTLE_MS = 1000;
 const RETRY_MAX_DELAY_MS = 500;
 const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 5), RETRY_MAX_DELAY_MS);
 
@@ -61,7 +65,13 @@ export class RedisConnection {
         clusterRetryStrategy: retryStrategy,
         enableOfflineQueue: true,
       };
-      this.client = new Cluster(seeds, clusterOptions);
+      const client = new Cluster(seeds, clusterOptions);
+      // A cluster queues commands while it is down without any retry limit: once it has been
+      // up, stop queueing so that commands during an outage reject at once instead of hanging.
+      client.once('ready', () => {
+        client.options.enableOfflineQueue = false;
+      });
+      this.client = client;
       this.subscriber = new Cluster(seeds, { ...clusterOptions, shardedSubscribers: true });
       this.subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
     } else if (target.url) {
@@ -121,6 +131,13 @@ export class RedisConnection {
     };
   }
 
+  /** Subscribes `channel` again, in case the subscriber lost it without noticing. */
+  async resubscribe(channel: string): Promise<void> {
+    if (this.closed || !this.handlers.has(channel)) return;
+    const again = this.kind === 'redis-cluster' ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel);
+    await again.catch(() => undefined);
+  }
+
   /** `listener` runs each time the subscriber is back after losing its connection. */
   onReconnect(listener: () => void): () => void {
     this.reconnectListeners.add(listener);
@@ -171,14 +188,23 @@ export class RedisConnection {
       this.everReady = true;
       return;
     }
-    // ioredis queues the resubscriptions as it turns ready; a PING answered after them means
-    // the channels are live again, so whatever is re-read from now on cannot be missed.
-    void Promise.resolve(this.subscriber.ping())
-      .catch(() => undefined)
-      .then(() => {
-        if (this.closed) return;
-        for (const listener of this.reconnectListeners) listener();
-      });
+    void this.recover();
+  }
+
+  private async recover(): Promise<void> {
+    if (this.kind === 'redis-cluster') {
+      // ioredis' sharded subscribers rebuild themselves after an outage but can lose a node's
+      // channels on the way (seen when every node restarts at once): once they have settled,
+      // subscribe every channel again (a no-op where it is still subscribed).
+      await new Promise((r) => setTimeout(r, CLUSTER_SETTLE_MS).unref());
+      await Promise.all([...this.handlers.keys()].map((channel) => this.resubscribe(channel)));
+    } else {
+      // ioredis queues the resubscriptions as it turns ready; a PING answered after them means
+      // the channels are live again, so whatever is re-read from now on cannot be missed.
+      await Promise.resolve(this.subscriber.ping()).catch(() => undefined);
+    }
+    if (this.closed) return;
+    for (const listener of this.reconnectListeners) listener();
   }
 }
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Redis } from 'ioredis';
 import { createStore } from '../../store/index.js';
 import type { LogEvent } from '../../store/command-log.js';
 import { startRedis } from '../helpers/redis.js';
@@ -76,4 +77,23 @@ t.test('store (redis): after Redis restarts with its AOF the log is intact and n
   );
   await b.ping();
   t.comment(`down ${restarted - stopped} ms, back ${Date.now() - restarted} ms after restart`);
+});
+
+t.test('store (redis): a subscriber whose connection is killed catches up with what was published meanwhile', async (t) => {
+  const a = await createStore({ redisUrl: server.url });
+  const b = await createStore({ redisUrl: server.url });
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  const admin = new Redis(server.url);
+  t.teardown(() => admin.disconnect());
+  const id = uniqueId('kill');
+  await a.log.create(id);
+  const seqs: number[] = [];
+  await b.log.subscribe(id, 0, (e) => seqs.push(e.type === 'command' ? e.cmd.seq : -1));
+  await a.log.append(id, { k: 'top', op: 'nav', a: 'all', d: { url: '/1' }, by: 'p1' });
+  await until('seq 1', () => seqs.length === 1);
+  await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+  for (let i = 2; i <= 4; i++) await a.log.append(id, { k: 'top', op: 'nav', a: 'all', d: { url: `/${i}` }, by: 'p1' });
+  // Sooner than the 5 s watchdog: the resync after reconnecting is what fills this.
+  await until('seq 4', () => seqs.includes(4), 3000);
+  t.same(seqs, [1, 2, 3, 4], 'in order, each once');
 });
