@@ -11,9 +11,9 @@ export interface OpsHubClient {
   close(): void;
 }
 
-export function connectHub(base: string, token: string, query = ''): Promise<OpsHubClient> {
+export function connectHub(base: string, token: string, query = '', options: WebSocket.ClientOptions = {}): Promise<OpsHubClient> {
   const url = `${base.replace(/^http/, 'ws')}/__tandem/hub?token=${encodeURIComponent(token)}${query}`;
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
   const messages: Record<string, unknown>[] = [];
   const wakers = new Set<() => void>();
   ws.on('message', (data) => {

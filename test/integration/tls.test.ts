@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startTestGateway } from '../helpers/gateway.js';
 import { checkCommand, CHECK_OK, CHECK_UNREACHABLE } from '../../gateway/ops/check.js';
 import { startTinyOrigin, ORIGIN_TITLE } from './ops-origin.js';
+import { connectHub } from './ops-hub.js';
 
 // A private CA and two leaf certificates for localhost / 127.0.0.1, made with Debian's openssl.
 const dir = mkdtempSync(join(tmpdir(), 'tandem-tls-'));
@@ -60,15 +61,16 @@ interface Answer {
   body: string;
 }
 
-function get(url: string, opts: { ca?: Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {
+function get(url: string, opts: { ca?: Buffer; headers?: Record<string, string>; method?: string; body?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { ca: opts.ca, headers: opts.headers, agent: false }, (res) => {
+    const req = https.request(url, { method: opts.method ?? 'GET', ca: opts.ca, headers: opts.headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
+    req.end(opts.body);
   });
 }
 
