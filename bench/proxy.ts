@@ -1,8 +1,9 @@
 /**
  * The proxy's cost: one 100 KB bank-like HTML page (absolute links, images, forms, inline
- * styles) served by the origin directly, through raw http-proxy passthrough (the floor for any
- * proxy in Node), through the Tandem gateway (rewritten, hooks injected), and through the npm
- * package `unblocker` (a rewriting proxy peer), side by side in one run.
+ * styles) served by the origin directly, through raw http-proxy passthrough (the baseline), a
+ * bare node:http pipe (to see what http-proxy itself costs), through the Tandem gateway
+ * (rewritten with the hooks injected; with br; and the same bytes as a passthrough download),
+ * and through the npm package `unblocker` (a rewriting proxy peer), side by side in one run.
  *
  * Every server runs in its own child process and the load generator (autocannon) in another,
  * so the subject under load has a core of its own (the machine has two). Two load levels:
@@ -63,6 +64,21 @@ async function serve(role: string, origin: string): Promise<number> {
       const proxy = httpProxy.createProxyServer({ target: origin, agent });
       proxy.on('error', (_err, _req, res) => (res as http.ServerResponse).writeHead?.(502).end());
       return listen(http.createServer((req, res) => proxy.web(req, res)));
+    }
+    case 'node-pipe': {
+      // The floor under any Node proxy: node:http in, node:http out, a keep-alive agent, pipes.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+      const target = new URL(origin);
+      return listen(
+        http.createServer((req, res) => {
+          const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host }, agent }, (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          });
+          up.on('error', () => res.writeHead(502).end());
+          req.pipe(up);
+        }),
+      );
     }
     case 'gateway': {
       const { loadConfig } = await import('../gateway/config.js');
@@ -155,6 +171,9 @@ async function main(): Promise<void> {
     const raw = await startChild('http-proxy', originUrl);
     children.push(raw);
     subjects.push({ name: 'raw http-proxy passthrough', url: `http://127.0.0.1:${raw.port}/accounts` });
+    const pipe = await startChild('node-pipe', originUrl);
+    children.push(pipe);
+    subjects.push({ name: 'bare node:http pipe', url: `http://127.0.0.1:${pipe.port}/accounts` });
     const gw = await startChild('gateway', originUrl);
     children.push(gw);
     subjects.push({ name: 'tandem gateway', url: `http://127.0.0.1:${gw.port}/accounts` });
@@ -166,8 +185,8 @@ async function main(): Promise<void> {
 
     // Same page everywhere; the rewriting proxies must really have rewritten it.
     const direct = await fetchBody(subjects[0].url);
-    const viaGateway = await fetchBody(subjects[2].url);
-    const viaUnblocker = await fetchBody(subjects[5].url);
+    const viaGateway = await fetchBody(subjects[3].url);
+    const viaUnblocker = await fetchBody(subjects[6].url);
     if (!viaGateway.includes('data-tandem-hooks') || viaGateway.includes(`${originUrl}/accounts/0`)) throw new Error('the gateway did not rewrite the page');
     if (!viaUnblocker.includes(`/proxy/${originUrl}/accounts/0`)) throw new Error('unblocker did not rewrite the page');
     console.log(`page: ${direct.length} bytes direct, ${viaGateway.length} via the gateway, ${viaUnblocker.length} via unblocker; ${seconds} s per measurement, 2 rounds, medians\n`);

@@ -279,8 +279,22 @@ export function createProxy(app: App): Proxy {
     const target = new URL(real);
     const who = await participants.of(req);
     const headers = await originHeaders(req, target, who, true);
-    upstream.upgrade(req, socket, head, { origin, path: real.slice(origin.length), headers }, (err) => {
+    const onError = (err: UpstreamError): void => {
       app.log.warn({ reqId: requestId(req), origin, err: { message: err.message } }, 'origin websocket failed');
+    };
+    upstream.upgrade(req, socket, head, { origin, path: real.slice(origin.length), headers }, onError, (answer) => {
+      // A handshake may set cookies too: the same rules as for any response.
+      const setCookies = answer['set-cookie'] ?? [];
+      if (who && setCookies.length > 0) {
+        jar.recordResponse(who.session, target, setCookies).catch((err: unknown) => {
+          app.metrics.storeErrors.inc();
+          app.log.warn({ err, reqId: requestId(req) }, 'cookie jar: could not record Set-Cookie');
+        });
+      }
+      const fixed: IncomingHttpHeaders = { ...answer };
+      if (who?.role === 'operator') delete fixed['set-cookie'];
+      const head = rewriteResponseHead({ status: 101, headers: fixed, realUrl: target.href, map, gatewaySecure, gatewayHost: gatewayHost(req), cspMode: app.config.cspMode, kind: null });
+      return head.headers as IncomingHttpHeaders;
     });
   }
 

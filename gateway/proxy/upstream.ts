@@ -42,8 +42,18 @@ export interface UpstreamOptions {
 export interface Upstream {
   /** Sends `req`'s body to the origin; resolves with the origin's response, its body unread. */
   request(req: http.IncomingMessage, res: http.ServerResponse, target: UpstreamTarget): Promise<http.IncomingMessage>;
-  /** Proxies a WebSocket upgrade; the origin's answer (101 or otherwise) goes back verbatim. */
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, target: UpstreamTarget, onError: (err: UpstreamError) => void): void;
+  /**
+   * Proxies a WebSocket upgrade. The origin's answer (101 or otherwise) goes back with the
+   * headers `fixHeaders` returns (the same object, changed in place, is fine).
+   */
+  upgrade(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: UpstreamTarget,
+    onError: (err: UpstreamError) => void,
+    fixHeaders?: (headers: http.IncomingHttpHeaders) => http.IncomingHttpHeaders,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -114,22 +124,27 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       });
     },
 
-    upgrade(req, socket, head, target, onError) {
+    upgrade(req, socket, head, target, onError, fixHeaders) {
       let done = false;
+      let outgoing: http.ClientRequest | null = null;
       const fail = (kind: UpstreamFailure, cause?: unknown): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        outgoing?.destroy();
         socket.destroy();
         onError(new UpstreamError(kind, target.origin, cause));
       };
       const timer = setTimeout(() => fail('timeout'), opts.timeoutMs);
-      // The library emits proxyReqWs synchronously inside ws(); that is where the answer is awaited.
+      // The library emits proxyReqWs synchronously inside ws(), before it listens for the answer
+      // itself: listeners added here run first, so they can fix the headers it writes back.
       const onReq = (proxyReq: http.ClientRequest, r: http.IncomingMessage): void => {
         if (r !== req) return;
-        const answered = (): void => {
+        outgoing = proxyReq;
+        const answered = (res: http.IncomingMessage): void => {
           done = true;
           clearTimeout(timer);
+          if (fixHeaders) res.headers = fixHeaders(res.headers);
         };
         proxyReq.once('upgrade', answered);
         proxyReq.once('response', answered);

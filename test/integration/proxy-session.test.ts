@@ -1,4 +1,6 @@
 import t from 'tap';
+import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
 import { startFixtureOrigins } from '../fixtures/origins/index.js';
 import { request, FRAME_NAV, type RawResponse } from '../fixtures/origins/http-client.js';
 import { startTestGateway } from '../helpers/gateway.js';
@@ -133,4 +135,25 @@ t.test('proxy-session: a form POST reaches the origin once; the others get the k
     body: 'name=Api',
   });
   t.notMatch(fetchPost.text, /data-kept=/, 'a fetch() POST is not a navigation: nothing kept');
+});
+
+t.test('proxy-session: a WebSocket handshake that sets a cookie sets none in an operator browser', async (t) => {
+  const s = await newSession();
+  const handshake = (cookie: string): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/ws?cookie`, { headers: { cookie } });
+      ws.once('upgrade', (res) => {
+        resolve(res);
+        ws.terminate();
+      });
+      ws.once('error', reject);
+    });
+  const customer = await handshake(`tandem_p=${s.customer}`);
+  const lines = customer.headers['set-cookie'] ?? [];
+  t.equal(lines.length, 1, 'the customer browser gets the cookie');
+  t.notMatch(lines[0], /Domain=127\.0\.0\.1/i, 'with the gateway as its domain');
+  const operator = await handshake(`tandem_p=${s.operator}`);
+  t.notOk(operator.headers['set-cookie'], 'the operator browser gets none');
+  const echoed = await request(`${gw.url}/headers`, { headers: { cookie: `tandem_p=${s.operator}` } });
+  t.match(String((JSON.parse(echoed.text) as { headers: Record<string, string> }).headers.cookie), /wsc=1/, 'the jar has it');
 });
