@@ -82,7 +82,7 @@ export class MemoryCommandLog implements CommandLog {
     const s = this.live(sessionId);
     if (!s) throw new UnknownSessionError(sessionId);
     if (s.meta.status === 'ended') throw new SessionEndedError(sessionId);
-    const sentKey = input.c === undefined ? null : clientKey(input.by, input.c);
+    const sentKey = input.c ? clientKey(input.by, input.c) : null;
     if (sentKey !== null) {
       const first = s.sent.get(sentKey);
       if (first) return { cmd: first, duplicate: true };
