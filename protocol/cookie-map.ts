@@ -1,5 +1,7 @@
 /**
- * Set-Cookie from an origin, rewritten for the gateway's host.
+ * Cookies from an origin, rewritten for the gateway's host: the same rules for Set-Cookie
+ * response headers (gateway/proxy/rewrite-headers.ts) and for `document.cookie = …` in the page
+ * (inject/runtime/cookies.ts). No Node or DOM types.
  *
  * rewriteSetCookie(value, ctx) → the header value to send, or null to drop it.
  *   Domain    → the gateway's host name when that is a DNS name with a dot (not an IP, not
@@ -16,7 +18,7 @@
  *   Secure); they are passed through and the browser drops them.
  */
 
-import { ORIGIN_PREFIX, type OriginMap } from '../../protocol/url-map.js';
+import { ORIGIN_PREFIX, type OriginMap } from './url-map.js';
 
 export interface CookieContext {
   readonly map: OriginMap;

@@ -58,7 +58,7 @@ export function patchMethod<O extends object>(
 }
 
 /** Replaces the setter of an accessor property on a prototype, keeping its getter. */
-export function patchSetter(proto: object | undefined, prop: string, map: (value: unknown, el: Element) => unknown): void {
+export function patchSetter(proto: object | undefined, prop: string, map: (value: unknown, target: Element) => unknown): void {
   if (!proto) return;
   safely(() => {
     const d = native.getOwnPropertyDescriptor(proto, prop);

@@ -5,12 +5,14 @@
  *   navigation.ts  window.open, history, the Navigation API's navigate event; frame-busting
  *                  and the content frame's sandbox value
  *   elements.ts    URL property setters and setAttribute
+ *   cookies.ts     document.cookie writes fitted to the gateway like Set-Cookie headers
  * It returns the page's URL helpers (real location, mapping) for the hooks. Installing twice
  * returns the first installation. Nothing is left on the page's globals, nothing throws.
  */
 
-import { createOriginMap } from '../../protocol/url-map.js';
+import { createOriginMap, originOf } from '../../protocol/url-map.js';
 import { safely } from './guard.js';
+import { patchCookies } from './cookies.js';
 import { patchElements } from './elements.js';
 import { patchNavigation } from './navigation.js';
 import { patchNetwork } from './network.js';
@@ -38,6 +40,7 @@ export function installRuntime(config: RuntimeConfig, win: Window & typeof globa
     patchNetwork(win, urls);
     patchNavigation(win, urls);
     patchElements(win, urls);
+    patchCookies(win, urls, originOf(config.pageOrigin) ?? map.primary);
     return urls;
   }, null);
 }

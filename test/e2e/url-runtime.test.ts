@@ -173,6 +173,19 @@ t.test('url-runtime: history and location navigations stay in the gateway', asyn
   t.equal(p.url(), `${base}/next?from=script`, 'location.href = <origin URL> lands on the gateway path');
 });
 
+t.test("url-runtime: document.cookie writes with the origin's Domain and Secure are kept on the gateway", async (t) => {
+  const p = await open('/page');
+  const cookies = await p.evaluate(() => {
+    document.cookie = 'dc=1; domain=.bank.example; path=/; SameSite=None; Secure';
+    document.cookie = 'plain=2';
+    document.cookie = 'tandem_x=evil';
+    return document.cookie;
+  });
+  t.match(cookies, /dc=1/);
+  t.match(cookies, /plain=2/);
+  t.notMatch(cookies, /tandem_x/);
+});
+
 t.test('url-runtime: a foreign window.open goes to a new tab, never the content frame', async (t) => {
   const p = await open('/page');
   const popup = p.context().waitForEvent('page');
