@@ -36,7 +36,9 @@ function page(origin: string, bytes: number): Buffer {
 </div>
 `;
   }
-  return Buffer.from(`<!doctype html><html><head><title>Accounts</title><link rel="stylesheet" href="${origin}/site.css"></head><body>${body}</body></html>`);
+  return Buffer.from(
+    `<!doctype html><html><head><title>Accounts</title><link rel="stylesheet" href="${origin}/site.css"></head><body>${body}</body></html>`,
+  );
 }
 
 async function listen(server: http.Server): Promise<number> {
@@ -71,10 +73,20 @@ async function serve(role: string, origin: string): Promise<number> {
       const target = new URL(origin);
       return listen(
         http.createServer((req, res) => {
-          const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host }, agent }, (r) => {
-            res.writeHead(r.statusCode ?? 502, r.headers);
-            r.pipe(res);
-          });
+          const up = http.request(
+            {
+              host: target.hostname,
+              port: target.port,
+              path: req.url,
+              method: req.method,
+              headers: { ...req.headers, host: target.host },
+              agent,
+            },
+            (r) => {
+              res.writeHead(r.statusCode ?? 502, r.headers);
+              r.pipe(res);
+            },
+          );
           up.on('error', () => res.writeHead(502).end());
           req.pipe(up);
         }),
@@ -84,12 +96,20 @@ async function serve(role: string, origin: string): Promise<number> {
       const { loadConfig } = await import('../gateway/config.js');
       const { boot } = await import('../gateway/boot.js');
       const { createLogger } = await import('../gateway/ops/logger.js');
-      const config = loadConfig({ TANDEM_ORIGIN: origin, TANDEM_SECRET: 'bench-secret-0123456789abcdef', TANDEM_HOST: '127.0.0.1', TANDEM_PORT: '0', TANDEM_LOG_LEVEL: 'silent' });
+      const config = loadConfig({
+        TANDEM_ORIGIN: origin,
+        TANDEM_SECRET: 'bench-secret-0123456789abcdef',
+        TANDEM_HOST: '127.0.0.1',
+        TANDEM_PORT: '0',
+        TANDEM_LOG_LEVEL: 'silent',
+      });
       const running = await boot(config, { log: createLogger('silent') });
       return running.gateway.port;
     }
     case 'unblocker': {
-      const Unblocker = require('unblocker') as new (config: Record<string, unknown>) => (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+      const Unblocker = require('unblocker') as new (
+        config: Record<string, unknown>,
+      ) => (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
       const unblocker = new Unblocker({ prefix: '/proxy/' });
       return listen(
         http.createServer((req, res) =>
@@ -141,8 +161,21 @@ function load(url: string, connections: number, seconds: number, headers: string
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited with ${code}`));
-      const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; throughput: { average: number }; errors: number; non2xx: number; timeouts: number };
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytes: r.throughput.average, errors: r.errors + r.non2xx + r.timeouts });
+      const r = JSON.parse(out) as {
+        requests: { average: number };
+        latency: { p50: number; p99: number };
+        throughput: { average: number };
+        errors: number;
+        non2xx: number;
+        timeouts: number;
+      };
+      resolve({
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        bytes: r.throughput.average,
+        errors: r.errors + r.non2xx + r.timeouts,
+      });
     });
   });
 }
@@ -177,7 +210,11 @@ async function main(): Promise<void> {
     const gw = await startChild('gateway', originUrl);
     children.push(gw);
     subjects.push({ name: 'tandem gateway', url: `http://127.0.0.1:${gw.port}/accounts` });
-    subjects.push({ name: 'tandem gateway, br', url: `http://127.0.0.1:${gw.port}/accounts`, headers: ['accept-encoding=gzip, deflate, br'] });
+    subjects.push({
+      name: 'tandem gateway, br',
+      url: `http://127.0.0.1:${gw.port}/accounts`,
+      headers: ['accept-encoding=gzip, deflate, br'],
+    });
     subjects.push({ name: 'tandem gateway, passthrough', url: `http://127.0.0.1:${gw.port}/raw` });
     const ub = await startChild('unblocker', originUrl);
     children.push(ub);
@@ -187,9 +224,12 @@ async function main(): Promise<void> {
     const direct = await fetchBody(subjects[0].url);
     const viaGateway = await fetchBody(subjects[3].url);
     const viaUnblocker = await fetchBody(subjects[6].url);
-    if (!viaGateway.includes('data-tandem-hooks') || viaGateway.includes(`${originUrl}/accounts/0`)) throw new Error('the gateway did not rewrite the page');
+    if (!viaGateway.includes('data-tandem-hooks') || viaGateway.includes(`${originUrl}/accounts/0`))
+      throw new Error('the gateway did not rewrite the page');
     if (!viaUnblocker.includes(`/proxy/${originUrl}/accounts/0`)) throw new Error('unblocker did not rewrite the page');
-    console.log(`page: ${direct.length} bytes direct, ${viaGateway.length} via the gateway, ${viaUnblocker.length} via unblocker; ${seconds} s per measurement, 2 rounds, medians\n`);
+    console.log(
+      `page: ${direct.length} bytes direct, ${viaGateway.length} via the gateway, ${viaUnblocker.length} via unblocker; ${seconds} s per measurement, 2 rounds, medians\n`,
+    );
 
     for (const connections of [1, 16]) {
       const rounds = new Map<string, Figures[]>();
@@ -211,7 +251,9 @@ async function main(): Promise<void> {
         const p99 = med(s.name, 'p99');
         const ratio = rps / med(base, 'rps');
         const added = p50 - med(base, 'p50');
-        console.log(`  ${s.name.padEnd(28)} ${rps.toFixed(0).padStart(8)} ${p50.toFixed(2).padStart(7)} ${p99.toFixed(2).padStart(7)}   ${ratio.toFixed(2)}× req/s, ${added >= 0 ? '+' : ''}${added.toFixed(2)} ms p50`);
+        console.log(
+          `  ${s.name.padEnd(28)} ${rps.toFixed(0).padStart(8)} ${p50.toFixed(2).padStart(7)} ${p99.toFixed(2).padStart(7)}   ${ratio.toFixed(2)}× req/s, ${added >= 0 ? '+' : ''}${added.toFixed(2)} ms p50`,
+        );
       }
       const gwVsUb = med('tandem gateway', 'rps') / med('unblocker', 'rps');
       console.log(`  gateway / unblocker: ${gwVsUb.toFixed(2)}× req/s\n`);

@@ -141,7 +141,12 @@ export class CookieJar {
     for (const line of lines) {
       const effect = parseSetCookie(line, url, now);
       if (!effect) continue;
-      await this.directory.hashSet(jarKey(session), fieldOf(effect.cookie), effect.remove ? null : JSON.stringify(effect.cookie), this.ttlMs);
+      await this.directory.hashSet(
+        jarKey(session),
+        fieldOf(effect.cookie),
+        effect.remove ? null : JSON.stringify(effect.cookie),
+        this.ttlMs,
+      );
     }
   }
 
@@ -162,7 +167,9 @@ export class CookieJar {
       const known = applicable.find((c) => c.name === name && !used.has(c));
       if (known) used.add(known);
       if (known && known.value === value) continue;
-      const cookie: JarCookie = known ? { ...known, value } : { name, value, domain: host, hostOnly: true, path: '/', expires: null, secure: false };
+      const cookie: JarCookie = known
+        ? { ...known, value }
+        : { name, value, domain: host, hostOnly: true, path: '/', expires: null, secure: false };
       await this.directory.hashSet(jarKey(session), fieldOf(cookie), JSON.stringify(cookie), this.ttlMs);
     }
   }

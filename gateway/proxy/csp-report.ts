@@ -31,7 +31,13 @@ export function violationsOf(body: unknown): Violation[] | null {
     const r = (body as Record<string, unknown>)['csp-report'];
     if (!r || typeof r !== 'object') return null;
     const o = r as Record<string, unknown>;
-    return [{ blocked: str(o['blocked-uri']), directive: str(o['effective-directive'] ?? o['violated-directive']), document: str(o['document-uri']) }];
+    return [
+      {
+        blocked: str(o['blocked-uri']),
+        directive: str(o['effective-directive'] ?? o['violated-directive']),
+        document: str(o['document-uri']),
+      },
+    ];
   }
   if (Array.isArray(body)) {
     const out: Violation[] = [];
@@ -88,7 +94,10 @@ export function acceptCspReport(app: App, req: IncomingMessage, res: ServerRespo
     if (violations === null) return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'the body is not a CSP report');
     for (const v of violations) {
       app.metrics.cspReports.inc();
-      app.log.warn({ reqId: requestId(req), blocked: logUrl(v.blocked), directive: v.directive, document: logUrl(v.document) }, 'csp: a URL escaped rewriting');
+      app.log.warn(
+        { reqId: requestId(req), blocked: logUrl(v.blocked), directive: v.directive, document: logUrl(v.document) },
+        'csp: a URL escaped rewriting',
+      );
     }
     res.writeHead(204, { 'cache-control': 'no-store' }).end();
   });

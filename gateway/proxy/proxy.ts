@@ -35,11 +35,26 @@ export interface Proxy {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway answers itself. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'http2-settings',
+]);
 
 export function createProxy(app: App): Proxy {
   const map: OriginMap = createOriginMap(app.origin, app.config.allow);
-  const upstream = createUpstream({ timeoutMs: app.config.originTimeoutMs, ca: app.config.caFile ? readFileSync(app.config.caFile) : null });
+  const upstream = createUpstream({
+    timeoutMs: app.config.originTimeoutMs,
+    ca: app.config.caFile ? readFileSync(app.config.caFile) : null,
+  });
   const participants = new Participants(app);
   const jar = new CookieJar(app.store.directory, app.config.retentionMs);
   const kept = new KeptResponses(app.store.directory, app.config.retentionMs);
@@ -124,7 +139,18 @@ export function createProxy(app: App): Proxy {
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const status = res.statusCode;
       app.metrics.proxyDuration.observe({ status_class: statusClass(status) }, seconds);
-      app.log.info({ reqId: requestId(req), method: req.method, url: req.url, origin: target, status, ms: Math.round(seconds * 1e4) / 10, complete: res.writableFinished }, 'proxied');
+      app.log.info(
+        {
+          reqId: requestId(req),
+          method: req.method,
+          url: req.url,
+          origin: target,
+          status,
+          ms: Math.round(seconds * 1e4) / 10,
+          complete: res.writableFinished,
+        },
+        'proxied',
+      );
     });
   }
 
@@ -143,20 +169,33 @@ export function createProxy(app: App): Proxy {
     const keptId = req.method === 'GET' || req.method === 'HEAD' ? keptIdOf(path) : null;
     if (keptId) return serveKept(req, res, keptId, who);
 
-    const upstreamTarget: UpstreamTarget = { origin, path: real.slice(origin.length), headers: await originHeaders(req, target, who, false) };
+    const upstreamTarget: UpstreamTarget = {
+      origin,
+      path: real.slice(origin.length),
+      headers: await originHeaders(req, target, who, false),
+    };
     let proxyRes: IncomingMessage;
     try {
       proxyRes = await upstream.request(req, res, upstreamTarget);
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === 'client-gone') return;
       const timeout = err instanceof UpstreamError && err.kind === 'timeout';
-      app.log.warn({ reqId: requestId(req), origin, err: { message: (err as Error).message } }, timeout ? 'origin timed out' : 'origin unreachable');
+      app.log.warn(
+        { reqId: requestId(req), origin, err: { message: (err as Error).message } },
+        timeout ? 'origin timed out' : 'origin unreachable',
+      );
       return sendOriginError(req, res, timeout ? 'TANDEM_ERR_UPSTREAM_TIMEOUT' : 'TANDEM_ERR_UPSTREAM_UNREACHABLE', origin);
     }
     await respond(req, res, proxyRes, target, who);
   }
 
-  async function respond(req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage, target: URL, who: Participant | null): Promise<void> {
+  async function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    proxyRes: IncomingMessage,
+    target: URL,
+    who: Participant | null,
+  ): Promise<void> {
     const status = proxyRes.statusCode ?? 502;
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(proxyRes.headers)) {
@@ -264,7 +303,11 @@ export function createProxy(app: App): Proxy {
     const message = `${origin}: ${text}`;
     if (!wantsHtml(req)) return sendError(res, code, message);
     const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${status} ${escapeHtml(text)}</title></head><body><h1>${escapeHtml(text[0].toUpperCase() + text.slice(1))}</h1><p>The site <strong>${escapeHtml(origin)}</strong> ${code === 'TANDEM_ERR_UPSTREAM_TIMEOUT' ? 'did not answer in time' : 'could not be reached'}. Please try again in a moment.</p><p><code>${code}</code></p></body></html>`;
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   }
 
@@ -273,7 +316,10 @@ export function createProxy(app: App): Proxy {
     const real = unmapPath(path, map);
     const origin = realOriginOfPath(path, map);
     if (real === null || origin === null) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' + JSON.stringify({ error: 'TANDEM_ERR_HOST_NOT_ALLOWED', message: ERRORS.TANDEM_ERR_HOST_NOT_ALLOWED.text }));
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' +
+          JSON.stringify({ error: 'TANDEM_ERR_HOST_NOT_ALLOWED', message: ERRORS.TANDEM_ERR_HOST_NOT_ALLOWED.text }),
+      );
       return;
     }
     const target = new URL(real);
@@ -293,7 +339,16 @@ export function createProxy(app: App): Proxy {
       }
       const fixed: IncomingHttpHeaders = { ...answer };
       if (who?.role === 'operator') delete fixed['set-cookie'];
-      const head = rewriteResponseHead({ status: 101, headers: fixed, realUrl: target.href, map, gatewaySecure, gatewayHost: gatewayHost(req), cspMode: app.config.cspMode, kind: null });
+      const head = rewriteResponseHead({
+        status: 101,
+        headers: fixed,
+        realUrl: target.href,
+        map,
+        gatewaySecure,
+        gatewayHost: gatewayHost(req),
+        cspMode: app.config.cspMode,
+        kind: null,
+      });
       return head.headers as IncomingHttpHeaders;
     });
   }

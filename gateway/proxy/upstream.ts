@@ -152,7 +152,9 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       proxy.on('proxyReqWs', onReq);
       try {
         withRequestAs(req, target, () =>
-          proxy.ws(req, socket, head, { target: target.origin, ...(ca ? { ca } : {}) } as httpProxy.ServerOptions, (err) => fail('unreachable', err)),
+          proxy.ws(req, socket, head, { target: target.origin, ...(ca ? { ca } : {}) } as httpProxy.ServerOptions, (err) =>
+            fail('unreachable', err),
+          ),
         );
       } finally {
         proxy.off('proxyReqWs', onReq);

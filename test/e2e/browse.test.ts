@@ -71,7 +71,11 @@ function assertNoOriginRequest(t: Test, r: Recorder): void {
     const url = new URL(u);
     return url.hostname !== '127.0.0.1' || Number(url.port) !== gw.port;
   });
-  t.same(leaked, [], `all ${r.urls.length} requests went to the gateway (port ${gw.port}), none to an origin (${origins.ports.join(', ')})`);
+  t.same(
+    leaked,
+    [],
+    `all ${r.urls.length} requests went to the gateway (port ${gw.port}), none to an origin (${origins.ports.join(', ')})`,
+  );
 }
 
 t.test('browse: links, forms and redirects stay in the content frame, through the gateway', async (t) => {
@@ -82,7 +86,11 @@ t.test('browse: links, forms and redirects stay in the content frame, through th
     return img !== null && img.complete && img.naturalWidth === 1;
   });
   t.pass('an image with an absolute origin URL loaded');
-  t.equal(await r.content().evaluate(() => getComputedStyle(document.querySelector('h1')!).color), 'rgb(1, 2, 3)', 'a stylesheet @import-ed by an absolute URL applied');
+  t.equal(
+    await r.content().evaluate(() => getComputedStyle(document.querySelector('h1')!).color),
+    'rgb(1, 2, 3)',
+    'a stylesheet @import-ed by an absolute URL applied',
+  );
 
   await r.content().click('#to-page2');
   t.equal(await shows(r, 'Page two'), '/page2');

@@ -82,7 +82,10 @@ t.test('proxy-rewrite: frame-blocking headers never block the content frame; coo
   const cookies = c.headers['set-cookie'] ?? [];
   t.ok(cookies.length >= 4);
   for (const line of cookies) t.notMatch(line, /Domain=127\.0\.0\.1(;|$)/i, 'no origin Domain is left');
-  t.notOk(cookies.some((l) => /;\s*Secure/i.test(l)), 'Secure dropped: the gateway is http');
+  t.notOk(
+    cookies.some((l) => /;\s*Secure/i.test(l)),
+    'Secure dropped: the gateway is http',
+  );
 });
 
 t.test('proxy-rewrite: a compressed page is decoded, rewritten and re-encoded as the client accepts', async (t) => {
@@ -95,7 +98,10 @@ t.test('proxy-rewrite: a compressed page is decoded, rewritten and re-encoded as
       const r = await request(gw.url + page, { headers: { ...FRAME_NAV, 'accept-encoding': accept } });
       t.equal(r.status, 200);
       t.equal(r.headers['content-encoding'], expected, `${page} for "${accept}"`);
-      t.notOk(r.headers['content-length'] && expected !== undefined && Number(r.headers['content-length']) !== r.body.length, 'no stale length');
+      t.notOk(
+        r.headers['content-length'] && expected !== undefined && Number(r.headers['content-length']) !== r.body.length,
+        'no stale length',
+      );
       t.notOk(r.headers.etag && !String(r.headers.etag).startsWith('W/'), 'no strong validator on changed bytes');
       t.match(r.headers.vary, /accept-encoding/i);
       const html = decoded(r);

@@ -33,7 +33,11 @@ const who = (r: RawResponse): string => /<p id="who">([^<]*)<\/p>/.exec(r.text)?
 t.test('proxy-session: an operator sees the customer logged in, and no origin cookie reaches the operator', async (t) => {
   const s = await newSession();
   // The customer logs in before calling: no Tandem cookie yet.
-  const login = await request(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=alice' });
+  const login = await request(`${gw.url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'user=alice',
+  });
   t.equal(login.status, 303);
   const sid = browserCookies(login).find((c) => c.startsWith('sid='));
   t.ok(sid, 'the customer browser got its session cookie');
@@ -44,7 +48,9 @@ t.test('proxy-session: an operator sees the customer logged in, and no origin co
   const customerView = await request(`${gw.url}/page2`, { headers: { ...FRAME_NAV, cookie: `${sid}; tandem_p=${s.customer}` } });
   t.equal(customerView.status, 200);
 
-  const operatorView = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}; sid=operators-own` } });
+  const operatorView = await request(`${gw.url}/account`, {
+    headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}; sid=operators-own` },
+  });
   t.equal(who(operatorView), 'Logged in as alice', "the operator's own origin cookies are replaced by the session's");
   t.notOk(operatorView.headers['set-cookie'], 'no Set-Cookie to the operator');
 
@@ -66,15 +72,26 @@ t.test('proxy-session: an operator sees the customer logged in, and no origin co
 
 t.test('proxy-session: what the origin sets for the customer in a session is kept for the operator', async (t) => {
   const s = await newSession();
-  const login = await request(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` }, body: 'user=bob' });
-  t.ok(browserCookies(login).some((c) => c.startsWith('sid=')), 'the customer still gets the cookie in the browser');
+  const login = await request(`${gw.url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    body: 'user=bob',
+  });
+  t.ok(
+    browserCookies(login).some((c) => c.startsWith('sid=')),
+    'the customer still gets the cookie in the browser',
+  );
   const view = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
   t.equal(who(view), 'Logged in as bob');
 });
 
 t.test('proxy-session: an ended session lends its cookies no more', async (t) => {
   const s = await newSession();
-  await request(`${gw.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` }, body: 'user=carol' });
+  await request(`${gw.url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    body: 'user=carol',
+  });
   t.equal(who(await request(`${gw.url}/account`, { headers: { cookie: `tandem_p=${s.operator}` } })), 'Logged in as carol');
   await app.store.directory.endSession(s.id, 60_000);
   const until = Date.now() + 10_000;
@@ -110,16 +127,25 @@ t.test('proxy-session: a form POST reaches the origin once; the others get the k
   t.equal(origins.site.counters.hits.get('/submit'), submitHits, 'the origin was not asked at all');
 
   const stranger = await newSession();
-  const other = await request(`${gw.url}/submit?__tandem_kept=${id}`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${stranger.operator}` } });
+  const other = await request(`${gw.url}/submit?__tandem_kept=${id}`, {
+    headers: { ...FRAME_NAV, cookie: `tandem_p=${stranger.operator}` },
+  });
   t.equal(other.status, 403, 'another session may not see it');
   const anonymous = await request(`${gw.url}/submit?__tandem_kept=${id}`, { headers: FRAME_NAV });
   t.equal(anonymous.status, 403, 'nor anyone outside a session');
-  const unknown = await request(`${gw.url}/submit?__tandem_kept=AAAAAAAAAAAAAAAA`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` } });
+  const unknown = await request(`${gw.url}/submit?__tandem_kept=AAAAAAAAAAAAAAAA`, {
+    headers: { ...FRAME_NAV, cookie: `tandem_p=${s.operator}` },
+  });
   t.equal(unknown.status, 404);
 
   const compressed = await request(`${gw.url}/submit`, {
     method: 'POST',
-    headers: { ...FRAME_NAV, 'accept-encoding': 'gzip, br', 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    headers: {
+      ...FRAME_NAV,
+      'accept-encoding': 'gzip, br',
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `tandem_p=${s.customer}`,
+    },
     body: 'name=Ben',
   });
   t.equal(compressed.headers['content-encoding'], 'br');
@@ -131,7 +157,12 @@ t.test('proxy-session: a form POST reaches the origin once; the others get the k
 
   const fetchPost = await request(`${gw.url}/submit`, {
     method: 'POST',
-    headers: { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'content-type': 'application/x-www-form-urlencoded', cookie: `tandem_p=${s.customer}` },
+    headers: {
+      'sec-fetch-mode': 'cors',
+      'sec-fetch-dest': 'empty',
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `tandem_p=${s.customer}`,
+    },
     body: 'name=Api',
   });
   t.notMatch(fetchPost.text, /data-kept=/, 'a fetch() POST is not a navigation: nothing kept');

@@ -70,7 +70,14 @@ t.test('proxy: the origin sees its own Host, mapped Origin and Referer, and X-Fo
 
 t.test('proxy: hop-by-hop headers and Tandem cookies never reach the origin', async (t) => {
   const r = await request(`${gw.url}/headers`, {
-    headers: { connection: 'keep-alive, x-secret-hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5', te: 'trailers', 'proxy-authorization': 'Basic Zm9vOmJhcg==', cookie: 'a=1; tandem_p=abc; TANDEM_console=def; b=2' },
+    headers: {
+      connection: 'keep-alive, x-secret-hop',
+      'x-secret-hop': '1',
+      'keep-alive': 'timeout=5',
+      te: 'trailers',
+      'proxy-authorization': 'Basic Zm9vOmJhcg==',
+      cookie: 'a=1; tandem_p=abc; TANDEM_console=def; b=2',
+    },
   });
   const echo = JSON.parse(r.text) as Echo;
   t.equal(echo.headers.cookie, 'a=1; b=2');
@@ -111,7 +118,9 @@ t.test('proxy: a host that is not configured is refused with 403, whatever the s
     t.equal((JSON.parse(r.text) as { error: string }).error, 'TANDEM_ERR_HOST_NOT_ALLOWED', path);
   }
   // Dot segments after an allowed host stay on that host (sent raw: URL parsers would resolve them).
-  const dots = await rawRequest(`GET /__tandem/o/http/127.0.0.1:${second}/../../http/127.0.0.1:${evil}/headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  const dots = await rawRequest(
+    `GET /__tandem/o/http/127.0.0.1:${second}/../../http/127.0.0.1:${evil}/headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+  );
   t.match(dots, /^HTTP\/1\.1 404 /, 'the allowed origin answered (its own 404)');
   t.equal(origins.second.counters.hits.get(`/http/127.0.0.1:${evil}/headers`), 1);
   // A protocol-relative-looking path at the root is a path of the primary origin.
@@ -231,7 +240,9 @@ t.test('proxy: CSP reports are counted and answered 204; garbage gets 400', asyn
   const legacy = await request(`${gw.url}/__tandem/csp-report`, {
     method: 'POST',
     headers: { 'content-type': 'application/csp-report' },
-    body: JSON.stringify({ 'csp-report': { 'document-uri': `${gw.url}/`, 'blocked-uri': 'https://evil.example/x.js', 'effective-directive': 'script-src-elem' } }),
+    body: JSON.stringify({
+      'csp-report': { 'document-uri': `${gw.url}/`, 'blocked-uri': 'https://evil.example/x.js', 'effective-directive': 'script-src-elem' },
+    }),
   });
   t.equal(legacy.status, 204);
   const modern = await request(`${gw.url}/__tandem/csp-report`, {
@@ -254,7 +265,11 @@ t.test('proxy: CSP reports are counted and answered 204; garbage gets 400', asyn
     const r = await request(`${gw.url}/__tandem/csp-report`, { method: 'POST', headers: { 'content-type': type }, body });
     t.equal(r.status, 400, `${type} ${body}`);
   }
-  const huge = await request(`${gw.url}/__tandem/csp-report`, { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: 'x'.repeat(100_000) }).catch(() => ({ status: 413 }));
+  const huge = await request(`${gw.url}/__tandem/csp-report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/csp-report' },
+    body: 'x'.repeat(100_000),
+  }).catch(() => ({ status: 413 }));
   t.equal(huge.status, 413);
   t.equal(await metric(), before + 3, 'nothing counted for bad reports');
 });
@@ -272,7 +287,11 @@ t.test('proxy: a hostile origin never crashes the gateway', async (t) => {
   t.equal(big.status, 200);
   const block = Buffer.byteLength(`<p><a href="${origins.site.url}/page2">link</a> ${'x'.repeat(200)}</p>\n`) * 256;
   const links = Math.ceil((5 * 1024 * 1024) / block) * 256;
-  t.equal(big.text.split('<a href="/page2">link</a>').length - 1, links, `all of the 5 MB page arrived, rewritten (${big.body.length} bytes)`);
+  t.equal(
+    big.text.split('<a href="/page2">link</a>').length - 1,
+    links,
+    `all of the 5 MB page arrived, rewritten (${big.body.length} bytes)`,
+  );
 
   const reset = await request(`${gw.url}/hostile/reset`, { headers: FRAME_NAV }).then(
     (r) => `complete ${r.body.length}`,

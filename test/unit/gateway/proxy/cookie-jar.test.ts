@@ -7,10 +7,22 @@ const at = (u: string): URL => new URL(u);
 
 t.test('cookie-jar: Set-Cookie attributes are read as RFC 6265 says', async (t) => {
   const plain = parseSetCookie('sid=abc', at('https://www.bank.example/account/login'), NOW)!;
-  t.same(plain.cookie, { name: 'sid', value: 'abc', domain: 'www.bank.example', hostOnly: true, path: '/account', expires: null, secure: false });
+  t.same(plain.cookie, {
+    name: 'sid',
+    value: 'abc',
+    domain: 'www.bank.example',
+    hostOnly: true,
+    path: '/account',
+    expires: null,
+    secure: false,
+  });
   t.equal(plain.remove, false);
 
-  const full = parseSetCookie('a=1; Domain=.Bank.Example; Path=/x; Secure; HttpOnly; Max-Age=60; Expires=Wed, 01 Jan 2031 00:00:00 GMT', at('https://www.bank.example/'), NOW)!;
+  const full = parseSetCookie(
+    'a=1; Domain=.Bank.Example; Path=/x; Secure; HttpOnly; Max-Age=60; Expires=Wed, 01 Jan 2031 00:00:00 GMT',
+    at('https://www.bank.example/'),
+    NOW,
+  )!;
   t.equal(full.cookie.domain, 'bank.example');
   t.equal(full.cookie.hostOnly, false);
   t.equal(full.cookie.path, '/x');
@@ -19,7 +31,11 @@ t.test('cookie-jar: Set-Cookie attributes are read as RFC 6265 says', async (t) 
 
   t.equal(parseSetCookie('a=1; Max-Age=0', at('https://bank.example/'), NOW)!.remove, true);
   t.equal(parseSetCookie('a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT', at('https://bank.example/'), NOW)!.remove, true);
-  t.equal(parseSetCookie('a=1; Path=relative', at('https://bank.example/p/q'), NOW)!.cookie.path, '/p', 'a path not starting with / is the default path');
+  t.equal(
+    parseSetCookie('a=1; Path=relative', at('https://bank.example/p/q'), NOW)!.cookie.path,
+    '/p',
+    'a path not starting with / is the default path',
+  );
   t.equal(parseSetCookie('a=1; Domain=evil.example', at('https://bank.example/'), NOW), null, 'a foreign Domain is ignored');
   t.equal(parseSetCookie('a=1; Domain=example', at('http://127.0.0.1:8080/'), NOW), null);
   t.equal(parseSetCookie('novalue', at('https://bank.example/'), NOW), null);
@@ -38,7 +54,16 @@ t.test('cookie-jar: default path and path matching', async (t) => {
 });
 
 t.test('cookie-jar: cookies go where a browser would send them, most specific path first', async (t) => {
-  const c = (o: Partial<JarCookie>): JarCookie => ({ name: 'n', value: 'v', domain: 'bank.example', hostOnly: false, path: '/', expires: null, secure: false, ...o });
+  const c = (o: Partial<JarCookie>): JarCookie => ({
+    name: 'n',
+    value: 'v',
+    domain: 'bank.example',
+    hostOnly: false,
+    path: '/',
+    expires: null,
+    secure: false,
+    ...o,
+  });
   const jar = [
     c({ name: 'host', domain: 'www.bank.example', hostOnly: true }),
     c({ name: 'wide' }),
@@ -76,7 +101,11 @@ t.test('cookie-jar: a session jar records responses and requests and answers for
     { name: 'sid', value: 'one' },
     { name: 'fromscript', value: 'y' },
   ]);
-  t.equal(await jar.headerFor('s1', at('http://127.0.0.1:9000/account/x')), 'scoped=3; sid=one; fromscript=y', 'values updated in place, new names kept host-wide');
+  t.equal(
+    await jar.headerFor('s1', at('http://127.0.0.1:9000/account/x')),
+    'scoped=3; sid=one; fromscript=y',
+    'values updated in place, new names kept host-wide',
+  );
 
   await jar.recordResponse('s1', site, ['sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/']);
   t.equal(await jar.headerFor('s1', at('http://127.0.0.1:9000/')), 'fromscript=y', 'a deletion removes the cookie');

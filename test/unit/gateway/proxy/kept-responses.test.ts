@@ -22,7 +22,12 @@ t.test('kept-responses: a kept copy is for its session only, and waits for a bod
   const store = await createStore({});
   t.teardown(() => store.close());
   const kept = new KeptResponses(store.directory, 60_000);
-  const rec = await kept.start({ session: 's1', status: 200, headers: { 'content-type': 'text/html' }, url: 'https://bank.example/submit' });
+  const rec = await kept.start({
+    session: 's1',
+    status: 200,
+    headers: { 'content-type': 'text/html' },
+    url: 'https://bank.example/submit',
+  });
   t.equal((await kept.lookup(rec.id, 's2')).kind, 'other-session');
   const waiting = kept.lookup(rec.id, 's1');
   rec.add(Buffer.from('<p>thanks'));

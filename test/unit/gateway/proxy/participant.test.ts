@@ -1,6 +1,12 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { originCookies, parseCookieHeader, Participants, seedJarFromRequest, serializeCookies } from '../../../../gateway/proxy/participant.js';
+import {
+  originCookies,
+  parseCookieHeader,
+  Participants,
+  seedJarFromRequest,
+  serializeCookies,
+} from '../../../../gateway/proxy/participant.js';
 import { CookieJar } from '../../../../gateway/proxy/cookie-jar.js';
 import { Tokens } from '../../../../gateway/hub/tokens.js';
 import { createStore } from '../../../../store/index.js';
