@@ -44,7 +44,7 @@ export class CallEvents {
     }
   }
 
-  async open(req: IncomingMessage, res: ServerResponse, operator: string): Promise<void> {
+  async open(_req: IncomingMessage, res: ServerResponse, operator: string): Promise<void> {
     // Subscribe before the snapshot is read and hold back what arrives meanwhile until the
     // snapshot is out: nothing is missed, and the console applies events idempotently (by id).
     await this.#ensureSubscribed();
@@ -59,7 +59,7 @@ export class CallEvents {
     const pending: string[] = [];
     this.#clients.set(res, pending);
     const drop = () => this.#clients.delete(res);
-    req.on('close', drop);
+    res.on('close', drop);
     res.on('error', drop);
     const snapshot = await this.calls.overview(operator);
     if (!this.#clients.has(res)) return;

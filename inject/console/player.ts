@@ -25,6 +25,8 @@ interface Logged {
 
 /** What the hooks can show of a recording without acting on the page. */
 const REPLAYED = new Set<Op>(['scroll', 'input', 'pointer', 'ink', 'ink-clear', 'focus']);
+/** Longest the clock waits for a recorded page to load before it moves on without it. */
+const PAGE_WAIT_MS = 5000;
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
 
 const isTop = (k: string) => k === 'top' || (k.startsWith('top/') && !/^top\/\d+(\/|$)/.test(k));
@@ -42,6 +44,7 @@ export class Player {
   #timer = 0;
   #last = 0;
   #items: HTMLLIElement[] = [];
+  #loadStarted = 0;
   readonly #frame = $<HTMLIFrameElement>('player-frame');
 
   constructor() {
@@ -129,7 +132,11 @@ export class Player {
     this.#timer = window.setInterval(() => {
       const now = performance.now();
       const speed = Number($<HTMLSelectElement>('player-speed').value) || 1;
-      this.#pos = Math.min(this.#end(), this.#pos + (now - this.#last) * speed);
+      // The clock waits while a recorded page loads (up to a limit), so at any speed every
+      // page is shown and gets its commands.
+      const loading = this.#page >= 0 && !this.#port && now - this.#loadStarted < PAGE_WAIT_MS;
+      // Nor does one tick jump over a page: it stops at the next recorded navigation.
+      if (!loading) this.#pos = Math.min(this.#end(), this.#nextNav(), this.#pos + (now - this.#last) * speed);
       this.#last = now;
       this.#show();
       if (this.#pos >= this.#end()) this.pause();
@@ -149,6 +156,15 @@ export class Player {
     this.#pos = Math.max(0, Math.min(ms, this.#end()));
     if (back) this.#applied = Math.min(this.#applied, this.#page);
     this.#show(back);
+  }
+
+  /** The time of the first top-frame navigation after the page shown (the end when none). */
+  #nextNav(): number {
+    for (let i = Math.max(0, this.#page + 1); i < this.#log.length; i++) {
+      const c = this.#log[i];
+      if (c.op === 'nav' && c.k === 'top') return c.t - this.#t0;
+    }
+    return this.#end();
   }
 
   #end(): number {
@@ -172,6 +188,7 @@ export class Player {
       this.#port = null;
       this.#applied = nav;
       const url = nav >= 0 ? (this.#log[nav].d as { url?: string }).url : undefined;
+      this.#loadStarted = performance.now();
       this.#frame.src = typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') ? url : 'about:blank';
     } else if (restart && this.#port) {
       this.#post({ t: 'cmd', k: 'ink', op: 'ink-clear', d: {}, by: 'tandem-player' });
