@@ -24,8 +24,9 @@
  *   byte-identical, and mapped scripts become same-origin, so the check still passes.
  *   <script type=importmap>: addresses mapped (specifier keys kept), held until its end.
  *   <iframe srcdoc>: its markup rewritten the same way (no hooks' tag).
+ *   ping (a, area): each URL.
  * Not covered (the runtime or the CSP safety net catch what loads): URLs inside other scripts
- * (speculation rules included), <a ping>, svg <style> contents.
+ * (speculation rules included), svg <style> contents.
  */
 
 import { Transform, type TransformCallback } from 'node:stream';
@@ -180,6 +181,16 @@ export class HtmlRewriter implements TokenHandler {
         if (a.valueStart < 0) continue;
         const v = this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)));
         if (v !== null) patches = push(patches, valuePatch(a, v));
+      } else if (attr === 'ping') {
+        if (a.valueStart < 0) continue;
+        let changed = false;
+        const v = decodeAttr(text.slice(a.valueStart, a.valueEnd)).replace(/[^\t\n\f\r ]+/g, (u) => {
+          const r = mapByteUrl(u, this.#base, this.#opts.map);
+          if (r.kind !== 'mapped') return u;
+          changed = true;
+          return r.url;
+        });
+        if (changed) patches = push(patches, valuePatch(a, v));
       } else if (attr === 'srcdoc' && name === 'iframe') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));

@@ -65,6 +65,7 @@ t.test('rewrite-html: every URL attribute pointing at a configured origin is map
     ['<img src="https://evil.example/i.png">', '<img src="https://evil.example/i.png">'],
     ['<a title=">" href="https://bank.example/q">', '<a title=">" href="/q">'],
     ['<a href="https://bank.example/slash"/>', '<a href="/slash"/>'],
+    ['<a href=/p ping="https://bank.example/t1 https://cdn.example/t2  /t3">', '<a href=/p ping="/t1 https://cdn.example/t2  /t3">'],
   ];
   for (const [input, expected] of rows) t.equal(rw(input), expected, input);
 });
