@@ -58,6 +58,23 @@ function customerName(raw: string | undefined): string {
   return clean || 'Customer';
 }
 
+/**
+ * The page a call was placed from, when the caller did not say: the shell's own URL follows its
+ * content frame, so a same-host Referer names the customer's page.
+ */
+function pageOfReferer(req: IncomingMessage): string | undefined {
+  const referer = req.headers.referer;
+  if (!referer) return undefined;
+  try {
+    const u = new URL(referer);
+    if (u.host !== req.headers.host) return undefined;
+    if (u.pathname.startsWith('/__tandem/') && !u.pathname.startsWith('/__tandem/o/')) return undefined;
+    return (u.pathname + u.search).slice(0, 2048);
+  } catch {
+    return undefined;
+  }
+}
+
 function retryAfter(ms: number): Record<string, string> {
   return { 'retry-after': String(Math.ceil(ms / 1000)) };
 }
@@ -146,7 +163,7 @@ export function createApi(app: App): Api {
 
   async function createSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJson(req);
-    const url = optionalString(body, 'url', 2048);
+    const url = optionalString(body, 'url', 2048) ?? pageOfReferer(req);
     const name = customerName(optionalString(body, 'name', 200));
     // A second press while a session is live (a double click, a second tab) is the same session.
     const current = caller(app, req).participant;

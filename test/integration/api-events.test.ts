@@ -94,6 +94,21 @@ t.test('api events: a console gets a snapshot, then every new call, the taking a
   t.pass('the end reaches the consoles');
 });
 
+t.test('api: a call without a url takes the customer page from a same-host Referer', async (t) => {
+  const host = new URL(g.url).host;
+  const r = await call(g.url, 'POST', '/__tandem/api/sessions', { body: {}, headers: { referer: `http://${host}/transfer?to=savings` } });
+  const alice = await login(g.url, 'alice');
+  const listed = await call(g.url, 'GET', '/__tandem/api/sessions', { token: alice });
+  t.equal((listed.body.sessions as { id: string; url: string | null }[]).find((s) => s.id === r.body.id)!.url, '/transfer?to=savings');
+  const other = await call(g.url, 'POST', '/__tandem/api/sessions', { body: {}, headers: { referer: 'http://elsewhere.example/phish' } });
+  const again = await call(g.url, 'GET', '/__tandem/api/sessions', { token: alice });
+  t.equal(
+    (again.body.sessions as { id: string; url: string | null }[]).find((s) => s.id === other.body.id)!.url,
+    null,
+    'another host’s Referer is ignored',
+  );
+});
+
 t.test('api events: session creation is rate-limited per client address', async (t) => {
   let status = 0;
   let retry: string | null = null;
