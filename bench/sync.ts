@@ -26,7 +26,15 @@ import type { Frame, Page } from 'playwright-core';
 import { startDemoSite } from '../demo/site.js';
 import { startTestGateway } from '../test/helpers/gateway.js';
 import { HubClient } from '../test/helpers/hub-client.js';
-import { callOperator, eventually, openCustomer, openOperator, startSharingEnv, testTokens, waitForStatus } from '../test/e2e/helpers/sharing.js';
+import {
+  callOperator,
+  eventually,
+  openCustomer,
+  openOperator,
+  startSharingEnv,
+  testTokens,
+  waitForStatus,
+} from '../test/e2e/helpers/sharing.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -145,7 +153,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < navs; i++) {
       const path = `/two?x=${i}`;
       const t0 = (await c.evaluate(`(() => { const t = ${NOW}; location.href = ${JSON.stringify(path)}; return t; })()`)) as number;
-      await eventually(async () => o().url().endsWith(path) && (await o().evaluate('document.readyState')) !== 'loading', 'operator navigated');
+      await eventually(
+        async () => o().url().endsWith(path) && (await o().evaluate('document.readyState')) !== 'loading',
+        'operator navigated',
+      );
       await eventually(async () => c.url().endsWith(path) && (await c.evaluate('document.readyState')) !== 'loading', 'customer navigated');
       nav.push(((await o().evaluate(dcl)) as number) - t0);
       ownLoad.push(((await c.evaluate(dcl)) as number) - t0);
@@ -160,7 +171,13 @@ async function main(): Promise<void> {
 
     // Late join into a session with 2,000 logged commands.
     await c.evaluate(`location.href = '/fields'`);
-    await eventually(async () => (await o().$('#text').catch(() => null)) !== null && o().url().endsWith('/fields'), 'both on /fields');
+    await eventually(
+      async () =>
+        (await o()
+          .$('#text')
+          .catch(() => null)) !== null && o().url().endsWith('/fields'),
+      'both on /fields',
+    );
     const app = env.inProcess!.running.app;
     const head = (await app.store.log.meta(call.id))!.head;
     const keysToFill = ['top/form/0/text', 'top/form/0/area', 'top/form/0/email', 'top/scroll/%23box', 'top/scroll'];
@@ -226,7 +243,9 @@ async function main(): Promise<void> {
     // Hooks bundle size.
     const hooks = readFileSync(fileURLToPath(new URL('../inject/hooks.js', import.meta.url)));
     const gz = gzipSync(hooks, { level: 9 }).length;
-    console.log(`\n## hooks bundle: ${hooks.length} B raw, ${gz} B gzipped = ${(gz / 1024).toFixed(1)} KB (${((gz / (30 * 1024)) * 100).toFixed(0)} % of the 30 KB budget)`);
+    console.log(
+      `\n## hooks bundle: ${hooks.length} B raw, ${gz} B gzipped = ${(gz / 1024).toFixed(1)} KB (${((gz / (30 * 1024)) * 100).toFixed(0)} % of the 30 KB budget)`,
+    );
 
     await pageLoad(env.browser);
   } finally {
@@ -274,7 +293,9 @@ async function pageLoad(browser: import('playwright-core').Browser): Promise<voi
     for (const k of ['dcl', 'load'] as const) {
       const a = med(direct[k]);
       const b = med(via[k]);
-      console.log(`${k === 'dcl' ? 'DOMContentLoaded' : 'load'.padEnd(16)}  origin ${ms(a)}  gateway ${ms(b)}  ratio ${(b / a).toFixed(2)}x  overhead ${(((b - a) / a) * 100).toFixed(0)} %  (+${ms(b - a)})`);
+      console.log(
+        `${k === 'dcl' ? 'DOMContentLoaded' : 'load'.padEnd(16)}  origin ${ms(a)}  gateway ${ms(b)}  ratio ${(b / a).toFixed(2)}x  overhead ${(((b - a) / a) * 100).toFixed(0)} %  (+${ms(b - a)})`,
+      );
     }
   } finally {
     await gw.close();

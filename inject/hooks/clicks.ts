@@ -45,7 +45,8 @@ export class Clicks {
     const last = this.#lastClick;
     const at = native.now();
     this.#lastClick = { el, at };
-    if (e.type === 'click' && last && at - last.at < 50 && last.el.localName === 'label' && (last.el as HTMLLabelElement).control === el) return;
+    if (e.type === 'click' && last && at - last.at < 50 && last.el.localName === 'label' && (last.el as HTMLLabelElement).control === el)
+      return;
     const key = elementKey(el);
     if (key === null) return;
     const r = native.rect.call(el);
@@ -91,7 +92,9 @@ export class Clicks {
     this.#suppressUntil = native.now() + SUPPRESS_MS;
     this.ctx.apply(() => {
       for (const [t, pointer] of seq) {
-        const ev = pointer ? new PointerEvent(t, { ...init, pointerId: 1, pointerType: 'mouse', isPrimary: true }) : new MouseEvent(t, { ...init, detail: t === 'dblclick' ? 2 : 1 });
+        const ev = pointer
+          ? new PointerEvent(t, { ...init, pointerId: 1, pointerType: 'mouse', isPrimary: true })
+          : new MouseEvent(t, { ...init, detail: t === 'dblclick' ? 2 : 1 });
         native.dispatch.call(el, ev);
       }
     });

@@ -32,7 +32,8 @@ export function formIndex(form: HTMLFormElement | null): string {
 /** Controls of the same form (or formless ones of the document) that carry `name`. */
 export function controlsNamed(doc: Document, form: string, name: string): Control[] {
   const out: Control[] = [];
-  const scope: ArrayLike<Element> = form === '-' ? doc.querySelectorAll('input,select,textarea,button') : doc.forms[Number(form)]?.elements ?? [];
+  const scope: ArrayLike<Element> =
+    form === '-' ? doc.querySelectorAll('input,select,textarea,button') : (doc.forms[Number(form)]?.elements ?? []);
   for (let i = 0; i < scope.length; i++) {
     const el = scope[i];
     if (isControl(el) && el.name === name && (form !== '-' || el.form === null)) out.push(el);

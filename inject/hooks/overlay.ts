@@ -80,7 +80,8 @@ export class Overlay {
       path.setAttribute('stroke', 'white');
       arrow.appendChild(path);
       const label = this.ctx.doc.createElement('span');
-      label.style.cssText = 'position:absolute;left:14px;top:16px;font:12px/1.4 system-ui,sans-serif;color:#fff;padding:1px 5px;border-radius:3px;white-space:nowrap';
+      label.style.cssText =
+        'position:absolute;left:14px;top:16px;font:12px/1.4 system-ui,sans-serif;color:#fff;padding:1px 5px;border-radius:3px;white-space:nowrap';
       el.append(arrow, label);
       this.ctx.doc.documentElement.appendChild(el);
       this.#pointers.set(by, el);

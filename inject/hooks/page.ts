@@ -204,7 +204,20 @@ export function installSharing(win: Window, opts: HookOptions): void {
       }
     }
     if (ctx.setup?.role === 'operator') {
-      new MutationObserver(() => markMasked()).observe(doc.documentElement, { childList: true, subtree: true });
+      // Fields added later (a step of a wizard, a modal) are masked too; one pass a task.
+      let queued = false;
+      new MutationObserver(() => {
+        if (queued) return;
+        queued = true;
+        native.setTimeout(() => {
+          queued = false;
+          try {
+            markMasked();
+          } catch (err) {
+            ctx.report(err);
+          }
+        }, 0);
+      }).observe(doc.documentElement, { childList: true, subtree: true });
     }
   });
 

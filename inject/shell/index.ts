@@ -67,7 +67,17 @@ addEventListener('message', (e) => frames.onWindowMessage(e));
 // ---- toolbar --------------------------------------------------------------------------------
 
 function render(): void {
-  const status: Status = ended ? 'ended' : !session ? 'idle' : isCustomer ? (participants.some((p) => p.role === 'operator') ? 'connected' : 'waiting') : synced ? 'connected' : 'waiting';
+  const status: Status = ended
+    ? 'ended'
+    : !session
+      ? 'idle'
+      : isCustomer
+        ? participants.some((p) => p.role === 'operator')
+          ? 'connected'
+          : 'waiting'
+        : synced
+          ? 'connected'
+          : 'waiting';
   const s = $('status');
   if (s) s.textContent = status;
   document.body.dataset.status = status;
@@ -232,7 +242,8 @@ function finish(): void {
   if (!isCustomer) {
     frames.pages.clear();
     iframe.removeAttribute('src');
-    iframe.srcdoc = '<!doctype html><meta charset="utf-8"><body style="font:16px system-ui,sans-serif;display:grid;place-items:center;height:90vh;color:#334155"><p data-tandem-ended>The session has ended.</p></body>';
+    iframe.srcdoc =
+      '<!doctype html><meta charset="utf-8"><body style="font:16px system-ui,sans-serif;display:grid;place-items:center;height:90vh;color:#334155"><p data-tandem-ended>The session has ended.</p></body>';
     iframe.style.transform = '';
   }
   render();
@@ -245,7 +256,9 @@ function finish(): void {
 function shareCookies(): void {
   const top = frames.pages.get('top');
   if (!top) return;
-  fetch(top.url.split('#')[0], { method: 'HEAD', credentials: 'same-origin', cache: 'no-store', redirect: 'manual' }).catch(() => undefined);
+  fetch(top.url.split('#')[0], { method: 'HEAD', credentials: 'same-origin', cache: 'no-store', redirect: 'manual' }).catch(
+    () => undefined,
+  );
 }
 
 $('connect')?.addEventListener('click', () => {

@@ -32,7 +32,10 @@ t.test('sharing: clicks replay as real events, a link navigates each side once',
   await o().waitForSelector('#to-link');
   const before = env.origin.counters.hits.get('/two') ?? 0;
   await c.click('#to-link');
-  await eventually(async () => (await contentPath(operator)) === '/two?x=link' && (await contentPath(customer)) === '/two?x=link', 'both on the link target');
+  await eventually(
+    async () => (await contentPath(operator)) === '/two?x=link' && (await contentPath(customer)) === '/two?x=link',
+    'both on the link target',
+  );
   await settle(600);
   t.equal((env.origin.counters.hits.get('/two') ?? 0) - before, 2, 'the link target was loaded once per participant: no double navigation');
 
@@ -61,7 +64,13 @@ t.test('sharing: a POST reaches the origin once and everyone sees its response',
   await eventually(async () => (await o().$eval('#item', (el) => (el as HTMLInputElement).value)) === 'book', 'value shared');
   await c.click('#buy');
   await eventually(async () => (await c.$('#thanks')) !== null, 'customer sees the response');
-  await eventually(async () => (await o().$('#thanks').catch(() => null)) !== null, 'operator sees the response');
+  await eventually(
+    async () =>
+      (await o()
+        .$('#thanks')
+        .catch(() => null)) !== null,
+    'operator sees the response',
+  );
   await settle(600);
   t.equal(env.origin.counters.posts, 1, 'the POST reached the origin exactly once');
   t.equal(await o().textContent('#thanks'), 'thanks for book', 'the operator sees the response the customer got');
@@ -73,14 +82,23 @@ t.test('sharing: a POST reaches the origin once and everyone sees its response',
   await eventually(async () => (await o().$('#item')) !== null && (await c.$('#item')) !== null, 'both on the form');
   await o().fill('#item', 'pen');
   await o().click('#buy');
-  await eventually(async () => (await c.$('#thanks').catch(() => null)) !== null && (await c.textContent('#thanks')) === 'thanks for pen', 'customer sees the operator POST response');
+  await eventually(
+    async () => (await c.$('#thanks').catch(() => null)) !== null && (await c.textContent('#thanks')) === 'thanks for pen',
+    'customer sees the operator POST response',
+  );
   await settle(600);
   t.equal(env.origin.counters.posts, 2, "the operator's POST reached the origin exactly once");
   t.equal(await c.textContent('#post-number'), 'post 2');
 
   // A GET form submitted with Enter is a navigation.
   await c.evaluate(() => (location.href = '/search'));
-  await eventually(async () => (await o().$('#q').catch(() => null)) !== null, 'operator on /search');
+  await eventually(
+    async () =>
+      (await o()
+        .$('#q')
+        .catch(() => null)) !== null,
+    'operator on /search',
+  );
   await c.click('#q');
   await customer.page.keyboard.type('shoes');
   await customer.page.keyboard.press('Enter');

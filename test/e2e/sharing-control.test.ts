@@ -5,7 +5,16 @@
 
 import t from 'tap';
 import type { Frame } from 'playwright-core';
-import { callOperator, contentPath, eventually, openCustomer, openOperator, startSharingEnv, waitForStatus, type Participant } from './helpers/sharing.js';
+import {
+  callOperator,
+  contentPath,
+  eventually,
+  openCustomer,
+  openOperator,
+  startSharingEnv,
+  waitForStatus,
+  type Participant,
+} from './helpers/sharing.js';
 
 /** Moves the real mouse to a point of the content frame given in its own CSS pixels. */
 async function mouseTo(p: Participant, x: number, y: number): Promise<void> {
@@ -22,7 +31,8 @@ const pointerOf = (f: Frame, id: string) =>
     return el ? { x: Number(el.dataset.x), y: Number(el.dataset.y), label: el.textContent } : null;
   }, id);
 
-const participantId = (p: Participant, role: string) => p.page.$eval(`[data-tandem="participants"] [data-role="${role}"]`, (el) => (el as HTMLElement).dataset.tandemParticipant!);
+const participantId = (p: Participant, role: string) =>
+  p.page.$eval(`[data-tandem="participants"] [data-role="${role}"]`, (el) => (el as HTMLElement).dataset.tandemParticipant!);
 
 t.test('sharing: operator control ask waits for the grant, never keeps the operator to pointing', async (t) => {
   const env = await startSharingEnv(t, { env: { TANDEM_OPERATOR_CONTROL: 'ask' } });

@@ -12,12 +12,22 @@ t.test("sharing: the operator sees the customer's logged-in page and holds no or
   const c = customer.content();
   await c.fill('#who', 'bob');
   await c.click('#in');
-  await eventually(async () => (await c.$('#account')) !== null && (await c.textContent('#account')) === 'logged in as bob', 'customer logged in');
+  await eventually(
+    async () => (await c.$('#account')) !== null && (await c.textContent('#account')) === 'logged in as bob',
+    'customer logged in',
+  );
   const call = await callOperator(customer);
   const operator = await openOperator(env, call);
   await waitForStatus(customer, 'connected');
   await eventually(async () => (await contentPath(operator)) === '/account', 'operator on /account');
-  await eventually(async () => (await operator.content().textContent('#account').catch(() => '')) === 'logged in as bob', 'operator sees the logged-in page');
+  await eventually(
+    async () =>
+      (await operator
+        .content()
+        .textContent('#account')
+        .catch(() => '')) === 'logged in as bob',
+    'operator sees the logged-in page',
+  );
   t.pass("the operator's content frame shows the customer's logged-in page");
   const cookies = await operator.context.cookies();
   t.ok(cookies.length > 0, 'the operator holds its own Tandem cookies');

@@ -49,7 +49,11 @@ t.test('sharing: every kind of field, both ways, one command per keystroke, care
   await c.selectOption('#one', 'c');
   await eventually(async () => (await value(o(), '#one')) === 'c', 'select one');
   await o().selectOption('#many', ['x', 'z']);
-  await eventually(async () => JSON.stringify(await c.$eval('#many', (s) => Array.from((s as HTMLSelectElement).selectedOptions, (x) => x.value))) === '["x","z"]', 'select many');
+  await eventually(
+    async () =>
+      JSON.stringify(await c.$eval('#many', (s) => Array.from((s as HTMLSelectElement).selectedOptions, (x) => x.value))) === '["x","z"]',
+    'select many',
+  );
   t.pass('single and multiple selects are shared');
 
   // Checkbox and radio.
@@ -84,7 +88,10 @@ t.test('sharing: every kind of field, both ways, one command per keystroke, care
   // One command per keystroke, none echoed back (the empty values are the call's state send).
   const log = await sessionLog(env, call);
   const typed = (k: string) => log.filter((x) => x.op === 'input' && x.k === k && (x.d as { value: unknown }).value !== '');
-  t.ok(log.some((x) => x.op === 'input' && x.k === 'top/form/0/text' && (x.d as { value: unknown }).value === ''), 'the call sent the form state first');
+  t.ok(
+    log.some((x) => x.op === 'input' && x.k === 'top/form/0/text' && (x.d as { value: unknown }).value === ''),
+    'the call sent the form state first',
+  );
   const textCmds = typed('top/form/0/text');
   t.equal(textCmds.length, 6, 'six keystrokes in #text made six input commands');
   t.ok(

@@ -6,7 +6,16 @@
 
 import t from 'tap';
 import type { Frame } from 'playwright-core';
-import { callOperator, eventually, openCustomer, openOperator, sessionLog, startSharingEnv, testTokens, waitForStatus } from './helpers/sharing.js';
+import {
+  callOperator,
+  eventually,
+  openCustomer,
+  openOperator,
+  sessionLog,
+  startSharingEnv,
+  testTokens,
+  waitForStatus,
+} from './helpers/sharing.js';
 import { HubClient } from '../helpers/hub-client.js';
 
 const value = (f: Frame, sel: string) => f.$eval(sel, (el) => (el as HTMLInputElement).value);
@@ -38,10 +47,14 @@ t.test('sharing: masked fields never leave the customer and cannot be typed into
   await eventually(async () => (await value(o(), '#user')) === 'bob', 'unmasked field shared');
 
   const html = await o().content();
-  for (const v of ['hunter2-secret', ...secrets.map((s) => s[1])]) t.notOk(html.includes(v), `the operator's DOM never holds ${v.slice(0, 6)}…`);
+  for (const v of ['hunter2-secret', ...secrets.map((s) => s[1])])
+    t.notOk(html.includes(v), `the operator's DOM never holds ${v.slice(0, 6)}…`);
   for (const sel of ['#pass', ...secrets.map((s) => s[0])]) {
     t.equal(await value(o(), sel), '', `${sel} is empty on the operator side`);
-    t.ok(await o().$eval(sel, (el) => el.hasAttribute('data-tandem-masked') && (el as HTMLInputElement).readOnly), `${sel} is shown masked and read-only`);
+    t.ok(
+      await o().$eval(sel, (el) => el.hasAttribute('data-tandem-masked') && (el as HTMLInputElement).readOnly),
+      `${sel} is shown masked and read-only`,
+    );
   }
 
   // The operator tries to type into a masked field.
@@ -58,6 +71,7 @@ t.test('sharing: masked fields never leave the customer and cannot be typed into
   t.equal(await value(c, '#pass'), 'hunter2-secret', "the customer's masked value is untouched");
 
   const log = JSON.stringify(await sessionLog(env, call));
-  for (const v of ['hunter2-secret', ...secrets.map((s) => s[1])]) t.notOk(log.includes(v), `the session log never holds ${v.slice(0, 6)}…`);
+  for (const v of ['hunter2-secret', ...secrets.map((s) => s[1])])
+    t.notOk(log.includes(v), `the session log never holds ${v.slice(0, 6)}…`);
   t.ok(log.includes('"bob"') || log.includes('bob'), 'the log holds the unmasked value');
 });

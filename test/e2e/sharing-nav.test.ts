@@ -60,7 +60,10 @@ t.test('sharing: the shell calls, the operator joins, and navigation of every ki
   // Child frames: keys top/1.
   await customer.content().click('#to-frames');
   await eventually(async () => (await contentPath(operator)) === '/frames', 'frames page');
-  await eventually(async () => operator.content().childFrames().length === 1 && operator.frame('top/1').url().endsWith('/child'), 'child frame on the operator side');
+  await eventually(
+    async () => operator.content().childFrames().length === 1 && operator.frame('top/1').url().endsWith('/child'),
+    'child frame on the operator side',
+  );
   await customer.frame('top/1').click('#child-next');
   await eventually(async () => operator.frame('top/1').url().endsWith('/child2'), 'child frame navigation followed');
   t.equal(new URL(operator.content().url()).pathname, '/frames', 'the parent frame stays');

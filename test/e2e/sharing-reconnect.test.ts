@@ -29,7 +29,12 @@ t.test('sharing: the shell reconnects after its replica restarts and resumes whe
   await eventually(async () => (await alice.page.getAttribute('body', 'data-link')) === 'reconnecting', 'alice shows the drop');
   t.pass('the shell shows that it is reconnecting');
   await c.fill('#text', 'while away');
-  const again = await spawnGateway({ TANDEM_ORIGIN: env.origin.url, TANDEM_OPERATORS: env.operatorsFile, TANDEM_REDIS_URL: env.redis!.url, TANDEM_PORT: String(replica.port) });
+  const again = await spawnGateway({
+    TANDEM_ORIGIN: env.origin.url,
+    TANDEM_OPERATORS: env.operatorsFile,
+    TANDEM_REDIS_URL: env.redis!.url,
+    TANDEM_PORT: String(replica.port),
+  });
   t.teardown(() => again.stop());
   await eventually(async () => (await alice.page.getAttribute('body', 'data-link')) === 'open', 'alice reconnected', 20_000);
   await eventually(async () => (await value(alice.content(), '#text')) === 'while away', 'alice got what she missed');

@@ -16,7 +16,14 @@ t.test('sharing: a customer reload keeps the session, the page and its values', 
   const operator = await openOperator(env, call);
   await waitForStatus(customer, 'connected');
   await customer.content().click('#to-fields');
-  await eventually(async () => (await operator.content().$('#text').catch(() => null)) !== null, 'operator on /fields');
+  await eventually(
+    async () =>
+      (await operator
+        .content()
+        .$('#text')
+        .catch(() => null)) !== null,
+    'operator on /fields',
+  );
   await customer.content().click('#text');
   await customer.page.keyboard.type('keep me');
   await eventually(async () => (await value(operator.content(), '#text')) === 'keep me', 'operator in step');

@@ -45,8 +45,15 @@ t.test('sharing across replicas: both directions, and a late joiner in the same 
   await eventually(async () => (await b().$('#text')) !== null && (await value(b(), '#text')) === 'late state', 'bob has the text');
   t.equal(await value(b(), '#area'), 'op note', "the late joiner has the operator's value too");
   t.ok(await b().$eval('#check', (el) => (el as HTMLInputElement).checked), 'and the checkbox');
-  t.same(await b().$eval('#many', (s) => Array.from((s as HTMLSelectElement).selectedOptions, (o) => o.value)), ['y', 'z'], 'and the multiple select');
-  await eventually(async () => Math.abs((await b().evaluate(() => document.getElementById('box')!.scrollTop)) - 444) <= 2, 'bob box scroll');
+  t.same(
+    await b().$eval('#many', (s) => Array.from((s as HTMLSelectElement).selectedOptions, (o) => o.value)),
+    ['y', 'z'],
+    'and the multiple select',
+  );
+  await eventually(
+    async () => Math.abs((await b().evaluate(() => document.getElementById('box')!.scrollTop)) - 444) <= 2,
+    'bob box scroll',
+  );
   await eventually(async () => Math.abs((await b().evaluate(() => scrollY)) - 777) <= 2, 'bob window scroll');
   t.same(await b().evaluate(() => [innerWidth, innerHeight]), await c.evaluate(() => [innerWidth, innerHeight]), 'and the viewport');
 });

@@ -31,7 +31,10 @@ t.test('sharing: window and element scroll, and the customer viewport on the ope
 
   // Window scroll, operator → customer, with no echo fight.
   await operator.content().evaluate(() => scrollTo(0, 2500));
-  await eventually(async () => Math.abs((await customer.content().evaluate(() => scrollY)) - 2500) <= 2, 'customer scrolled by the operator');
+  await eventually(
+    async () => Math.abs((await customer.content().evaluate(() => scrollY)) - 2500) <= 2,
+    'customer scrolled by the operator',
+  );
   await new Promise((r) => setTimeout(r, 300));
   t.ok(Math.abs((await operator.content().evaluate(() => scrollY)) - 2500) <= 2, 'the operator position holds (no echo)');
 
@@ -43,7 +46,9 @@ t.test('sharing: window and element scroll, and the customer viewport on the ope
   await operator.content().waitForSelector('#box');
   await customer.content().evaluate(() => document.getElementById('box')!.scrollTo(40, 333));
   await eventually(async () => {
-    const [x, y] = await operator.content().evaluate(() => [document.getElementById('box')!.scrollLeft, document.getElementById('box')!.scrollTop]);
+    const [x, y] = await operator
+      .content()
+      .evaluate(() => [document.getElementById('box')!.scrollLeft, document.getElementById('box')!.scrollTop]);
     return Math.abs(x - 40) <= 2 && Math.abs(y - 333) <= 2;
   }, 'element scroll followed');
   t.pass('a scrollable element scroll reaches the operator within 2 px');

@@ -5,7 +5,16 @@
 
 import t from 'tap';
 import type { Frame } from 'playwright-core';
-import { callOperator, contentPath, eventually, openCustomer, openOperator, startSharingEnv, waitForStatus, type Participant } from './helpers/sharing.js';
+import {
+  callOperator,
+  contentPath,
+  eventually,
+  openCustomer,
+  openOperator,
+  startSharingEnv,
+  waitForStatus,
+  type Participant,
+} from './helpers/sharing.js';
 
 /** Moves the real mouse to a point of the content frame given in its own CSS pixels. */
 async function mouseTo(p: Participant, x: number, y: number): Promise<void> {
@@ -22,7 +31,8 @@ const pointerOf = (f: Frame, id: string) =>
     return el ? { x: Number(el.dataset.x), y: Number(el.dataset.y), label: el.textContent } : null;
   }, id);
 
-const participantId = (p: Participant, role: string) => p.page.$eval(`[data-tandem="participants"] [data-role="${role}"]`, (el) => (el as HTMLElement).dataset.tandemParticipant!);
+const participantId = (p: Participant, role: string) =>
+  p.page.$eval(`[data-tandem="participants"] [data-role="${role}"]`, (el) => (el as HTMLElement).dataset.tandemParticipant!);
 
 t.test('sharing: pointers with names, drawing and clearing, and the end of the session', async (t) => {
   const env = await startSharingEnv(t);
@@ -39,7 +49,10 @@ t.test('sharing: pointers with names, drawing and clearing, and the end of the s
   await operator.content().evaluate(() => scrollTo(0, 0));
   await mouseTo(operator, 120, 90);
   const near = (p: { x: number; y: number } | null, x: number, y: number) => !!p && Math.abs(p.x - x) <= 3 && Math.abs(p.y - y) <= 3;
-  await eventually(async () => near(await pointerOf(customer.content(), opId), 120, 90), "operator's pointer at its spot on the customer side");
+  await eventually(
+    async () => near(await pointerOf(customer.content(), opId), 120, 90),
+    "operator's pointer at its spot on the customer side",
+  );
   t.pass("the operator's pointer shows at the same document point (the last position always arrives)");
   t.match((await pointerOf(customer.content(), opId))!.label, /alice/, 'labelled with the operator name');
   await mouseTo(customer, 300, 200);
@@ -57,7 +70,11 @@ t.test('sharing: pointers with names, drawing and clearing, and the end of the s
   await eventually(async () => (await strokes(customer.content())) >= 1, 'ink on the customer side');
   const d = await customer.content().$eval('[data-tandem="ink"] path', (p) => p.getAttribute('d') ?? '');
   t.match(d, /^M1\d\d 1\d\d/, 'the stroke starts where the operator started it');
-  t.equal(await customer.content().$eval('[data-tandem="ink"]', (el) => getComputedStyle(el).pointerEvents), 'none', 'the ink layer lets the customer use the page');
+  t.equal(
+    await customer.content().$eval('[data-tandem="ink"]', (el) => getComputedStyle(el).pointerEvents),
+    'none',
+    'the ink layer lets the customer use the page',
+  );
   await customer.page.click('[data-tandem="tool-clear"]');
   await eventually(async () => (await strokes(operator.content())) === 0, 'ink cleared on the operator side');
   t.equal(await strokes(customer.content()), 0, 'and on the customer side');
@@ -78,7 +95,16 @@ t.test('sharing: pointers with names, drawing and clearing, and the end of the s
   await customer.page.click('[data-tandem="connect"]');
   await waitForStatus(operator, 'ended');
   await waitForStatus(customer, 'ended');
-  await eventually(async () => /session has ended/.test((await operator.content().textContent('body').catch(() => '')) ?? ''), 'operator frame says ended');
+  await eventually(
+    async () =>
+      /session has ended/.test(
+        (await operator
+          .content()
+          .textContent('body')
+          .catch(() => '')) ?? '',
+      ),
+    'operator frame says ended',
+  );
   t.notOk(operator.content().url().includes('/two'), "the operator's content frame no longer shows the page");
   t.equal(await customer.page.textContent('[data-tandem="connect"]'), 'Call operator', 'the customer may call again');
 });

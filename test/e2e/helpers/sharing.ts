@@ -102,7 +102,11 @@ function participant(context: BrowserContext, page: Page, base: string): Partici
 }
 
 /** A customer's tab on `path`, waiting until the content frame's hooks are up. */
-export async function openCustomer(env: SharingEnv, path = '/', opts: { base?: string; viewport?: { width: number; height: number } } = {}): Promise<Participant> {
+export async function openCustomer(
+  env: SharingEnv,
+  path = '/',
+  opts: { base?: string; viewport?: { width: number; height: number } } = {},
+): Promise<Participant> {
   const base = opts.base ?? env.urls[0];
   const context = await env.browser.newContext({ viewport: opts.viewport ?? { width: 900, height: 700 } });
   const page = await context.newPage();
@@ -134,7 +138,11 @@ async function login(context: BrowserContext, base: string, name: string): Promi
 }
 
 /** An operator who logs in and opens the session URL (on `base`, another replica if wanted). */
-export async function openOperator(env: SharingEnv, call: Call, opts: { name?: string; base?: string; viewport?: { width: number; height: number } } = {}): Promise<Participant> {
+export async function openOperator(
+  env: SharingEnv,
+  call: Call,
+  opts: { name?: string; base?: string; viewport?: { width: number; height: number } } = {},
+): Promise<Participant> {
   const base = opts.base ?? env.urls[0];
   const name = opts.name ?? 'alice';
   const context = await env.browser.newContext({ viewport: opts.viewport ?? { width: 1200, height: 800 } });
@@ -164,7 +172,8 @@ export async function eventually<T>(fn: () => Promise<T>, what: string, timeout 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 40));
   }
 }

@@ -90,7 +90,11 @@ t.test('element-key: keys by id, by name within a form, and by structural path',
 
   const none = await page.evaluate(() => {
     const ek = (window as unknown as { EK: ElementKeys }).EK;
-    return [ek.elementKey(document.querySelector('[data-tandem="pointer"]')!), ek.resolveElementKey(document, '>99>1'), ek.resolveElementKey(document, '#nope')];
+    return [
+      ek.elementKey(document.querySelector('[data-tandem="pointer"]')!),
+      ek.resolveElementKey(document, '>99>1'),
+      ek.resolveElementKey(document, '#nope'),
+    ];
   });
   t.same(none, [null, null, null], "Tandem's own elements have no key; unknown keys resolve to nothing");
 });
