@@ -33,7 +33,8 @@ export function escapeAttribute(value: string): string {
 export function hookTag(opts: HookTagOptions): string {
   let tag = `<script src="${escapeAttribute(opts.src)}"`;
   if (opts.nonce) tag += ` nonce="${escapeAttribute(opts.nonce)}"`;
-  tag += ' data-tandem-hooks';
+  // A value on every attribute keeps the tag well-formed in XHTML pages too.
+  tag += ' data-tandem-hooks=""';
   for (const [key, value] of Object.entries(opts.data)) {
     if (!KEY.test(key)) throw new Error(`hookTag: bad data key ${JSON.stringify(key)}`);
     tag += ` data-${key}="${escapeAttribute(value)}"`;

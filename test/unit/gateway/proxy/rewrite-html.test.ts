@@ -260,7 +260,7 @@ t.test('rewrite-html: the rendered hooks tag is synchronous and carries the agre
   });
   t.equal(
     tag,
-    '<script src="/__tandem/assets/hooks.js?v=1" nonce="n0&quot;nce" data-tandem-hooks data-primary="https://bank.example" data-allow="https://a.example,https://b.example" data-page-origin="https://bank.example" data-mask=".x &gt; &quot;y&quot;"></script>',
+    '<script src="/__tandem/assets/hooks.js?v=1" nonce="n0&quot;nce" data-tandem-hooks="" data-primary="https://bank.example" data-allow="https://a.example,https://b.example" data-page-origin="https://bank.example" data-mask=".x &gt; &quot;y&quot;"></script>',
   );
   t.notMatch(tag, /\b(async|defer)\b/);
   t.throws(() => hookTag({ src: '/h.js', data: { 'bad key': 'x' } }));
