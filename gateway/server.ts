@@ -132,12 +132,14 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     async close() {
       // Stop accepting first; requests in flight finish (cut after 8 s, within main's 10 s).
       const drained = drain.close(server, 8000);
+      // The API's open event streams end now (consoles reconnect to another replica), so they do not hold the drain.
+      const apiClosed = api.close();
       await withTimeout(hub.shutdown(), 5000, 'the hub shutdown').catch((err: Error) =>
         app.log.warn({ err: { message: err.message } }, 'shutdown: hub'),
       );
       await drain.cutUpgrades(1000);
       await drained;
-      await Promise.all([api.close(), proxy.close()]);
+      await Promise.all([apiClosed, proxy.close()]);
     },
   };
 }

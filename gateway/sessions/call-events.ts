@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BusSubscription } from '../../store/directory.js';
 import type { App } from '../app.js';
+import { TandemError } from '../errors.js';
 import { CALLS_TOPIC, type Calls, type CallsEvent } from './calls.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -17,6 +18,7 @@ export class CallEvents {
   readonly #clients = new Map<ServerResponse, string[] | null>();
   #sub: Promise<BusSubscription> | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
+  #closed = false;
 
   constructor(
     readonly app: App,
@@ -45,6 +47,7 @@ export class CallEvents {
   }
 
   async open(_req: IncomingMessage, res: ServerResponse, operator: string): Promise<void> {
+    if (this.#closed) throw new TandemError('TANDEM_ERR_DRAINING', 'this gateway is shutting down: reconnect');
     // Subscribe before the snapshot is read and hold back what arrives meanwhile until the
     // snapshot is out: nothing is missed, and the console applies events idempotently (by id).
     await this.#ensureSubscribed();
@@ -68,6 +71,7 @@ export class CallEvents {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     for (const res of this.#clients.keys()) res.end();
