@@ -84,3 +84,14 @@ t.test('cli: flags without a subcommand start the gateway', async (t) => {
   t.equal(r.code, 2);
   t.match(r.stderr, /TANDEM_PORT/);
 });
+
+t.test('demo mode: the operator demo / demo can log in, and nothing is written', async (t) => {
+  const file = join(tempDir(t), 'operators.jsonl');
+  const gw = await startTestGateway({ TANDEM_OPERATORS: file });
+  t.teardown(() => gw.close());
+  t.equal(gw.running.app.config.demo, true);
+  const ok = await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'demo' } });
+  t.equal(ok.status, 200);
+  t.equal((await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'wrong' } })).status, 401);
+  t.throws(() => readFileSync(file), 'the operators file is untouched');
+});
