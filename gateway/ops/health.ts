@@ -9,6 +9,9 @@ import { sendError, sendJson } from '../errors.js';
 import { statusClass } from './metrics.js';
 import { assignRequestId } from './request-id.js';
 
+/** Whether the last readiness probe found the store down, per gateway. */
+const storeDown = new WeakMap<App, boolean>();
+
 /** A readiness probe waits this long for the store; load balancers probe every few seconds. */
 export const READY_TIMEOUT_MS = 2_000;
 
@@ -34,10 +37,15 @@ export async function sendReadiness(app: App, res: ServerResponse, draining: boo
   if (draining) return sendError(res, 'TANDEM_ERR_DRAINING', undefined, { connection: 'close' });
   try {
     await withTimeout(app.store.ping(), READY_TIMEOUT_MS, `the ${app.store.kind} store`);
+    if (storeDown.get(app)) app.log.info({ store: app.store.kind }, 'readiness: the store answers again');
+    storeDown.set(app, false);
     sendJson(res, 200, { ok: true, store: app.store.kind });
   } catch (err) {
     app.metrics.storeErrors.inc();
-    app.log.warn({ err: { message: (err as Error).message } }, 'readiness: store unreachable');
+    // Once per outage, not once per probe: balancers probe every few seconds.
+    if (!storeDown.get(app))
+      app.log.warn({ store: app.store.kind, err: { message: (err as Error).message } }, 'readiness: store unreachable');
+    storeDown.set(app, true);
     sendError(res, 'TANDEM_ERR_STORE_UNAVAILABLE', `the ${app.store.kind} store is unreachable: ${(err as Error).message}`);
   }
 }
