@@ -111,6 +111,9 @@ export function cookiesFor(jar: readonly JarCookie[], url: URL, now = Date.now()
     .sort((a, b) => b.path.length - a.path.length);
 }
 
+/** More than browsers keep for one site (about 180), fewer than a flood. */
+export const MAX_JAR_COOKIES = 300;
+
 export function jarKey(session: string): string {
   return `jar:${session}`;
 }
@@ -138,15 +141,15 @@ export class CookieJar {
 
   /** Records what the origin's Set-Cookie lines do, for the real URL that answered. */
   async recordResponse(session: string, url: URL, lines: readonly string[], now = Date.now()): Promise<void> {
+    const fields = new Set(Object.keys(await this.directory.hashGetAll(jarKey(session))));
     for (const line of lines) {
       const effect = parseSetCookie(line, url, now);
       if (!effect) continue;
-      await this.directory.hashSet(
-        jarKey(session),
-        fieldOf(effect.cookie),
-        effect.remove ? null : JSON.stringify(effect.cookie),
-        this.ttlMs,
-      );
+      const field = fieldOf(effect.cookie);
+      // A hostile origin could set cookies without end: past the cap, only known ones change.
+      if (!fields.has(field) && fields.size >= MAX_JAR_COOKIES) continue;
+      if (!effect.remove) fields.add(field);
+      await this.directory.hashSet(jarKey(session), field, effect.remove ? null : JSON.stringify(effect.cookie), this.ttlMs);
     }
   }
 
@@ -158,7 +161,9 @@ export class CookieJar {
    */
   async recordRequest(session: string, url: URL, pairs: readonly CookiePair[], now = Date.now()): Promise<void> {
     if (pairs.length === 0) return;
-    const applicable = cookiesFor(await this.load(session, now), url, now);
+    const all = await this.load(session, now);
+    const applicable = cookiesFor(all, url, now);
+    let count = all.length;
     const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
     // Browsers send the most specific of same-named cookies first, the order cookiesFor gives.
     const used = new Set<JarCookie>();
@@ -167,6 +172,7 @@ export class CookieJar {
       const known = applicable.find((c) => c.name === name && !used.has(c));
       if (known) used.add(known);
       if (known && known.value === value) continue;
+      if (!known && count++ >= MAX_JAR_COOKIES) continue;
       const cookie: JarCookie = known
         ? { ...known, value }
         : { name, value, domain: host, hostOnly: true, path: '/', expires: null, secure: false };

@@ -299,6 +299,15 @@ t.test('proxy: a hostile origin never crashes the gateway', async (t) => {
   );
   t.notMatch(reset, /^complete 100000$/, 'a body the origin cut off is not passed off as complete');
 
+  const garbage = await request(`${gw.url}/hostile/bad-gzip`, { headers: { ...FRAME_NAV, 'accept-encoding': 'gzip' } }).then(
+    (r) => `status ${r.status}, ${r.body.length} bytes`,
+    () => 'cut off',
+  );
+  t.ok(
+    garbage === 'cut off' || garbage.endsWith(', 0 bytes'),
+    `a body that is not what its Content-Encoding says is not served (${garbage})`,
+  );
+
   const health = await request(`${gw.url}/__tandem/healthz`);
   t.equal(health.status, 200);
   const after = await request(`${gw.url}/page2`, { headers: FRAME_NAV });

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { CookieJar, cookiesFor, defaultPath, parseSetCookie, pathMatches, type JarCookie } from '../../../../gateway/proxy/cookie-jar.js';
+import {
+  CookieJar,
+  cookiesFor,
+  defaultPath,
+  MAX_JAR_COOKIES,
+  parseSetCookie,
+  pathMatches,
+  type JarCookie,
+} from '../../../../gateway/proxy/cookie-jar.js';
 import { createStore } from '../../../../store/index.js';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -109,4 +117,21 @@ t.test('cookie-jar: a session jar records responses and requests and answers for
 
   await jar.recordResponse('s1', site, ['sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/']);
   t.equal(await jar.headerFor('s1', at('http://127.0.0.1:9000/')), 'fromscript=y', 'a deletion removes the cookie');
+});
+
+t.test('cookie-jar: an origin that floods Set-Cookie fills the jar only up to its cap', async (t) => {
+  const store = await createStore({});
+  t.teardown(() => store.close());
+  const jar = new CookieJar(store.directory, 60_000);
+  const url = new URL('https://bank.example/');
+  await jar.recordResponse(
+    's',
+    url,
+    Array.from({ length: MAX_JAR_COOKIES + 50 }, (_, i) => `c${i}=${i}`),
+  );
+  t.equal((await jar.load('s')).length, MAX_JAR_COOKIES);
+  await jar.recordResponse('s', url, ['c0=changed']);
+  t.match(await jar.headerFor('s', url), /(^|; )c0=changed(;|$)/, 'known cookies still change');
+  await jar.recordRequest('s', url, [{ name: 'extra', value: '1' }]);
+  t.equal((await jar.load('s')).length, MAX_JAR_COOKIES, 'nor from requests');
 });
