@@ -12,8 +12,9 @@
  *   createCssRewriteStream(ctx) → Transform, Buffer in, Buffer out: for `text/css` bodies.
  *   mapByteUrl(raw, baseUrl, map): mapUrl over a byte string (shared with the HTML rewriter).
  *
- * Not rewritten: strings inside image-set() (rare; the CSP safety net reports them) and URLs
- * built with CSS variables or escapes inside the function name (`u\72l(`).
+ * Strings directly inside image-set() / -webkit-image-set() are URLs and are mapped too.
+ * Not rewritten: URLs built with CSS variables, or with escapes inside the function name
+ * (`u\72l(`); the CSP safety net reports what they load.
  */
 
 import { Transform, type TransformCallback } from 'node:stream';
@@ -35,7 +36,9 @@ export function mapByteUrl(raw: string, baseUrl: string, map: OriginMap): Mapped
 
 // Comment starts, quotes, escapes, url( and @import: the only places where CSS can hold a URL
 // or hide one from a naive scan.
-const INTERESTING = /\/\*|["'\\]|url\(|@import/gi;
+const INTERESTING = /\/\*|["'\\]|url\(|@import|image-set\(/gi;
+// Inside image-set(), strings are URLs too, and parentheses tell where it ends.
+const INTERESTING_IN_SET = /\/\*|["'\\]|url\(|[()]/gi;
 const MAX_PENDING = 4 * 1024 * 1024;
 
 const enum State {
@@ -49,6 +52,8 @@ export class CssRewriter {
   #state = State.Normal;
   /** Char code just before #pending, to tell `url(` from `myurl(` across chunks. */
   #before = 0x20;
+  /** Parenthesis depth inside image-set() (0: outside). */
+  #imageSet = 0;
 
   constructor(ctx: CssRewriteContext) {
     this.#ctx = ctx;
@@ -93,8 +98,9 @@ export class CssRewriter {
         this.#state = State.Normal;
         continue;
       }
-      INTERESTING.lastIndex = pos;
-      const m = INTERESTING.exec(text);
+      const re = this.#imageSet > 0 ? INTERESTING_IN_SET : INTERESTING;
+      re.lastIndex = pos;
+      const m = re.exec(text);
       if (!m) {
         // A `/`, `u`, `ur`, `url`, `@im`… at the very end may start a construct.
         const tail = partialTail(text, pos);
@@ -115,7 +121,24 @@ export class CssRewriter {
       if (c === 0x22 || c === 0x27) {
         const end = stringEnd(text, i);
         if (end < 0) return hold(i);
+        if (this.#imageSet === 1 && text.charCodeAt(end - 1) === c) {
+          const replaced = this.#mapped(text.slice(i + 1, end - 1));
+          if (replaced !== null) {
+            out += text.slice(copied, i) + replaced;
+            copied = end;
+          }
+        }
         pos = end;
+        continue;
+      }
+      if (c === 0x28 /* ( */ || c === 0x29 /* ) */) {
+        this.#imageSet += c === 0x28 ? 1 : -1;
+        pos = i + 1;
+        continue;
+      }
+      if ((c | 0x20) === 0x69 /* image-set( */) {
+        this.#imageSet = 1;
+        pos = i + 10;
         continue;
       }
       if (c === 0x40 /* @import */) {
@@ -267,9 +290,9 @@ function isHex(c: number): boolean {
 /** Where a possibly unfinished `/*`, `url(` or `@import` starts at the end of text (len if none). */
 function partialTail(text: string, pos: number): number {
   const len = text.length;
-  for (let k = Math.max(pos, len - 7); k < len; k++) {
+  for (let k = Math.max(pos, len - 10); k < len; k++) {
     const rest = text.slice(k).toLowerCase();
-    if ('/*'.startsWith(rest) || 'url('.startsWith(rest) || '@import'.startsWith(rest)) return k;
+    if ('/*'.startsWith(rest) || 'url('.startsWith(rest) || '@import'.startsWith(rest) || 'image-set('.startsWith(rest)) return k;
   }
   return len;
 }

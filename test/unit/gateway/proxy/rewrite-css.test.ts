@@ -31,6 +31,14 @@ t.test('rewrite-css: url() and @import pointing at configured origins are mapped
     ['a{background:url(https://bank.example/a\\).png)}', 'a{background:url("/a).png")}'],
     ['a{background:url("https://bank.example/q\\"uote.png")}', 'a{background:url("/q%22uote.png")}'],
     [
+      'a{background-image:image-set("https://bank.example/a.png" 1x, url(https://bank.example/b.png) 2x, "c.avif" type("image/avif"))}',
+      'a{background-image:image-set("/a.png" 1x, url("/b.png") 2x, "c.avif" type("image/avif"))}',
+    ],
+    [
+      "b{background:-webkit-image-set('https://static.bank.example/x.png' 1x)} c{content:'https://bank.example/not-a-url'}",
+      'b{background:-webkit-image-set("/__tandem/o/https/static.bank.example/x.png" 1x)} c{content:\'https://bank.example/not-a-url\'}',
+    ],
+    [
       '@font-face{src:url(https://bank.example/f.woff2) format("woff2"),url(https://bank.example/f.woff) format("woff")}',
       '@font-face{src:url("/f.woff2") format("woff2"),url("/f.woff") format("woff")}',
     ],
@@ -56,9 +64,11 @@ t.test('rewrite-css: comments, strings and look-alikes are left alone', async (t
 t.test('rewrite-css: every split position gives the output of one chunk', async (t) => {
   const input = `@import "https://bank.example/a.css"; /* url(https://bank.example/c) */
 .x{background:url( 'https://static.bank.example/i.png' ) no-repeat, URL(https://bank.example/j\\).png)}
-.y::before{content:"url(https://bank.example/s)"} .z{background:url(/root.png)} @import url(https://bank.example/b.css);`;
+.y::before{content:"url(https://bank.example/s)"} .z{background:url(/root.png)} @import url(https://bank.example/b.css);
+.w{background:image-set("https://bank.example/w.png" 1x, "https://bank.example/w2.png" type("image/png") 2x)} .v{content:"https://bank.example/v"}`;
   const whole = css(input);
   t.match(whole, /url\("\/__tandem\/o\/https\/static\.bank\.example\/i\.png"\)/);
+  t.match(whole, /image-set\("\/w\.png" 1x, "\/w2\.png" type\("image\/png"\) 2x\)} \.v\{content:"https:\/\/bank\.example\/v"\}/);
   for (let i = 0; i <= input.length; i++) {
     const r = new CssRewriter(ctx);
     const out = r.write(input.slice(0, i)) + r.write(input.slice(i)) + r.end();
