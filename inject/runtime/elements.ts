@@ -2,8 +2,7 @@
  * URLs that scripts put on elements: the property setters (`img.src = …`, `a.href = …`,
  * `form.action = …`, `srcset`, `poster`, `data`, `formAction`) and setAttribute/setAttributeNS
  * for the same attributes; `target`/`formtarget` `_top`/`_parent` become `_self`.
- * Out of scope: innerHTML, outerHTML, insertAdjacentHTML and document.write (they would need the
- * HTML rewriter in the page); the CSP safety net reports what they load.
+ * HTML strings (innerHTML, insertAdjacentHTML, document.write) are markup.ts's.
  */
 
 import { parseSrcset } from '../../protocol/url-map.js';

@@ -5,6 +5,7 @@
  *   navigation.ts  window.open, history, the Navigation API's navigate event; frame-busting
  *                  and the content frame's sandbox value
  *   elements.ts    URL property setters and setAttribute
+ *   markup.ts      URL attributes in innerHTML, insertAdjacentHTML, document.write…
  *   cookies.ts     document.cookie writes fitted to the gateway like Set-Cookie headers
  * It returns the page's URL helpers (real location, mapping) for the hooks. Installing twice
  * returns the first installation. Nothing is left on the page's globals, nothing throws.
@@ -14,6 +15,7 @@ import { createOriginMap, originOf } from '../../protocol/url-map.js';
 import { safely } from './guard.js';
 import { patchCookies } from './cookies.js';
 import { patchElements } from './elements.js';
+import { patchMarkup } from './markup.js';
 import { patchNavigation } from './navigation.js';
 import { patchNetwork } from './network.js';
 import { createPageUrls, type PageUrls } from './page-url.js';
@@ -40,6 +42,7 @@ export function installRuntime(config: RuntimeConfig, win: Window & typeof globa
     patchNetwork(win, urls);
     patchNavigation(win, urls);
     patchElements(win, urls);
+    patchMarkup(win, urls);
     patchCookies(win, urls, originOf(config.pageOrigin) ?? map.primary);
     return urls;
   }, null);

@@ -51,6 +51,10 @@ const server = http.createServer((req, res) => {
       </script>`),
     );
   }
+  if (path.startsWith('/write'))
+    return void res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(page(`<script>document.write('<img id=w1 src="//static.bank.example/w.png">')</script>`));
   if (path.startsWith('/page') || path.startsWith('/next') || path.startsWith('/pushed'))
     return void res.writeHead(200, { 'content-type': 'text/html' }).end(page('<p>page</p>'));
   if (path.endsWith('.json') || path.startsWith('/api/'))
@@ -157,6 +161,39 @@ t.test('url-runtime: element setters and setAttribute map URLs and keep links in
     '_self',
     '/__tandem/o/https/static.bank.example/s.js',
   ]);
+});
+
+t.test('url-runtime: URL attributes in HTML strings from scripts are mapped, text is not', async (t) => {
+  const p = await open('/page');
+  const got = await p.evaluate(() => {
+    const div = document.createElement('div');
+    div.innerHTML =
+      '<img id=i1 src="https://static.bank.example/a.png"><a id=a1 href=https://bank.example/x?y=1&amp;z=2>https://bank.example/text</a><img id=i2 srcset="https://bank.example/1.png 1x, https://static.bank.example/2.png 2x">';
+    div.insertAdjacentHTML('beforeend', "<form id=f1 action='https://bank.example/post'></form>");
+    document.body.append(div);
+    const q = (id: string) => document.getElementById(id)!;
+    return [
+      q('i1').getAttribute('src'),
+      q('a1').getAttribute('href'),
+      q('a1').textContent,
+      q('i2').getAttribute('srcset'),
+      q('f1').getAttribute('action'),
+    ];
+  });
+  t.same(got, [
+    '/__tandem/o/https/static.bank.example/a.png',
+    '/x?y=1&z=2',
+    'https://bank.example/text',
+    '/1.png 1x, /__tandem/o/https/static.bank.example/2.png 2x',
+    '/post',
+  ]);
+  const w = await open('/write');
+  t.equal(
+    await w.evaluate(() => document.getElementById('w1')!.getAttribute('src')),
+    '/__tandem/o/https/static.bank.example/w.png',
+    'document.write while parsing',
+  );
+  await waitFor(() => seen.includes('/__tandem/o/https/static.bank.example/w.png'), 'the written image');
 });
 
 t.test('url-runtime: history and location navigations stay in the gateway', async (t) => {
