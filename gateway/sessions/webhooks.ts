@@ -54,7 +54,8 @@ interface Lane {
 export class Webhooks {
   readonly #key: Buffer;
   readonly #lanes = new Map<string, Lane>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Backoff waits in progress, with what ends each early (at close). */
+  readonly #timers = new Map<NodeJS.Timeout, () => void>();
   readonly #aborts = new Set<AbortController>();
   #closed = false;
   #idle: (() => void)[] = [];
@@ -85,7 +86,7 @@ export class Webhooks {
       lane.events.shift();
     }
     lane.running = false;
-    if (lane.events.length === 0) this.#lanes.delete(session);
+    if (lane.events.length === 0 || this.#closed) this.#lanes.delete(session);
     if (this.#lanes.size === 0) for (const done of this.#idle.splice(0)) done();
   }
 
@@ -125,12 +126,13 @@ export class Webhooks {
             this.#timers.delete(t);
             resolve();
           }, wait);
-          this.#timers.add(t);
+          this.#timers.set(t, resolve);
         });
         wait *= 2;
       }
     }
-    this.opts.log.error({ type: event.type, session: event.session }, 'webhook dropped after its last attempt');
+    if (this.#closed) this.opts.log.warn({ type: event.type, session: event.session }, 'webhook dropped at shutdown');
+    else this.opts.log.error({ type: event.type, session: event.session }, 'webhook dropped after its last attempt');
   }
 
   /** Resolves once nothing is queued (for tests and shutdown). */
@@ -143,7 +145,11 @@ export class Webhooks {
   async close(graceMs = 2000): Promise<void> {
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
+    for (const [t, resolve] of this.#timers) {
+      clearTimeout(t);
+      resolve();
+    }
+    this.#timers.clear();
     for (const a of this.#aborts) a.abort();
     for (const done of this.#idle.splice(0)) done();
   }
