@@ -215,12 +215,22 @@ export class Frames {
     if (cmd.op === 'nav') {
       if (cmd.k === 'top') this.host.topNavLogged();
       if (this.host.live()) this.#load(cmd.k, cmd.d as { url: string; kept?: string });
+      // A blank frame (an operator joining) starts loading while the rest of the replay arrives.
+      else if (cmd.k === 'top' && !this.pages.has('top') && this.#blank()) this.#load('top', cmd.d as { url: string; kept?: string });
       return;
     }
     const path = frameOfKey(cmd.k);
     if (path === null) return;
     const page = this.pages.get(path);
     if (page?.inStep && this.host.live()) this.#deliver(path, page, cmd);
+  }
+
+  #blank(): boolean {
+    try {
+      return this.iframe.contentWindow?.location.href === 'about:blank';
+    } catch {
+      return false;
+    }
   }
 
   /** Loads a logged nav in its frame, unless the frame already shows it. */
