@@ -17,6 +17,12 @@ function findTests(dir) {
 const filter = process.argv.slice(2);
 let files = findTests('dist/test').sort();
 if (filter.length) files = files.filter((f) => filter.some((w) => f.includes(w)));
+// With no file, tap would fall back to every test it can find, this script included.
+if (files.length === 0) {
+  console.error(`no built test matches ${filter.join(' ') || 'dist/test'}: run npm run build first`);
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+}
 
 const child = spawn(
   process.execPath,
