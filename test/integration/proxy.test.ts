@@ -313,3 +313,33 @@ t.test('proxy: a hostile origin never crashes the gateway', async (t) => {
   const after = await request(`${gw.url}/page2`, { headers: FRAME_NAV });
   t.equal(after.status, 200, 'and it still proxies');
 });
+
+t.test('proxy: one log line per proxied request, with no cookie, token or query value', async (t) => {
+  const { loadConfig } = await import('../../gateway/config.js');
+  const { boot } = await import('../../gateway/boot.js');
+  const { createLogger } = await import('../../gateway/ops/logger.js');
+  const { TEST_SECRET } = await import('../helpers/gateway.js');
+  const lines: Record<string, unknown>[] = [];
+  const dest = { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) };
+  const config = loadConfig({
+    TANDEM_SECRET: TEST_SECRET,
+    TANDEM_HOST: '127.0.0.1',
+    TANDEM_PORT: '0',
+    TANDEM_ORIGIN: origins.site.url,
+    TANDEM_LOG_LEVEL: 'info',
+  });
+  const running = await boot(config, { log: createLogger('info', dest) });
+  t.teardown(() => running.close());
+  const r = await request(`${running.gateway.url}/headers?account=12345678`, {
+    headers: { cookie: 'sid=secret-session; tandem_p=secret-token', 'x-request-id': 'req-abc-1' },
+  });
+  t.equal(r.status, 200);
+  const until = Date.now() + 5000;
+  while (!lines.some((l) => l.msg === 'proxied') && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+  const proxied = lines.filter((l) => l.msg === 'proxied');
+  t.equal(proxied.length, 1);
+  t.match(proxied[0], { level: 'info', reqId: 'req-abc-1', method: 'GET', status: 200 });
+  t.type(proxied[0].ms, 'number');
+  const text = JSON.stringify(lines);
+  t.notMatch(text, /secret-session|secret-token|12345678/, 'no cookie, token or query value in any log line');
+});
