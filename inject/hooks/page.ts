@@ -139,6 +139,7 @@ export function installSharing(win: Window, opts: HookOptions): void {
         markMasked();
         break;
       case 'presence':
+        if (ctx.setup) ctx.setup.participants = m.participants;
         overlay.setPeople(m.participants);
         break;
       case 'allowed':
