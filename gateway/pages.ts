@@ -116,7 +116,7 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
 <link rel="stylesheet" href="${assets.url('shell.css')}">
 <script type="application/json" id="tandem-config">${escapeJsonForHtml(config)}</script>
 <script src="${assets.url('shell.js')}" defer></script>
-</head><body class="tandem-shell" data-role="${config.role}" data-status="idle">
+</head><body class="tandem-shell" data-role="${escapeHtml(config.role)}" data-status="idle">
 <header class="tandem-bar" role="toolbar" aria-label="Tandem">
   <span class="tandem-brand">Tandem</span>
   <span class="tandem-status" data-tandem="status">idle</span>
