@@ -24,6 +24,8 @@ export interface Tap {
 
 export interface SharingEnv {
   origin: SharingOrigin;
+  /** A second origin, allowed (TANDEM_ALLOW), when asked for. */
+  second: SharingOrigin | null;
   browser: Browser;
   /** Gateway base URLs: one, or two replicas sharing Redis. */
   urls: string[];
@@ -38,6 +40,8 @@ export interface EnvOptions {
   /** Two gateway processes sharing one real Redis. */
   replicas?: boolean;
   operators?: string[];
+  /** Start a second origin and allow it. */
+  second?: boolean;
 }
 
 export async function startSharingEnv(t: Tap, opts: EnvOptions = {}): Promise<SharingEnv> {
@@ -48,7 +52,14 @@ export async function startSharingEnv(t: Tap, opts: EnvOptions = {}): Promise<Sh
   const operatorsFile = join(dir, 'operators.jsonl');
   const records = await Promise.all((opts.operators ?? ['alice', 'bob']).map((n) => hashPassword(n, OPERATOR_PASSWORD)));
   writeFileSync(operatorsFile, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const env = { TANDEM_ORIGIN: origin.url, TANDEM_OPERATORS: operatorsFile, ...opts.env };
+  const second = opts.second ? await startSharingOrigin() : null;
+  if (second) t.teardown(() => second.close());
+  const env: Record<string, string> = {
+    TANDEM_ORIGIN: origin.url,
+    TANDEM_OPERATORS: operatorsFile,
+    ...(second ? { TANDEM_ALLOW: second.url } : {}),
+    ...opts.env,
+  };
   let inProcess: TestGateway | null = null;
   const replicas: GatewayProcess[] = [];
   let redis: RedisServer | null = null;
@@ -69,7 +80,7 @@ export async function startSharingEnv(t: Tap, opts: EnvOptions = {}): Promise<Sh
   }
   const browser = await launchChromium();
   t.teardown(() => browser.close());
-  return { origin, browser, urls, inProcess, replicas, redis, operatorsFile };
+  return { origin, second, browser, urls, inProcess, replicas, redis, operatorsFile };
 }
 
 export interface Participant {
