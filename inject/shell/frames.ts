@@ -15,6 +15,8 @@ import type { Command } from '../../protocol/messages.js';
 import { HELLO, type FromHooks, type Hello, type LocalCommand, type PageSetup, type ToHooks } from '../hooks/bridge.js';
 
 const KEPT_PARAM = '__tandem_kept';
+/** How long a sent nav of ours outranks remote ones of the same frame while we wait for it. */
+const PENDING_NAV_MS = 5000;
 
 interface Entry {
   k: string;
@@ -45,7 +47,7 @@ export interface FrameHost {
   allowed(): boolean;
   setup(): PageSetup | null;
   /** Sends a local command to the hub. */
-  send(k: string, op: Op, d: unknown): void;
+  send(k: string, op: Op, d: unknown, a?: 'others' | 'all'): void;
   /** A nav of the top frame was logged: it retired `top/viewport`, which the customer re-sends. */
   topNavLogged(): void;
   /** The content frame's top page changed (the customer's shell follows it in its own URL). */
@@ -89,6 +91,8 @@ export function withKept(url: string, kept: string | undefined): string {
 export class Frames {
   readonly state = new Map<string, Entry>();
   readonly pages = new Map<string, FramePage>();
+  /** Frames with a nav of ours on its way through the hub, and until when we wait for it. */
+  readonly #pendingNav = new Map<string, number>();
   #localSeq = 0;
 
   constructor(
@@ -198,7 +202,10 @@ export class Frames {
 
   /** Sends a local command and records it in the mirror. */
   #local(k: string, op: Op, d: unknown): void {
-    this.host.send(k, op, d);
+    // A nav comes back to its sender, so the hub's order settles two navigations of one frame
+    // crossing on the wire: the later one wins everywhere (see remote and ownNav).
+    if (op === 'nav') this.#pendingNav.set(k, Date.now() + PENDING_NAV_MS);
+    this.host.send(k, op, d, op === 'nav' ? 'all' : 'others');
     this.record({ seq: Number.MAX_SAFE_INTEGER / 2 + ++this.#localSeq, k, op, d, by: this.host.me(), t: 0 });
     if (op === 'nav' && k === 'top') this.host.topNavLogged();
   }
@@ -209,8 +216,19 @@ export class Frames {
     if (spec.compact) this.state.set(cmd.k, { k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, seq: cmd.seq });
   }
 
+  /** Our own nav, back from the hub with its place in the session's order. */
+  ownNav(cmd: Command): void {
+    this.#pendingNav.delete(cmd.k);
+    const e = this.state.get(cmd.k);
+    if (e && e.op === 'nav' && e.by === cmd.by) e.seq = cmd.seq;
+  }
+
   /** A command from the hub. */
   remote(cmd: Command): void {
+    if (cmd.op === 'nav' && (this.#pendingNav.get(cmd.k) ?? 0) > Date.now()) {
+      // Ours was sent before this one reached us, so the hub logged ours after it: ours stands.
+      return;
+    }
     this.record(cmd);
     if (cmd.op === 'nav') {
       if (cmd.k === 'top') this.host.topNavLogged();
@@ -351,6 +369,7 @@ export class Frames {
 
   forget(): void {
     this.state.clear();
+    this.#pendingNav.clear();
     for (const page of this.pages.values()) {
       page.inStep = false;
       page.decided = false;

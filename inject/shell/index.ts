@@ -49,7 +49,7 @@ const frames = new Frames(iframe, {
   me: () => me,
   allowed,
   setup: (): PageSetup | null => (me && !ended ? pageSetup() : null),
-  send: (k, op, d) => hub?.send(k, op, d),
+  send: (k, op, d, a) => hub?.send(k, op, d, a),
   topChanged: (url, kept) => {
     if (!isCustomer) return;
     try {
@@ -152,8 +152,11 @@ if (isCustomer) {
 // ---- the session ----------------------------------------------------------------------------
 
 function onCommand(cmd: Command, replay: boolean): void {
-  // Our own commands come back only when resuming after a drop: we already applied them.
-  if (!replay && cmd.by === me) return;
+  // Our own commands come back when resuming after a drop (already applied), and navs always.
+  if (!replay && cmd.by === me) {
+    if (cmd.op === 'nav') frames.ownNav(cmd);
+    return;
+  }
   if (cmd.op === 'resize') {
     viewport = cmd.d as { w: number; h: number };
     fitViewport();

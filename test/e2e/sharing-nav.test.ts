@@ -57,6 +57,20 @@ t.test('sharing: the shell calls, the operator joins, and navigation of every ki
   await eventually(async () => (await contentPath(customer)) === '/fields', 'customer follows the operator');
   t.equal(await contentPath(operator), '/fields', 'the operator stays where it went');
 
+  // Two navigations of one frame crossing on the wire: both sides end on the same page.
+  for (let i = 0; i < 5; i++) {
+    await Promise.all([
+      customer.content().evaluate((n) => (location.hash = `c${n}`), i),
+      operator.content().evaluate((n) => (location.hash = `o${n}`), i),
+    ]);
+    await eventually(
+      async () => (await contentPath(customer)) === (await contentPath(operator)),
+      `crossing navigations ${i} settle on one page`,
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    t.equal(await contentPath(customer), await contentPath(operator), `crossing navigations ${i}: both on ${await contentPath(customer)}`);
+  }
+
   // Child frames: keys top/1.
   await customer.content().click('#to-frames');
   await eventually(async () => (await contentPath(operator)) === '/frames', 'frames page');
