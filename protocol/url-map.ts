@@ -192,7 +192,7 @@ function isAllowedBase(baseUrl: string, map: OriginMap): boolean {
 
 // What may follow a configured origin for the fast path: characters the URL parser keeps as they
 // are, with no backslash, quote, space or dot segment it would rewrite.
-const PLAIN_REST = /^(?:[/?#][A-Za-z0-9\-_~!$&()*+,;=:@/?#%]*)?$/;
+const PLAIN_REST = /^(?:[/?#][A-Za-z0-9\-._~!$&()*+,;=:@/?#%]*)?$/;
 const DOT_IN_PATH = /\/\.|%2e/i;
 
 /**

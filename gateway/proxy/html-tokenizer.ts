@@ -15,6 +15,7 @@
  */
 
 import { commentClose, rawTextEnd, ScriptData } from './html-raw-text.js';
+import { COMMON_TAGS, internName } from './html-names.js';
 
 export interface TagAttr {
   nameStart: number;
@@ -386,6 +387,8 @@ export class HtmlTokenizer {
 function tagName(text: string, i: number): string {
   let p = i;
   while (p < text.length && !isTagNameEnd(text.charCodeAt(p))) p++;
+  const common = internName(text, i, p, COMMON_TAGS);
+  if (common !== null) return common;
   const raw = text.slice(i, p);
   return hasUpper(raw) ? raw.toLowerCase() : raw;
 }

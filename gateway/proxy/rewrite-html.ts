@@ -35,6 +35,7 @@ import { gatewayPathOf, parseSrcset, type OriginMap } from '../../protocol/url-m
 import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
 import { adjustPolicy } from './csp.js';
+import { internName, nameTable } from './html-names.js';
 
 export interface HtmlRewriteOptions {
   readonly map: OriginMap;
@@ -49,9 +50,25 @@ export interface HtmlRewriteOptions {
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'poster', 'background', 'xlink:href']);
 const TARGET_TAGS = new Set(['a', 'area', 'form', 'base']);
 const LINK_TAGS = new Set(['a', 'area']);
-/** First letters (lower-cased) of the attributes the rewriter reads, so most others are skipped unsliced. */
-const MAYBE_INTERESTING: boolean[] = [];
-for (const c of 'hsafpdbxtric') MAYBE_INTERESTING[c.charCodeAt(0)] = true;
+/** Every attribute the rewriter reads; the others are skipped without being sliced. */
+const READ_ATTRIBUTES = nameTable([
+  ...URL_ATTRS,
+  'data',
+  'srcset',
+  'imagesrcset',
+  'ping',
+  'srcdoc',
+  'style',
+  'target',
+  'formtarget',
+  'rel',
+  'as',
+  'integrity',
+  'type',
+  'http-equiv',
+  'content',
+  'charset',
+]);
 
 export class HtmlRewriter implements TokenHandler {
   readonly #opts: HtmlRewriteOptions;
@@ -158,11 +175,8 @@ export class HtmlRewriter implements TokenHandler {
 
     for (let i = 0; i < count; i++) {
       const a = attrs[i];
-      const len = a.nameEnd - a.nameStart;
-      const first = text.charCodeAt(a.nameStart) | 0x20;
-      if (len < 2 || len > 11 || !MAYBE_INTERESTING[first] || (first === 0x63 /* c */ && name !== 'meta')) continue;
-      let attr = text.slice(a.nameStart, a.nameEnd);
-      if (hasUpper(attr)) attr = attr.toLowerCase();
+      const attr = internName(text, a.nameStart, a.nameEnd, READ_ATTRIBUTES);
+      if (attr === null) continue;
       if (names.includes(attr)) continue; // the first of duplicated attributes wins
       names.push(attr);
       if (URL_ATTRS.has(attr) || (attr === 'data' && name === 'object')) {
@@ -469,12 +483,4 @@ function utf8(byteString: string): string {
 
 function isAbsolute(url: string): boolean {
   return /^[\s\x00-\x1f]*(?:[a-z][a-z0-9+.-]*:|[/\\][/\\])/i.test(url);
-}
-
-function hasUpper(s: string): boolean {
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    if (c >= 0x41 && c <= 0x5a) return true;
-  }
-  return false;
 }
