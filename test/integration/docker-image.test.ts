@@ -167,6 +167,16 @@ t.test('docker image: the Dockerfile builds, and its CMD serves an origin and tu
   t.equal(page.status, 200, 'the origin is proxied');
   t.equal(title(await page.text()), title(originPage), "the page is the demo origin's");
 
+  // The browser code the shell and console load ships in the image too.
+  const shell = await fetch(`${base}/`, { headers: { 'sec-fetch-dest': 'document' } });
+  const assets = [...(await shell.text()).matchAll(/\/__tandem\/assets\/[a-z0-9-]+\.(?:js|css)(?:\?v=[\w-]+)?/g)].map((m) => m[0]);
+  t.ok(assets.length >= 2, `the shell names its assets: ${assets.join(' ')}`);
+  for (const a of assets) {
+    const r = await fetch(`${base}${a}`);
+    t.equal(r.status, 200, `${a} is served`);
+    await r.arrayBuffer();
+  }
+
   const login = await fetch(`${base}/__tandem/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
