@@ -11,6 +11,7 @@ import { caller, bearer, clearCookie, clientAddress, serializeCookie, CONSOLE_CO
 import { services, type Services } from './services.js';
 import { sendLog } from './log-export.js';
 import type { HubClaims } from '../hub/tokens.js';
+import { seedJarFromRequest } from '../proxy/participant.js';
 import type { SessionRecord } from '../../store/directory.js';
 
 export interface Api {
@@ -175,6 +176,9 @@ export function createApi(app: App): Api {
     const wait = svc.creations.take(clientAddress(req));
     if (wait > 0) return sendError(res, 'TANDEM_ERR_RATE_LIMITED', 'too many sessions from this address', retryAfter(wait));
     const made = await svc.calls.create({ name, url });
+    // The customer's origin cookies go into the session's jar now, so an operator who responds
+    // before the customer's next page load already sees the logged-in pages.
+    await seedJarFromRequest(app, made.session.id, req);
     sendJson(
       res,
       201,

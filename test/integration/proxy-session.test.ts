@@ -188,3 +188,25 @@ t.test('proxy-session: a WebSocket handshake that sets a cookie sets none in an 
   const echoed = await request(`${gw.url}/headers`, { headers: { cookie: `tandem_p=${s.operator}` } });
   t.match(String((JSON.parse(echoed.text) as { headers: Record<string, string> }).headers.cookie), /wsc=1/, 'the jar has it');
 });
+
+t.test('proxy-session: an operator who responds before the customer browses again already sees the logged-in page', async (t) => {
+  const login = await request(`${gw.url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'user=carol',
+  });
+  const sid = browserCookies(login).find((c) => c.startsWith('sid='));
+  t.ok(sid, 'the customer is logged in at the origin');
+  // Call operator: the shell's POST carries the browser's origin cookies (Path=/).
+  const created = await request(`${gw.url}/__tandem/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: sid! },
+    body: '{}',
+  });
+  t.equal(created.status, 201);
+  const { id } = JSON.parse(created.text) as { id: string };
+  const operator = app.tokens.hub(id, newId(), 'operator', 'Olga', 600_000);
+  const view = await request(`${gw.url}/account`, { headers: { ...FRAME_NAV, cookie: `tandem_p=${operator}` } });
+  t.equal(who(view), 'Logged in as carol', 'the jar was seeded when the session was created');
+  t.notOk(view.headers['set-cookie'], 'no Set-Cookie to the operator');
+});
