@@ -8,14 +8,14 @@
 
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { App } from '../app.js';
 import { ERRORS, sendError, type ErrorCode } from '../errors.js';
 import { Assets, escapeHtml } from '../pages.js';
 import { statusClass } from '../ops/metrics.js';
 import { requestId } from '../ops/request-id.js';
-import { createOriginMap, realOriginOfPath, unmapPath, type OriginMap } from '../../protocol/url-map.js';
+import { createOriginMap, mapUrl, realOriginOfPath, unmapPath, type OriginMap } from '../../protocol/url-map.js';
 import { createUpstream, UpstreamError, type UpstreamTarget } from './upstream.js';
 import { chooseEncoding, decodableCoding, decoder, encoder, flushWhenIdle, originAcceptEncoding } from './compression.js';
 import { CookieJar } from './cookie-jar.js';
@@ -238,6 +238,8 @@ export function createProxy(app: App): Proxy {
       cspMode: app.config.cspMode,
       kind: rewrite ? kind : null,
     });
+    const leavingFor = foreignRedirect(req, status, proxyRes.headers.location, target);
+    if (leavingFor) return leaveInNewTab(req, res, leavingFor, target, head.nonce);
     if (!rewrite) {
       res.writeHead(status, head.headers);
       pipeline(proxyRes, res, (err) => {
@@ -284,6 +286,41 @@ export function createProxy(app: App): Proxy {
         app.metrics.storeErrors.inc();
         app.log.warn({ err: e, reqId: requestId(req) }, 'kept response: could not store');
       });
+    });
+  }
+
+  /** The foreign URL a navigation's redirect leads to, or null when it stays inside the gateway. */
+  function foreignRedirect(req: IncomingMessage, status: number, location: string | undefined, target: URL): string | null {
+    if (status < 300 || status >= 400 || !location || req.headers['sec-fetch-mode'] !== 'navigate') return null;
+    const r = mapUrl(location, target.href, map);
+    return r.kind === 'foreign' ? new URL(location, target).href : null;
+  }
+
+  /**
+   * A redirect out of the allowed origins would take the content frame, and the session, away
+   * silently. Instead the frame shows a page (with the hooks, so everyone sees it) whose link
+   * opens the destination in a new tab outside the session.
+   */
+  function leaveInNewTab(req: IncomingMessage, res: ServerResponse, destination: string, target: URL, nonce: string | null): void {
+    const host = new URL(destination).host;
+    const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Leaving the shared session</title></head>
+<body style="font:16px system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em">
+<h1 style="font-size:1.4em">This link leaves the shared session</h1>
+<p>The page continues on <strong>${escapeHtml(host)}</strong>, which is not part of this co-browsing session.</p>
+<p><a data-tandem="leave-link" href="${escapeHtml(destination)}">Open ${escapeHtml(host)} in a new tab</a></p>
+</body></html>`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    const rewriter = rewriteBodyStream('html', {
+      map,
+      realUrl: target.href,
+      gatewaySecure,
+      hooksSrc: assets.url('hooks.js'),
+      nonce,
+      kept: null,
+      mask: app.config.mask,
+    });
+    pipeline(Readable.from([Buffer.from(page)]), rewriter, res, (err) => {
+      if (err) app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'leaving page ended early');
     });
   }
 
