@@ -28,7 +28,8 @@ export interface LocalCommand {
 /** Hooks → shell, over the port. */
 export type FromHooks =
   | { t: 'nav'; url: string; title: string }
-  | { t: 'cmd'; cmd: LocalCommand }
+  /** `n` numbers the page's commands, so the shell can say which ones it had seen (`ack`). */
+  | { t: 'cmd'; cmd: LocalCommand; n: number }
   | { t: 'state'; cmds: LocalCommand[] }
   | { t: 'error'; message: string };
 
@@ -45,7 +46,8 @@ export interface PageSetup {
 /** Shell → hooks, over the port. */
 export type ToHooks =
   | ({ t: 'setup' } & PageSetup)
-  | { t: 'cmd'; k: string; op: Op; d: unknown; by: string }
+  /** `ack`: the last page command (`n`) the shell had handled when it sent this one. */
+  | { t: 'cmd'; k: string; op: Op; d: unknown; by: string; ack?: number }
   | { t: 'collect' }
   | { t: 'presence'; participants: ParticipantInfo[] }
   | { t: 'allowed'; allowed: boolean }

@@ -31,6 +31,9 @@ export function installSharing(win: Window, opts: HookOptions): void {
   const port = channel.port1;
   const queue: ToHooks[] = [];
   let domReady = doc.readyState !== 'loading';
+  /** Commands sent to the shell, and per key the number of the last input sent. */
+  let sent = 0;
+  const lastSent = new Map<string, number>();
 
   const post = (m: FromHooks): void => {
     try {
@@ -48,7 +51,9 @@ export function installSharing(win: Window, opts: HookOptions): void {
     applying: false,
     send(k: string, op: Op, d: unknown) {
       if (ctx.applying || !ctx.setup) return;
-      post({ t: 'cmd', cmd: { k, op, d } });
+      const n = ++sent;
+      if (op === 'input') lastSent.set(k, n);
+      post({ t: 'cmd', cmd: { k, op, d }, n });
     },
     listen(target, type, fn, capture = false) {
       native.add.call(
@@ -162,6 +167,9 @@ export function installSharing(win: Window, opts: HookOptions): void {
     const d = m.d as never;
     switch (m.op) {
       case 'input':
+        // A local edit that the shell had not seen yet when it sent this one reaches the hub
+        // after it, so it wins everywhere: keep it here too.
+        if ((lastSent.get(m.k) ?? 0) > (m.ack ?? Infinity)) return;
         return forms.applyInput(m.k, (m.d as { value: unknown }).value);
       case 'scroll':
         return scroll.apply(m.k, d);

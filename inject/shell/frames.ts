@@ -15,8 +15,19 @@ import type { Command } from '../../protocol/messages.js';
 import { HELLO, type FromHooks, type Hello, type LocalCommand, type PageSetup, type ToHooks } from '../hooks/bridge.js';
 
 const KEPT_PARAM = '__tandem_kept';
-/** How long a sent nav of ours outranks remote ones of the same frame while we wait for it. */
-const PENDING_NAV_MS = 5000;
+/** How long a sent command of ours outranks remote ones of its key while we wait for it. */
+const PENDING_MS = 5000;
+/**
+ * Ops whose commands come back to their sender, so that two of them crossing on the wire for
+ * one key (two navigations of a frame, two people typing in one field) settle on the hub's
+ * order: everyone ends with the later one.
+ */
+const ORDERED: ReadonlySet<Op> = new Set<Op>(['nav', 'input']);
+
+interface Pending {
+  count: number;
+  until: number;
+}
 
 interface Entry {
   k: string;
@@ -37,6 +48,8 @@ interface FramePage {
   kept?: string;
   title: string;
   decided: boolean;
+  /** The last page command number handled (see ToHooks `ack`). */
+  ack: number;
 }
 
 export interface FrameHost {
@@ -58,6 +71,14 @@ export interface FrameHost {
 /** A gateway URL without the kept-response marker, for comparing where two frames are. */
 export function sameStep(a: string, b: string): boolean {
   return stripKept(a) === stripKept(b);
+}
+
+/** Whether loading `to` from `from` is a fragment navigation that keeps the document. */
+function sameDocument(from: string, to: string): boolean {
+  const h = to.indexOf('#');
+  if (h < 0) return false;
+  const f = from.indexOf('#');
+  return (f < 0 ? from : from.slice(0, f)) === to.slice(0, h);
 }
 
 /** The kept response a URL loads (`?__tandem_kept=<id>`), if any. */
@@ -91,8 +112,8 @@ export function withKept(url: string, kept: string | undefined): string {
 export class Frames {
   readonly state = new Map<string, Entry>();
   readonly pages = new Map<string, FramePage>();
-  /** Frames with a nav of ours on its way through the hub, and until when we wait for it. */
-  readonly #pendingNav = new Map<string, number>();
+  /** Keys with commands of ours on their way through the hub (ORDERED ops only). */
+  readonly #pending = new Map<string, Pending>();
   #localSeq = 0;
 
   constructor(
@@ -150,6 +171,7 @@ export class Frames {
       kept: typeof h.kept === 'string' && h.kept ? h.kept : keptOf(h.url),
       title: typeof h.title === 'string' ? h.title : '',
       decided: false,
+      ack: 0,
     };
     this.pages.set(path, page);
     page.port.onmessage = (m) => {
@@ -202,10 +224,13 @@ export class Frames {
 
   /** Sends a local command and records it in the mirror. */
   #local(k: string, op: Op, d: unknown): void {
-    // A nav comes back to its sender, so the hub's order settles two navigations of one frame
-    // crossing on the wire: the later one wins everywhere (see remote and ownNav).
-    if (op === 'nav') this.#pendingNav.set(k, Date.now() + PENDING_NAV_MS);
-    this.host.send(k, op, d, op === 'nav' ? 'all' : 'others');
+    const ordered = ORDERED.has(op);
+    if (ordered) {
+      const p = this.#pending.get(k);
+      const live = p && p.until > Date.now();
+      this.#pending.set(k, { count: live ? p.count + 1 : 1, until: Date.now() + PENDING_MS });
+    }
+    this.host.send(k, op, d, ordered ? 'all' : 'others');
     this.record({ seq: Number.MAX_SAFE_INTEGER / 2 + ++this.#localSeq, k, op, d, by: this.host.me(), t: 0 });
     if (op === 'nav' && k === 'top') this.host.topNavLogged();
   }
@@ -216,16 +241,18 @@ export class Frames {
     if (spec.compact) this.state.set(cmd.k, { k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, seq: cmd.seq });
   }
 
-  /** Our own nav, back from the hub with its place in the session's order. */
-  ownNav(cmd: Command): void {
-    this.#pendingNav.delete(cmd.k);
+  /** One of our own commands, back from the hub with its place in the session's order. */
+  own(cmd: Command): void {
+    const p = this.#pending.get(cmd.k);
+    if (p && --p.count <= 0) this.#pending.delete(cmd.k);
     const e = this.state.get(cmd.k);
-    if (e && e.op === 'nav' && e.by === cmd.by) e.seq = cmd.seq;
+    if (e && e.op === cmd.op && e.by === cmd.by && e.seq > cmd.seq) e.seq = cmd.seq;
   }
 
   /** A command from the hub. */
   remote(cmd: Command): void {
-    if (cmd.op === 'nav' && (this.#pendingNav.get(cmd.k) ?? 0) > Date.now()) {
+    const p = this.#pending.get(cmd.k);
+    if (p && p.until > Date.now()) {
       // Ours was sent before this one reached us, so the hub logged ours after it: ours stands.
       return;
     }
@@ -260,9 +287,20 @@ export class Frames {
     }
     const win = this.windowOf(path);
     if (!win) return;
+    const url = withKept(d.url, d.kept);
+    if (page && !d.kept && !page.kept && sameDocument(page.url, d.url)) {
+      // Only the fragment changes: the page stays, and its hashchange report will match.
+      page.url = d.url;
+      if (!page.inStep) this.#inStep(path, page);
+      try {
+        win.location.replace(url);
+      } catch (err) {
+        this.host.report(String(err));
+      }
+      return;
+    }
     for (const p of [...this.pages.keys()]) if (p === path || isBelow(p, path)) this.pages.delete(p);
     // The page that answers will report this URL and be found in step.
-    const url = withKept(d.url, d.kept);
     try {
       // A frame still on its first about:blank may have that load pending, which would win
       // over location.replace: the src attribute is what it ends on.
@@ -277,7 +315,7 @@ export class Frames {
     const rel = e.k.slice(path.length + 1);
     if (e.op === 'ink-clear' && e.k === path + '/ink') return this.#post(page, { t: 'cmd', k: 'ink', op: e.op, d: e.d, by: e.by });
     if (!rel) return;
-    this.#post(page, { t: 'cmd', k: rel, op: e.op, d: e.d, by: e.by });
+    this.#post(page, { t: 'cmd', k: rel, op: e.op, d: e.d, by: e.by, ack: page.ack });
   }
 
   #post(page: FramePage, m: ToHooks): void {
@@ -308,6 +346,7 @@ export class Frames {
         this.#localNav(path, page);
         return;
       case 'cmd':
+        if (typeof m.n === 'number') page.ack = m.n;
         return this.#fromPage(path, page, m.cmd);
       case 'state':
         if (Array.isArray(m.cmds)) for (const c of m.cmds) this.#fromPage(path, page, c);
@@ -369,7 +408,7 @@ export class Frames {
 
   forget(): void {
     this.state.clear();
-    this.#pendingNav.clear();
+    this.#pending.clear();
     for (const page of this.pages.values()) {
       page.inStep = false;
       page.decided = false;

@@ -152,9 +152,10 @@ if (isCustomer) {
 // ---- the session ----------------------------------------------------------------------------
 
 function onCommand(cmd: Command, replay: boolean): void {
-  // Our own commands come back when resuming after a drop (already applied), and navs always.
+  // Our own commands come back when resuming after a drop (already applied), and the ordered
+  // ones (nav, input) always: they tell where ours stand in the session's order.
   if (!replay && cmd.by === me) {
-    if (cmd.op === 'nav') frames.ownNav(cmd);
+    frames.own(cmd);
     return;
   }
   if (cmd.op === 'resize') {

@@ -85,6 +85,14 @@ t.test('sharing: every kind of field, both ways, one command per keystroke, care
   await o().fill('input[name=loose]', 'loose one');
   await eventually(async () => (await value(c, 'input[name=loose]')) === 'loose one', 'formless field');
 
+  // Two people typing into one field at the same moment end with the same value.
+  for (let i = 0; i < 5; i++) {
+    await Promise.all([c.fill('#email', `c${i}@x.test`), o().fill('#email', `o${i}@x.test`)]);
+    await eventually(async () => (await value(c, '#email')) === (await value(o(), '#email')), `crossing edits ${i} settle`);
+    await new Promise((r) => setTimeout(r, 150));
+    t.equal(await value(c, '#email'), await value(o(), '#email'), `crossing edits ${i}: both show ${await value(c, '#email')}`);
+  }
+
   // One command per keystroke, none echoed back (the empty values are the call's state send).
   const log = await sessionLog(env, call);
   const typed = (k: string) => log.filter((x) => x.op === 'input' && x.k === k && (x.d as { value: unknown }).value !== '');
