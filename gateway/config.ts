@@ -81,6 +81,17 @@ function port(raw: string, allowZero: boolean): number {
   return n;
 }
 
+function httpUrl(raw: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`must be http or https, got ${u.protocol}`);
+  return u;
+}
+
 function redisUrl(raw: string): string {
   let u: URL;
   try {
@@ -112,19 +123,7 @@ const VARIABLES: Variable[] = [
       c.host = h;
     },
   },
-  {
-    name: 'TANDEM_PUBLIC_URL',
-    parse: (r, c) => {
-      let u: URL;
-      try {
-        u = new URL(r);
-      } catch {
-        throw new Error(`must be an absolute http(s) URL, got ${JSON.stringify(r)}`);
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be http or https');
-      c.publicUrl = u.origin;
-    },
-  },
+  { name: 'TANDEM_PUBLIC_URL', parse: (r, c) => void (c.publicUrl = httpUrl(r).origin) },
   { name: 'TANDEM_REDIS_URL', parse: (r, c) => void (c.redisUrl = redisUrl(r)) },
   {
     name: 'TANDEM_REDIS_CLUSTER',
@@ -191,19 +190,7 @@ const VARIABLES: Variable[] = [
     },
   },
   { name: 'TANDEM_ORIGIN_TIMEOUT', parse: (r, c) => void (c.originTimeoutMs = parseDuration(r)) },
-  {
-    name: 'TANDEM_WEBHOOK_URL',
-    parse: (r, c) => {
-      let u: URL;
-      try {
-        u = new URL(r);
-      } catch {
-        throw new Error(`must be an absolute http(s) URL, got ${JSON.stringify(r)}`);
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be http or https');
-      c.webhookUrl = u.href;
-    },
-  },
+  { name: 'TANDEM_WEBHOOK_URL', parse: (r, c) => void (c.webhookUrl = httpUrl(r).href) },
   { name: 'TANDEM_TOKEN_TTL', parse: (r, c) => void (c.tokenTtlMs = parseDuration(r)) },
 ];
 
