@@ -10,6 +10,8 @@ COPY . .
 RUN npm run build
 # Production dependencies only from here on; test and bench output is not shipped.
 RUN npm prune --omit=dev --no-audit --no-fund
+# uWebSockets.js ships a binary for every platform and Node version (130 MB): keep this image's.
+RUN node -e "const fs=require('node:fs'),path=require('node:path');const dir=path.join('node_modules','uWebSockets.js','dist','bin');const keep='uws_'+process.platform+'_'+process.arch+'_'+process.versions.modules+'.node';if(!fs.existsSync(path.join(dir,keep)))throw new Error('no uWS binary '+keep);for(const f of fs.readdirSync(dir))if(f!==keep)fs.rmSync(path.join(dir,f))"
 RUN mkdir -p var
 
 # Runtime stage: Node and the production tree only, running as the unprivileged `node` user.
