@@ -95,6 +95,19 @@ t.test('tls: the gateway serves HTTPS with its own certificate', async (t) => {
   t.equal(page.status, 200);
   t.match(page.body, ORIGIN_TITLE, "the origin is proxied over the gateway's HTTPS");
 
+  const created = await get(`${gw.url}/__tandem/api/sessions`, {
+    ca: CA,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const { token } = JSON.parse(created.body) as { token: string };
+  const hub = await connectHub(gw.url, token, '', { ca: CA });
+  t.teardown(() => hub.close());
+  hub.send({ k: 'top/scroll', op: 'scroll', a: 'all', d: { x: 0, y: 42 }, c: 'tls-1' });
+  await hub.until('the command back over wss', () => hub.messages.some((m) => m.op === 'scroll' && typeof m.seq === 'number'));
+  t.pass('the hub works over wss on the same port');
+
   await t.rejects(
     get(`${gw.url}/__tandem/healthz`),
     /self-signed|unable to verify|certificate/i,
