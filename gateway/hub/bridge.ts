@@ -38,7 +38,9 @@ export function bridgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     if (!answered && client.writable) {
       // The hub has stopped listening: this replica is shutting down.
       const body = JSON.stringify({ error: 'TANDEM_ERR_DRAINING', message: 'the gateway is shutting down' });
-      client.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      client.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     } else client.destroy();
   });
   client.on('error', () => upstream.destroy());

@@ -73,10 +73,12 @@ export class Room {
     this.position = snap.head;
     this.granted = grantIn(snap.commands);
     const sub = await log.subscribe(this.sessionId, snap.head, (e) => this.onEvent(e));
-    const presenceSub = await directory.subscribe(presenceTopic(this.sessionId), () => this.refreshPresence()).catch(async (err: unknown) => {
-      await sub.close();
-      throw err;
-    });
+    const presenceSub = await directory
+      .subscribe(presenceTopic(this.sessionId), () => this.refreshPresence())
+      .catch(async (err: unknown) => {
+        await sub.close();
+        throw err;
+      });
     this.sub = sub;
     this.presenceSub = presenceSub;
     if (this.closed) return this.releaseSubscriptions();

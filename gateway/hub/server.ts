@@ -12,13 +12,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import * as uWS from 'uWebSockets.js';
-import {
-  BACKPRESSURE_LIMIT_BYTES,
-  CLOSE_POLICY,
-  CLOSE_RESTART,
-  CLOSE_TOO_BIG,
-  MAX_FRAME_BYTES,
-} from '../../protocol/limits.js';
+import { BACKPRESSURE_LIMIT_BYTES, CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, MAX_FRAME_BYTES } from '../../protocol/limits.js';
 import { parseClientCommand, type ClientCommand, type HubErrorCode } from '../../protocol/messages.js';
 import { SessionEndedError, UnknownSessionError } from '../../store/command-log.js';
 import type { App } from '../app.js';
@@ -189,6 +183,7 @@ export async function startHub(app: App): Promise<Hub> {
           color: info.color,
         }),
       );
+      app.log.debug({ session: conn.session, participant: info.id, role: info.role, addr: conn.clientAddr }, 'hub: connected');
       rooms.join(conn);
     },
 
@@ -200,7 +195,8 @@ export async function startHub(app: App): Promise<Hub> {
       const verdict = conn.bucket.take();
       if (verdict === 'close') return conn.end(CLOSE_POLICY, 'flooding', 'flood');
       const parsed = parseClientCommand(Buffer.from(data).toString('utf8'));
-      if (verdict === 'throttle') return sendError(conn, 'throttled', 'too many messages: this one was dropped', parsed.ok ? parsed.cmd.c : parsed.c);
+      if (verdict === 'throttle')
+        return sendError(conn, 'throttled', 'too many messages: this one was dropped', parsed.ok ? parsed.cmd.c : parsed.c);
       if (!parsed.ok) return sendError(conn, parsed.code, parsed.message, parsed.c);
       handleCommand(conn, parsed.cmd, receivedAt);
     },

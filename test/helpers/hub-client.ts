@@ -171,8 +171,13 @@ export class HubClient {
   }
 
   /** Waits for a message of `type` (after index `from`) and returns it. */
-  async next<T extends Extract<HubMessage, { type: string }>['type']>(type: T, from = 0, timeoutMs = 10_000): Promise<Extract<HubMessage, { type: T }>> {
-    const find = () => this.messages.slice(from).find((m) => 'type' in m && m.type === type) as Extract<HubMessage, { type: T }> | undefined;
+  async next<T extends Extract<HubMessage, { type: string }>['type']>(
+    type: T,
+    from = 0,
+    timeoutMs = 10_000,
+  ): Promise<Extract<HubMessage, { type: T }>> {
+    const find = () =>
+      this.messages.slice(from).find((m) => 'type' in m && m.type === type) as Extract<HubMessage, { type: T }> | undefined;
     await this.until(() => find() !== undefined, `a ${type} message`, timeoutMs);
     return find()!;
   }

@@ -254,5 +254,8 @@ t.test('faults: Redis restarted with AOF mid-session: the log is intact and numb
   );
   const errors = w.customers.reduce((n, c) => n + c.internalErrors, 0);
   t.comment(`${errors} appends answered "internal" during the outage and were resent`);
-  t.ok(w.customers.every((c) => c.client.isOpen), 'clients stayed connected through the outage');
+  t.ok(
+    w.customers.every((c) => c.client.isOpen),
+    'clients stayed connected through the outage',
+  );
 });

@@ -56,31 +56,34 @@ export function runHubSuite(t: TAP, start: Start): void {
   });
   t.teardown(() => gw.close());
 
-  t.test('hub: a missing, forged or expired token, a console token, and an unknown or ended session get 401 before any upgrade', async (t) => {
-    const sid = await gw.session();
-    const ended = await gw.session();
-    await gw.app.store.log.end(ended, 60_000);
-    const good = gw.token(sid, 'customer');
-    const dot = good.indexOf('.');
-    const flipped = good[dot + 5] === 'A' ? 'B' : 'A';
-    const cases: Record<string, string> = {
-      missing: '',
-      malformed: 'not-a-token',
-      forged: good.slice(0, dot + 5) + flipped + good.slice(dot + 6),
-      expired: gw.app.tokens.hub(sid, 'p-expired', 'customer', 'late', -1000),
-      'console token': gw.app.tokens.console('alice', 60_000),
-      'unknown session': gw.token('no-such-session', 'customer'),
-      'ended session': gw.token(ended, 'customer'),
-    };
-    for (const [name, token] of Object.entries(cases)) {
-      const r = await HubClient.refused(gw.url, token);
-      t.equal(r.status, 401, `${name}: 401`);
-      t.equal(r.body?.error, 'TANDEM_ERR_UNAUTHORIZED', `${name}: JSON error body`);
-    }
-    const ok = await join(t, gw, good);
-    const welcome = await ok.next('welcome');
-    t.equal(welcome.session, sid, 'the genuine token connects');
-  });
+  t.test(
+    'hub: a missing, forged or expired token, a console token, and an unknown or ended session get 401 before any upgrade',
+    async (t) => {
+      const sid = await gw.session();
+      const ended = await gw.session();
+      await gw.app.store.log.end(ended, 60_000);
+      const good = gw.token(sid, 'customer');
+      const dot = good.indexOf('.');
+      const flipped = good[dot + 5] === 'A' ? 'B' : 'A';
+      const cases: Record<string, string> = {
+        missing: '',
+        malformed: 'not-a-token',
+        forged: good.slice(0, dot + 5) + flipped + good.slice(dot + 6),
+        expired: gw.app.tokens.hub(sid, 'p-expired', 'customer', 'late', -1000),
+        'console token': gw.app.tokens.console('alice', 60_000),
+        'unknown session': gw.token('no-such-session', 'customer'),
+        'ended session': gw.token(ended, 'customer'),
+      };
+      for (const [name, token] of Object.entries(cases)) {
+        const r = await HubClient.refused(gw.url, token);
+        t.equal(r.status, 401, `${name}: 401`);
+        t.equal(r.body?.error, 'TANDEM_ERR_UNAUTHORIZED', `${name}: JSON error body`);
+      }
+      const ok = await join(t, gw, good);
+      const welcome = await ok.next('welcome');
+      t.equal(welcome.session, sid, 'the genuine token connects');
+    },
+  );
 
   t.test('hub: a joiner gets welcome, control, the compacted state (navs first), replayed, then live commands', async (t) => {
     const sid = await gw.session();
@@ -96,7 +99,11 @@ export function runHubSuite(t: TAP, start: Start): void {
     const replayed = await operator.next('replayed');
     t.equal(replayed.head, 4, 'replayed names the head');
     const before = withoutPresence(operator.messages);
-    t.same(before.map(kind), ['welcome', 'control', 'nav', 'scroll', 'input', 'replayed'], 'the nav retired the older scroll and comes first');
+    t.same(
+      before.map(kind),
+      ['welcome', 'control', 'nav', 'scroll', 'input', 'replayed'],
+      'the nav retired the older scroll and comes first',
+    );
     const welcome = before[0] as Extract<HubMessage, { type: 'welcome' }>;
     const meta = await gw.app.store.log.meta(sid);
     t.match(welcome, { type: 'welcome', participant: 'otto', role: 'operator', session: sid, epoch: meta!.epoch, head: 4, name: 'Otto' });
@@ -218,7 +225,11 @@ export function runHubSuite(t: TAP, start: Start): void {
     t.notOk(ops(operator).includes('oper:pointer'), 'no echo of the operator\'s "others" pointer');
     for (const c of [customer, operator]) {
       const s = seqs(c.commands());
-      t.same(s, [...s].sort((a, b) => a - b), 'in seq order');
+      t.same(
+        s,
+        [...s].sort((a, b) => a - b),
+        'in seq order',
+      );
     }
   });
 
@@ -230,7 +241,10 @@ export function runHubSuite(t: TAP, start: Start): void {
     const both = (c: HubClient) => c.ofType('presence').some((p) => p.participants.length === 2);
     await customer.until(() => both(customer), 'presence of two at the customer');
     await operator.until(() => both(operator), 'presence of two at the operator');
-    const list = customer.ofType('presence').at(-1)!.participants.sort((a, b) => a.id.localeCompare(b.id));
+    const list = customer
+      .ofType('presence')
+      .at(-1)!
+      .participants.sort((a, b) => a.id.localeCompare(b.id));
     t.match(list, [
       { id: 'carol', name: 'Carol', role: 'customer', color: /^#/ },
       { id: 'otto', name: 'Otto', role: 'operator', color: /^#/ },
@@ -238,7 +252,13 @@ export function runHubSuite(t: TAP, start: Start): void {
     t.equal(list[1].color, operator.ofType('welcome')[0].color, 'presence and welcome agree on the colour');
     operator.terminate();
     await customer.until(() => customer.ofType('presence').at(-1)!.participants.length === 1, 'the operator leaving');
-    t.same(customer.ofType('presence').at(-1)!.participants.map((p) => p.id), ['carol']);
+    t.same(
+      customer
+        .ofType('presence')
+        .at(-1)!
+        .participants.map((p) => p.id),
+      ['carol'],
+    );
 
     const again = await join(t, gw, gw.token(sid, 'operator', 'Otto', 'otto'));
     t.equal((await again.next('welcome')).color, list[1].color, 'the same participant gets the same colour again');
@@ -315,7 +335,10 @@ export function runHubSuite(t: TAP, start: Start): void {
     t.equal(closed.code, CLOSE_POLICY);
     const throttled = c.ofType('error').filter((e) => e.code === 'throttled');
     t.ok(throttled.length > 0, `throttled first (${throttled.length} throttled errors)`);
-    t.ok(throttled.every((e) => typeof e.c === 'string'), 'each throttled error names the dropped command');
+    t.ok(
+      throttled.every((e) => typeof e.c === 'string'),
+      'each throttled error names the dropped command',
+    );
     const head = await headOf(gw, sid);
     t.ok(head > 0 && head < sent, `some commands were logged, the flood was not (${head} of ${sent})`);
   });
@@ -384,7 +407,11 @@ export function runHubSuite(t: TAP, start: Start): void {
         ['no_control', 'i'],
       ],
     );
-    t.same(operator.commands().map((c) => c.op), ['control', 'pointer', 'ink'], 'pointing and drawing pass');
+    t.same(
+      operator.commands().map((c) => c.op),
+      ['control', 'pointer', 'ink'],
+      'pointing and drawing pass',
+    );
   });
 
   t.test('hub: TANDEM_OPERATOR_CONTROL=ask lets operators operate only while the customer grants it', async (t) => {

@@ -67,7 +67,9 @@ t.test('replicas: 50 sessions × 3 participants over two replicas, 200 commands 
   const total = PER_SESSION * COMMANDS;
   const ownOthers = COMMANDS - Math.ceil(COMMANDS / 3);
   const expected = total - ownOthers;
-  await Promise.all(people.map((p) => p.client.until(() => p.client.commands().length >= expected, `${p.id} receiving ${expected} commands`, 90_000)));
+  await Promise.all(
+    people.map((p) => p.client.until(() => p.client.commands().length >= expected, `${p.id} receiving ${expected} commands`, 90_000)),
+  );
 
   let gaps = 0;
   let disorder = 0;
@@ -119,7 +121,19 @@ t.test('replicas: "others" commands skip only their sender, on whichever replica
   await a.until(() => hasBoth(a, ['b']), 'b at a');
   await b.until(() => hasBoth(b, ['a']), 'a at b');
   await c.until(() => hasBoth(c, ['a', 'b']), 'a and b at c');
-  t.same(a.commands().map((m) => m.by), ['b']);
-  t.same(b.commands().map((m) => m.by), ['a']);
-  t.same(c.commands().map((m) => m.by).sort(), ['a', 'b']);
+  t.same(
+    a.commands().map((m) => m.by),
+    ['b'],
+  );
+  t.same(
+    b.commands().map((m) => m.by),
+    ['a'],
+  );
+  t.same(
+    c
+      .commands()
+      .map((m) => m.by)
+      .sort(),
+    ['a', 'b'],
+  );
 });

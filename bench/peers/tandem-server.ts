@@ -1,0 +1,80 @@
+/**
+ * The Tandem side of bench/hub.ts, in its own process: a real gateway (front door + uWS hub)
+ * over the memory store or Redis, plus a small control server on loopback that creates sessions
+ * and mints hub tokens (the memory store lives in this process, so the bench cannot do it).
+ *
+ *   node dist/bench/peers/tandem-server.js   (env: TANDEM_REDIS_URL optional)
+ * Prints `READY <gatewayPort> <hubPort> <controlPort>` once listening.
+ */
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../gateway/config.js';
+import type { App } from '../../gateway/app.js';
+import { newId, Tokens } from '../../gateway/hub/tokens.js';
+import { createMetrics } from '../../gateway/ops/metrics.js';
+import { createLogger } from '../../gateway/ops/logger.js';
+import { startGateway } from '../../gateway/server.js';
+import { createStore } from '../../store/index.js';
+
+const config = loadConfig({
+  TANDEM_SECRET: 'tandem-bench-secret-0123456789abcdef',
+  TANDEM_LOG_LEVEL: 'error',
+  TANDEM_HOST: '127.0.0.1',
+  TANDEM_PORT: '0',
+  TANDEM_ORIGIN: 'http://127.0.0.1:9',
+  ...(process.env.TANDEM_REDIS_URL ? { TANDEM_REDIS_URL: process.env.TANDEM_REDIS_URL } : {}),
+});
+const store = await createStore({ redisUrl: config.redisUrl });
+const app: App = {
+  config,
+  origin: config.origin!,
+  store,
+  tokens: new Tokens(config.secret),
+  metrics: createMetrics(),
+  log: createLogger(config.logLevel),
+};
+const gateway = await startGateway(app, { port: 0, host: '127.0.0.1' });
+
+async function setup(count: number): Promise<{ id: string; customer: string; operator: string }[]> {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const id = newId();
+    await store.log.create(id);
+    await store.directory.createSession(id, { status: 'active', createdAt: Date.now(), people: [] });
+    out.push({
+      id,
+      customer: app.tokens.hub(id, `c-${id}`, 'customer', 'Customer', 3_600_000),
+      operator: app.tokens.hub(id, `o-${id}`, 'operator', 'Operator', 3_600_000),
+    });
+  }
+  return out;
+}
+
+const control = http.createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://control');
+  const answer = (value: unknown) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+  if (url.pathname === '/setup') {
+    setup(Number(url.searchParams.get('sessions') ?? 1)).then(answer, (err: Error) => {
+      res.writeHead(500);
+      res.end(err.message);
+    });
+  } else if (url.pathname === '/stats') {
+    answer({ rss: process.memoryUsage().rss, connections: gateway.hub.connections });
+  } else {
+    res.writeHead(404);
+    res.end();
+  }
+});
+await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+
+process.on('SIGTERM', () => {
+  void gateway
+    .close()
+    .then(() => store.close())
+    .finally(() => process.exit(0));
+});
+process.stdout.write(`READY ${gateway.port} ${gateway.hub.port} ${(control.address() as AddressInfo).port}\n`);
