@@ -79,7 +79,7 @@ t.test('compose: docker-compose.yml validates against the Compose Specification 
   // Compose interpolates variables before it validates, and so does this test.
   const ok = validate(compose);
   t.ok(ok, JSON.stringify(validate.errors, null, 2));
-  // The schema accepts any string for a port; check the one published port reads as host:container.
+  // One public port, published as host:container.
   const published = Object.entries(services).filter(([, s]) => s.ports?.length);
   t.equal(published.length, 1, 'exactly one service publishes a port: the load balancer');
   t.equal(published[0][1].ports!.length, 1);
