@@ -12,7 +12,7 @@
 import { OPS, type Op } from '../../protocol/commands.js';
 import { frameOfKey, isBelow } from '../../protocol/keys.js';
 import type { Command } from '../../protocol/messages.js';
-import { HELLO, type FromHooks, type Hello, type LocalCommand, type PageSetup, type ToHooks } from '../hooks/bridge.js';
+import { HELLO, pagePath, type FromHooks, type Hello, type LocalCommand, type PageSetup, type ToHooks } from '../hooks/bridge.js';
 
 const KEPT_PARAM = '__tandem_kept';
 /** How long a sent command of ours outranks remote ones of its key while we wait for it. */
@@ -287,6 +287,17 @@ export class Frames {
     }
     const win = this.windowOf(path);
     if (!win) return;
+    if (page) {
+      let actual: string | null = null;
+      try {
+        actual = pagePath(win.location.href);
+      } catch {
+        /* not readable: go ahead */
+      }
+      // The page moved on its own and its report is on the way: that nav reaches the hub after
+      // this one, so it wins everywhere; loading this one here would only fight it.
+      if (actual !== null && !sameStep(actual, page.url)) return;
+    }
     const url = withKept(d.url, d.kept);
     if (page && !d.kept && !page.kept && sameDocument(page.url, d.url)) {
       // Only the fragment changes: the page stays, and its hashchange report will match.
