@@ -7,6 +7,10 @@
  *     and receives the state of its frame;
  *   - a child frame's first page after its parent loaded follows the log, never leads it;
  *   - any other page load or same-document change is a local navigation and is sent.
+ * Two navigations of one frame, or two edits of one field, that cross on the wire settle on the
+ * hub's order: navs and inputs come back to their sender, and until ours is back, a remote one
+ * of the same key is older than ours and is not applied (the hooks do the same for an edit the
+ * shell had not seen yet, see ToHooks `ack`).
  */
 
 import { OPS, type Op } from '../../protocol/commands.js';
