@@ -17,7 +17,11 @@ const SUPPRESS_MS = 150;
 interface NavigateEventLike extends Event {
   navigationType: string;
   destination: { sameDocument: boolean };
+  formData: FormData | null;
 }
+
+/** How long a form submitted by a replayed click may take to start its navigation. */
+const FORM_SUPPRESS_MS = 5000;
 
 function replayable(el: Element): boolean {
   const n = el.localName;
@@ -28,6 +32,7 @@ function replayable(el: Element): boolean {
 
 export class Clicks {
   #suppressUntil = 0;
+  #formUntil = 0;
   #lastClick: { el: Element; at: number } | null = null;
 
   constructor(private readonly ctx: Ctx) {
@@ -54,7 +59,17 @@ export class Clicks {
   }
 
   #submit(e: SubmitEvent): void {
-    if (!e.isTrusted || this.ctx.applying) return;
+    if (this.ctx.applying) {
+      // A replayed click submitted the form: its navigation (a POST, maybe) belongs to the
+      // submitter's browser, however late this busy page gets to start it.
+      this.#formUntil = native.now() + FORM_SUPPRESS_MS;
+      // A script that took the submit over (an AJAX form) starts no navigation to wait for.
+      native.setTimeout(() => {
+        if (e.defaultPrevented) this.#formUntil = 0;
+      }, 0);
+      return;
+    }
+    if (!e.isTrusted) return;
     const form = e.target as HTMLFormElement;
     const by = e.submitter;
     const last = this.#lastClick;
@@ -65,7 +80,13 @@ export class Clicks {
   }
 
   #navigate(e: NavigateEventLike): void {
-    if (native.now() > this.#suppressUntil || !e.cancelable) return;
+    if (!e.cancelable) return;
+    if (e.formData && native.now() < this.#formUntil) {
+      this.#formUntil = 0;
+      e.preventDefault();
+      return;
+    }
+    if (native.now() > this.#suppressUntil) return;
     // The shell applies a remote nav with location.replace; a replayed link or form pushes.
     if (e.destination.sameDocument || e.navigationType !== 'push') return;
     e.preventDefault();
