@@ -39,6 +39,11 @@ export function wantsShell(req: http.IncomingMessage): boolean {
   return req.headers['sec-fetch-dest'] === 'document';
 }
 
+/** A root-relative path of this gateway (never `//host`, which a browser reads as another host). */
+export function isGatewayPath(p: string): boolean {
+  return p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/\\') && !/[\u0000-\u001f]/.test(p) && p.length <= 8192;
+}
+
 export async function startGateway(app: App, opts: { port?: number; host?: string } = {}): Promise<Gateway> {
   const assets = new Assets();
   const proxy = createProxy(app);
@@ -55,23 +60,27 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     });
   };
 
+  function sendCustomerShell(res: http.ServerResponse, content: string): void {
+    sendShell(res, assets, { role: 'customer', content, hub: '/__tandem/hub', control: app.config.operatorControl, mask: app.config.mask });
+  }
+
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = req.url ?? '/';
     if (!path.startsWith('/__tandem/') || path.startsWith('/__tandem/o/')) {
-      if (wantsShell(req)) {
-        return sendShell(res, assets, {
-          role: 'customer',
-          content: path,
-          hub: '/__tandem/hub',
-          control: app.config.operatorControl,
-          mask: app.config.mask,
-        });
-      }
+      if (wantsShell(req)) return sendCustomerShell(res, path);
       return proxy.handle(req, res);
     }
     setOwnHeaders(res, tls !== null);
     const url = new URL(path, 'http://gateway');
     const p = url.pathname;
+    if (p === '/__tandem/shell') {
+      // Browsers that send no Sec-Fetch-Dest get the proxied page at top level; its hooks send it
+      // here, into a shell whose content frame shows that page.
+      const content = url.searchParams.get('u') ?? '/';
+      const proxied = isGatewayPath(content) && (!content.startsWith('/__tandem/') || content.startsWith('/__tandem/o/'));
+      if (!proxied) return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'u must be the path of a proxied page');
+      return sendCustomerShell(res, content);
+    }
     if (p === '/__tandem/healthz') return sendHealth(res);
     if (p === '/__tandem/readyz') return sendReadiness(app, res, drain.draining);
     if (p === '/__tandem/metrics') {

@@ -12,6 +12,12 @@ import { installSharing } from './page.js';
   try {
     const script = document.currentScript as HTMLScriptElement | null;
     const data = script?.dataset ?? {};
+    if (window.top === window) {
+      // A browser that sent no Sec-Fetch-Dest got this page at top level: move it into a shell.
+      const here = location.pathname + location.search + location.hash;
+      location.replace('/__tandem/shell?u=' + encodeURIComponent(here));
+      return;
+    }
     if (data.primary) {
       installRuntime({
         primary: data.primary,

@@ -253,18 +253,6 @@ function finish(): void {
   render();
 }
 
-/**
- * The gateway keeps a session's origin cookies for its operators, learning them from the
- * customer's requests; cookies set before the call (a login) are learnt from this one.
- */
-function shareCookies(): void {
-  const top = frames.pages.get('top');
-  if (!top) return;
-  fetch(top.url.split('#')[0], { method: 'HEAD', credentials: 'same-origin', cache: 'no-store', redirect: 'manual' }).catch(
-    () => undefined,
-  );
-}
-
 $('connect')?.addEventListener('click', () => {
   void (async () => {
     const btn = $<HTMLButtonElement>('connect')!;
@@ -275,8 +263,8 @@ $('connect')?.addEventListener('click', () => {
         finish();
         await api.end(s.id, s.token);
       } else {
+        // The gateway seeds the session's cookie jar from this request's origin cookies.
         const grant = await api.create();
-        shareCookies();
         start(grant, true);
       }
     } catch (err) {
