@@ -21,11 +21,22 @@ import type { Connection } from './connection.js';
 
 /** Close code for a replica that lost its store: the client reconnects (maybe elsewhere). */
 const CLOSE_STORE = 1011;
+/** A replay read that takes longer fails the join (1011, the client reconnects) rather than hang it. */
+const REPLAY_READ_TIMEOUT_MS = 5000;
 /** Live commands held for one replaying socket before it counts as a slow consumer. */
 const MAX_JOIN_BUFFER_BYTES = 4 * BACKPRESSURE_LIMIT_BYTES;
 
 export function serializeCommand(cmd: LoggedCommand): string {
   return JSON.stringify({ seq: cmd.seq, k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, t: cmd.t });
+}
+
+/** `p`, or a rejection naming `what` once `ms` have passed without an answer. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function presenceTopic(sessionId: string): string {
@@ -233,14 +244,14 @@ export class Room {
     conn.bufferBytes = 0;
     this.joining.add(conn);
     try {
-      await this.ready;
+      await within(this.ready, REPLAY_READ_TIMEOUT_MS, 'following the session log');
       if (stale()) return;
       const { log } = this.app.store;
       let reset = mode === 'reset';
       let replay: { epoch: string; head: number; commands: LoggedCommand[] } | null = null;
       let ownOthersHidden = false;
       if (mode === 'resume' && conn.resume) {
-        const r = await log.range(this.sessionId, conn.resume.since, conn.resume.epoch);
+        const r = await within(log.range(this.sessionId, conn.resume.since, conn.resume.epoch), REPLAY_READ_TIMEOUT_MS, 'the range read');
         if (r.ok) {
           replay = r;
           // A resuming client already applied its own "others" commands; live delivery never echoes them either.
@@ -248,7 +259,7 @@ export class Room {
         } else reset = true;
       }
       if (!replay) {
-        replay = await log.snapshot(this.sessionId);
+        replay = await within(log.snapshot(this.sessionId), REPLAY_READ_TIMEOUT_MS, 'the snapshot read');
         if (replay.epoch === this.epoch) this.granted = grantIn(replay.commands);
       }
       if (stale()) return;
