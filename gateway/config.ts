@@ -70,7 +70,8 @@ export function normaliseOrigin(raw: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`must be http or https, got ${u.protocol}`);
   if (u.username || u.password) throw new Error('must not contain credentials');
-  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) throw new Error(`must be an origin without a path, got ${JSON.stringify(raw)}`);
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash)
+    throw new Error(`must be an origin without a path, got ${JSON.stringify(raw)}`);
   return u.origin;
 }
 

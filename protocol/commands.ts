@@ -6,18 +6,7 @@
 
 import { MAX_KEY_LENGTH } from './limits.js';
 
-export type Op =
-  | 'nav'
-  | 'scroll'
-  | 'resize'
-  | 'input'
-  | 'focus'
-  | 'click'
-  | 'submit'
-  | 'pointer'
-  | 'ink'
-  | 'ink-clear'
-  | 'control';
+export type Op = 'nav' | 'scroll' | 'resize' | 'input' | 'focus' | 'click' | 'submit' | 'pointer' | 'ink' | 'ink-clear' | 'control';
 
 export interface OpSpec {
   /** Kept as the latest command of its key in the compacted state (replayed to late joiners). */
@@ -72,9 +61,7 @@ export const OPS: Readonly<Record<Op, OpSpec>> = {
     needsControl: false,
     customerOnly: true,
     rateHz: 10,
-    validate: object((d) =>
-      isCoord(d.w) && isCoord(d.h) && d.w > 0 && d.h > 0 ? null : 'w and h must be positive numbers',
-    ),
+    validate: object((d) => (isCoord(d.w) && isCoord(d.h) && d.w > 0 && d.h > 0 ? null : 'w and h must be positive numbers')),
   },
   input: {
     compact: true,

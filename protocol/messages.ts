@@ -52,16 +52,7 @@ export type HubMessage =
   | { type: 'error'; code: HubErrorCode; message: string; c?: string };
 
 export type HubErrorCode =
-  | 'bad_json'
-  | 'bad_command'
-  | 'unknown_op'
-  | 'bad_data'
-  | 'bad_key'
-  | 'forbidden'
-  | 'no_control'
-  | 'ended'
-  | 'throttled'
-  | 'internal';
+  'bad_json' | 'bad_command' | 'unknown_op' | 'bad_data' | 'bad_key' | 'forbidden' | 'no_control' | 'ended' | 'throttled' | 'internal';
 
 export type ParseResult = { ok: true; cmd: ClientCommand } | { ok: false; code: HubErrorCode; message: string; c?: string };
 
@@ -81,7 +72,8 @@ export function parseClientCommand(text: string): ParseResult {
   if (o.c !== undefined && c === undefined) return { ok: false, code: 'bad_command', message: 'c must be a string of 1 to 64 characters' };
   if (!isOp(o.op)) return { ok: false, code: 'unknown_op', message: `unknown op ${JSON.stringify(String(o.op)).slice(0, 80)}`, c };
   if (!isValidKey(o.k)) return { ok: false, code: 'bad_key', message: 'k must be a key under top/ or session/', c };
-  if (o.a !== undefined && o.a !== 'others' && o.a !== 'all') return { ok: false, code: 'bad_command', message: 'a must be "others" or "all"', c };
+  if (o.a !== undefined && o.a !== 'others' && o.a !== 'all')
+    return { ok: false, code: 'bad_command', message: 'a must be "others" or "all"', c };
   const problem = OPS[o.op].validate(o.d);
   if (problem) return { ok: false, code: 'bad_data', message: `${o.op}: ${problem}`, c };
   return { ok: true, cmd: { k: o.k, op: o.op, a: (o.a as Audience | undefined) ?? 'others', d: o.d, c } };

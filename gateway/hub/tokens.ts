@@ -35,7 +35,10 @@ export type VerifyResult<C> = { ok: true; claims: C } | { ok: false; reason: 'ma
 export class Tokens {
   readonly #key: Buffer;
 
-  constructor(secret: string, private readonly now: () => number = Date.now) {
+  constructor(
+    secret: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#key = createHmac('sha256', 'tandem-token-key').update(secret).digest();
   }
 

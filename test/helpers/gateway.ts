@@ -39,7 +39,14 @@ const MAIN = fileURLToPath(new URL('../../gateway/main.js', import.meta.url));
 export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = env.TANDEM_PORT ? Number(env.TANDEM_PORT) : await freePort();
   const proc = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, TANDEM_SECRET: TEST_SECRET, TANDEM_LOG_LEVEL: 'warn', TANDEM_HOST: '127.0.0.1', ...env, TANDEM_PORT: String(port) },
+    env: {
+      PATH: process.env.PATH,
+      TANDEM_SECRET: TEST_SECRET,
+      TANDEM_LOG_LEVEL: 'warn',
+      TANDEM_HOST: '127.0.0.1',
+      ...env,
+      TANDEM_PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

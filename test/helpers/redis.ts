@@ -52,7 +52,21 @@ export async function startRedis(opts: { aof?: boolean; args?: string[] } = {}):
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tandem-redis-'));
   let proc: ChildProcess | null = null;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.aof ? 'yes' : 'no', '--appendfsync', 'always', ...(opts.args ?? [])];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.aof ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    ...(opts.args ?? []),
+  ];
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -87,7 +101,11 @@ export interface RedisCluster {
 export async function startRedisCluster(): Promise<RedisCluster> {
   const nodes: RedisServer[] = [];
   for (let i = 0; i < 3; i++) {
-    nodes.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000'] }));
+    nodes.push(
+      await startRedis({
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000'],
+      }),
+    );
   }
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
   // Wait until every node agrees that all slots are served.

@@ -52,7 +52,13 @@ t.test('config: every invalid value is named, one line each', async (t) => {
 });
 
 t.test('config: flags are the variables in kebab case and win over the environment', async (t) => {
-  const c = loadConfig({ TANDEM_PORT: '9000' }, ['--port', '9100', '--redis-url=redis://127.0.0.1:6379', '--origin', 'https://Bank.Example:443']);
+  const c = loadConfig({ TANDEM_PORT: '9000' }, [
+    '--port',
+    '9100',
+    '--redis-url=redis://127.0.0.1:6379',
+    '--origin',
+    'https://Bank.Example:443',
+  ]);
   t.equal(c.port, 9100);
   t.equal(c.redisUrl, 'redis://127.0.0.1:6379');
   t.equal(c.origin, 'https://bank.example');
