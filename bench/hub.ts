@@ -97,7 +97,7 @@ async function inBatches<T, R>(items: T[], n: number, fn: (item: T) => Promise<R
   return out;
 }
 
-function tandemClient(url: string): Promise<Client> {
+function tandemClientOnce(url: string): Promise<Client> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   let listener: ((x: number) => void) | null = null;
   let replayed: () => void;
@@ -111,6 +111,7 @@ function tandemClient(url: string): Promise<Client> {
   });
   ws.on('error', () => undefined);
   return new Promise((resolve, reject) => {
+    ws.once('close', (code, reason) => reject(new Error(`hub connection closed before its replay: ${code} ${reason.toString()}`)));
     ws.once('open', () =>
       ready.then(() =>
         resolve({
@@ -122,6 +123,20 @@ function tandemClient(url: string): Promise<Client> {
     );
     ws.once('error', reject);
   });
+}
+
+/**
+ * A real client reconnects when its socket drops before the replay; so does this one (rarely
+ * needed: see the report on upgrades closed by uWS during bursts of Redis-backed joins).
+ */
+async function tandemClient(url: string): Promise<Client> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tandemClientOnce(url);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 async function tandemTarget(name: string, env: Record<string, string>): Promise<Target> {
@@ -334,7 +349,9 @@ async function main(): Promise<void> {
       return peerTarget(redis.url);
     };
 
-    console.log(`hub bench: S sessions × (customer + operator), ${RATE_PER_SESSION} commands/s per session, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; every run on fresh server processes`);
+    console.log(
+      `hub bench: S sessions × (customer + operator), ${RATE_PER_SESSION} commands/s per session, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; every run on fresh server processes`,
+    );
     console.log('\nlatency and throughput (tandem on its hub port, as with TANDEM_HUB_PORT; the peer on its own port)');
     await sizes(memory);
     const red = await sizes(onRedis);
@@ -350,7 +367,9 @@ async function main(): Promise<void> {
       const bridged = await drive(bridgedPairs, s * RATE_PER_SESSION);
       await closeAll(bridgedPairs);
       await target.stop();
-      console.log(`  S=${String(s).padEnd(4)} direct   p50 ${ms(direct.p50).padStart(9)}  p99 ${ms(direct.p99).padStart(9)}  delivered ${rate(direct.deliveredPerSec)}`);
+      console.log(
+        `  S=${String(s).padEnd(4)} direct   p50 ${ms(direct.p50).padStart(9)}  p99 ${ms(direct.p99).padStart(9)}  delivered ${rate(direct.deliveredPerSec)}`,
+      );
       console.log(
         `  S=${String(s).padEnd(4)} bridged  p50 ${ms(bridged.p50).padStart(9)}  p99 ${ms(bridged.p99).padStart(9)}  delivered ${rate(bridged.deliveredPerSec)}  (p50 ${(bridged.p50 / direct.p50).toFixed(2)}×, p99 ${(bridged.p99 / direct.p99).toFixed(2)}×)`,
       );

@@ -45,7 +45,11 @@ export function bridgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
   });
   client.on('error', () => upstream.destroy());
   client.on('close', () => upstream.destroy());
-  upstream.on('close', () => client.end());
+  upstream.on('close', () => {
+    client.end();
+    // A client that never finishes its side of the close must not keep the socket open.
+    setTimeout(() => client.destroy(), 1000).unref();
+  });
   upstream.write(lines.join('\r\n') + '\r\n\r\n');
   if (head.length > 0) upstream.write(head);
   client.pipe(upstream);

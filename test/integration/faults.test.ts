@@ -48,7 +48,7 @@ class Participant {
 
   async connect(base: string): Promise<void> {
     const previous = this.connections.at(-1);
-    const client = await HubClient.connect(base, this.token, previous ? previous.resumeAt() : null);
+    const client = await HubClient.connectReplayed(base, this.token, previous ? previous.resumeAt() : null);
     this.connections.push(client);
     client.ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { type?: string; code?: string; c?: string };
@@ -63,7 +63,6 @@ class Participant {
         this.resendTimers.add(timer);
       }
     });
-    await client.next('replayed');
   }
 
   send(n: number): void {

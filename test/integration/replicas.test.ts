@@ -50,7 +50,9 @@ t.test('replicas: 50 sessions × 3 participants over two replicas, 200 commands 
       const id = `s${s}p${p}`;
       const role = p === 0 ? 'customer' : 'operator';
       const replica = replicas[(s + p) % 2];
-      joins.push(HubClient.connect(replica.url, tokens.hub(session, id, role, id, 120_000)).then((client) => ({ id, session, client })));
+      joins.push(
+        HubClient.connectReplayed(replica.url, tokens.hub(session, id, role, id, 120_000)).then((client) => ({ id, session, client })),
+      );
     }
   }
   const people = await Promise.all(joins);
