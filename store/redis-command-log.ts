@@ -83,6 +83,8 @@ export class RedisCommandLog implements CommandLog {
   private readonly maxLen: number;
   /** This instance's subscribers per session; one channel listener each, on the shared subscriber. */
   private readonly sessions = new Map<string, SessionChannel>();
+  /** Per session, the last append in flight from this replica (see append). */
+  private readonly tails = new Map<string, Promise<void>>();
   private readonly stopReconnect: () => void;
   private readonly watchdog: NodeJS.Timeout;
   private watching = false;
@@ -109,7 +111,26 @@ export class RedisCommandLog implements CommandLog {
     return hashToMeta(sessionId, await this.redis.client.hgetall(logKeys(sessionId).meta));
   }
 
-  async append(sessionId: string, input: AppendInput): Promise<AppendResult> {
+  /**
+   * Appends of one session leave this replica one at a time, so the log keeps their order of
+   * receipt even when a request is sent twice (EVALSHA answered NOSCRIPT, then EVAL) or a
+   * cluster slot moves: pipelining them would let a later command overtake an earlier one.
+   */
+  append(sessionId: string, input: AppendInput): Promise<AppendResult> {
+    const previous = this.tails.get(sessionId);
+    const run = previous ? previous.then(() => this.appendNow(sessionId, input)) : this.appendNow(sessionId, input);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(sessionId, tail);
+    void tail.then(() => {
+      if (this.tails.get(sessionId) === tail) this.tails.delete(sessionId);
+    });
+    return run;
+  }
+
+  private async appendNow(sessionId: string, input: AppendInput): Promise<AppendResult> {
     const k = logKeys(sessionId);
     const spec = OPS[input.op];
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.

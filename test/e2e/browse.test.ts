@@ -86,11 +86,13 @@ t.test('browse: links, forms and redirects stay in the content frame, through th
     return img !== null && img.complete && img.naturalWidth === 1;
   });
   t.pass('an image with an absolute origin URL loaded');
-  t.equal(
-    await r.content().evaluate(() => getComputedStyle(document.querySelector('h1')!).color),
-    'rgb(1, 2, 3)',
-    'a stylesheet @import-ed by an absolute URL applied',
-  );
+  // An @import loads after the page's own stylesheet: wait for it (bounded) rather than race it.
+  const color = await r
+    .content()
+    .waitForFunction(() => getComputedStyle(document.querySelector('h1')!).color === 'rgb(1, 2, 3)', undefined, { timeout: 5000 })
+    .then(() => 'rgb(1, 2, 3)')
+    .catch(() => r.content().evaluate(() => getComputedStyle(document.querySelector('h1')!).color));
+  t.equal(color, 'rgb(1, 2, 3)', 'a stylesheet @import-ed by an absolute URL applied');
 
   await r.content().click('#to-page2');
   t.equal(await shows(r, 'Page two'), '/page2');
