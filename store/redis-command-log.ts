@@ -47,6 +47,14 @@ export function logKeys(sessionId: string) {
 
 const parseCommand = (json: string): LoggedCommand => deepFreeze(JSON.parse(json) as LoggedCommand);
 
+/** The command just logged, as readers of the log will parse it (same keys, same order). */
+function newCommand(seq: number, t: number, input: AppendInput): LoggedCommand {
+  const cmd = { seq, t, k: input.k, op: input.op, a: input.a } as LoggedCommand;
+  if (input.d !== undefined) cmd.d = frozenCopy(input.d);
+  cmd.by = input.by;
+  return Object.freeze(cmd);
+}
+
 function toMeta(id: string, flat: string[]): LogMeta | null {
   const h: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]] = flat[i + 1];
@@ -149,10 +157,10 @@ export class RedisCommandLog implements CommandLog {
         this.publishVerb(),
         k.channel,
       ],
-    )) as [string, string?];
+    )) as [string, string?, string?];
     switch (reply[0]) {
       case 'ok':
-        return { cmd: parseCommand(reply[1]!), duplicate: false };
+        return { cmd: newCommand(Number(reply[1]), Number(reply[2]), input), duplicate: false };
       case 'duplicate':
         return { cmd: parseCommand(reply[1]!), duplicate: true };
       case 'duplicate-trimmed':

@@ -13,7 +13,9 @@
  * ARGV: by, c ('' for none), body (the command's JSON after `{"seq":N,"t":T,`), compact ('1'/'0'),
  *       retiresBelow ('1'/'0'), k, maxLen, publish verb ('PUBLISH', 'SPUBLISH' or '' for none),
  *       channel
- * Returns {'ok', json} | {'duplicate', json} | {'duplicate-trimmed', seq} | {'unknown'} | {'ended'}
+ * Returns {'ok', seq, t} | {'duplicate', json} | {'duplicate-trimmed', seq} | {'unknown'} | {'ended'}
+ * (the caller already holds everything of a new command but seq and t: sending it back would
+ * cost a reply of the command's size and a JSON.parse per append.)
  */
 export const APPEND_LUA = `
 local meta, log, state, sent = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -58,7 +60,7 @@ end
 
 if sentField then redis.call('HSET', sent, sentField, seq) end
 if verb ~= '' then redis.call(verb, channel, '{"e":"' .. epoch .. '","c":' .. cmd .. '}') end
-return {'ok', cmd}
+return {'ok', seq, t}
 `;
 
 /**
