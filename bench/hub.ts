@@ -13,7 +13,10 @@
  * The servers run in child processes; this process is only the load generator (so neither
  * shares the other's event loop). Loopback only, every phase bounded in time.
  *
- *   npm run build && node dist/bench/hub.js [--quick]
+ *   npm run build && node dist/bench/hub.js [--quick] [--redis]
+ *
+ * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
+ * side), skipping the memory store, the front door hop and idle memory.
  */
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +26,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { startRedis, type RedisServer } from '../test/helpers/redis.js';
 
 const QUICK = process.argv.includes('--quick');
+const REDIS_ONLY = process.argv.includes('--redis');
 const MEASURE_MS = QUICK ? 2000 : 4000;
 const WARMUP_MS = 1000;
 const RATE_PER_SESSION = 30;
@@ -333,6 +337,32 @@ async function idle(target: Target, connections: number, direct: boolean): Promi
   return (after - before) / connections;
 }
 
+type Sized = Map<number, Result & { rss: number }>;
+
+function redisRatios(
+  red: Sized,
+  peerSizes: Sized,
+  satRedis: { sustained: number; peak: number },
+  satPeer: { sustained: number; peak: number },
+): void {
+  console.log('\nratios (tandem on Redis / peer)');
+  for (const s of SIZES) {
+    const r = red.get(s)!;
+    const p = peerSizes.get(s)!;
+    console.log(
+      `  S=${s}: p50 ${(r.p50 / p.p50).toFixed(2)}×, p99 ${(r.p99 / p.p99).toFixed(2)}×, delivered ${(r.deliveredPerSec / p.deliveredPerSec).toFixed(2)}×`,
+    );
+  }
+  console.log(
+    `  saturation, sustained ${rate(satRedis.sustained)} vs ${rate(satPeer.sustained)}; peak ${rate(satRedis.peak)} vs ${rate(satPeer.peak)} = ${(satRedis.peak / satPeer.peak).toFixed(2)}×`,
+  );
+  const r500 = red.get(500);
+  if (r500) console.log(`  target: 500 sessions × 30/s on Redis, p99 ≤ 15 ms: ${ms(r500.p99)} ${r500.p99 <= 15 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  target: saturation ≥ 3× the peer: ${(satRedis.peak / satPeer.peak).toFixed(2)}× ${satRedis.peak >= 3 * satPeer.peak ? 'met' : 'NOT met'}`,
+  );
+}
+
 async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
@@ -353,12 +383,12 @@ async function main(): Promise<void> {
       `hub bench: S sessions × (customer + operator), ${RATE_PER_SESSION} commands/s per session, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; every run on fresh server processes`,
     );
     console.log('\nlatency and throughput (tandem on its hub port, as with TANDEM_HUB_PORT; the peer on its own port)');
-    await sizes(memory);
+    if (!REDIS_ONLY) await sizes(memory);
     const red = await sizes(onRedis);
     const peerSizes = await sizes(peer);
 
-    console.log('\nthe front door hop (memory store): direct uWS port vs through node:http');
-    for (const s of [100, 500]) {
+    if (!REDIS_ONLY) console.log('\nthe front door hop (memory store): direct uWS port vs through node:http');
+    for (const s of REDIS_ONLY ? [] : [100, 500]) {
       const target = await memory();
       const directPairs = await target.open(s, { direct: true });
       const direct = await drive(directPairs, s * RATE_PER_SESSION);
@@ -376,10 +406,15 @@ async function main(): Promise<void> {
     }
 
     console.log(`\nsaturation (${SATURATION_SESSIONS} sessions, rising offered rate)`);
-    const satMem = await saturation(memory);
+    const satMem = REDIS_ONLY ? { sustained: 0, peak: 0 } : await saturation(memory);
     const satRedis = await saturation(onRedis);
     const satPeer = await saturation(peer);
 
+    if (REDIS_ONLY) {
+      redisRatios(red, peerSizes, satRedis, satPeer);
+      console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      return;
+    }
     console.log(`\nidle connections (${IDLE_CONNECTIONS.toLocaleString('en')}, fresh processes)`);
     const idleTandem = await tandemTarget('tandem (memory)', {});
     const perDirect = await idle(idleTandem, IDLE_CONNECTIONS, true);
