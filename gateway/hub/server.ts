@@ -147,15 +147,21 @@ export async function startHub(app: App): Promise<Hub> {
       app.store.log.meta(claims.s).then(
         (meta) => {
           if (aborted) return;
-          res.cork(() => {
-            if (!meta || meta.status === 'ended') {
-              return refuse(res, 'TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended');
-            }
-            if (!accepting) return refuseDraining(res);
-            const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
-            const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, { epoch: meta.epoch, head: meta.head }, app.metrics);
-            res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
-          });
+          if (!meta || meta.status === 'ended') {
+            return res.cork(() => refuse(res, 'TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended'));
+          }
+          if (!accepting) return res.cork(() => refuseDraining(res));
+          const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
+          const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, { epoch: meta.epoch, head: meta.head }, app.metrics);
+          // Deliberately NOT inside res.cork: after its callback, uWS's HttpResponse::cork still
+          // reads the response's state through `this`. When the upgrade reallocated the socket in
+          // place (same address, now a WebSocket), that read hits freed or foreign memory; if the
+          // stray bits say "connection: close, responded" it shuts the brand-new WebSocket down
+          // (the client sees welcome, then 1006, and no close of ours is counted). Upgrading from
+          // the parser (memory store: the meta read settles before uWS returns) never takes that
+          // path, which is why only the Redis store showed it. Uncorked, uWS writes the 101 itself
+          // and prints one "writes must be made from within a corked callback" warning.
+          res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
         },
         (err: unknown) => {
           app.metrics.storeErrors.inc();

@@ -74,7 +74,8 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
     proc,
     output: () => out,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
+      // A process ended by a signal has a signalCode and a null exitCode: its 'exit' already fired.
+      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
       return new Promise((resolve) => {
         proc.once('exit', (code) => resolve(code));
         proc.kill(signal);
