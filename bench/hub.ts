@@ -15,6 +15,7 @@
  *
  *   npm run build && node dist/bench/hub.js [--quick] [--redis]
  *
+ * BENCH_SERVER_NODE_ARGS passes node options to the servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
  * side), skipping the memory store, the front door hop and idle memory.
  */
@@ -62,7 +63,9 @@ interface Result {
 }
 
 function child(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; ready: string[] }> {
-  const proc = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(script, import.meta.url))], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
