@@ -223,9 +223,7 @@ function fastPath(s: string, map: OriginMap): MappedUrl | null {
   if (last >= 0x30 && last <= 0x39) return null;
   const host = s.slice(hostStart, i);
   const rest = s.slice(i);
-  if (!PLAIN_REST.test(rest)) return null;
-  const q = rest.search(/[?#]/);
-  if (DOT_IN_PATH.test(q < 0 ? rest : rest.slice(0, q))) return null;
+  if (!isPlainRest(rest)) return null;
   const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
   const origin = `${web}://${host}`;
   if (origin === map.primary) return path.startsWith('//') ? null : { kind: 'mapped', url: path };
@@ -233,7 +231,42 @@ function fastPath(s: string, map: OriginMap): MappedUrl | null {
   return { kind: 'foreign', url: `${scheme}://${host}${path}` };
 }
 
+const QUERY_OR_FRAGMENT = /[?#]/;
+
+/** A path, query and fragment the URL parser keeps exactly as written (no dot segment, nothing it encodes). */
+function isPlainRest(rest: string): boolean {
+  if (!PLAIN_REST.test(rest)) return false;
+  const q = rest.search(QUERY_OR_FRAGMENT);
+  return !DOT_IN_PATH.test(q < 0 ? rest : rest.slice(0, q));
+}
+
+/**
+ * A URL that starts with a configured origin exactly as it is normalised (`http://127.0.0.1:8080`,
+ * `https://bank.example`) and goes on with a plain path: mapped by string, without parsing. The
+ * origin's own spelling is what the parser writes, so only the rest needs checking; hosts the
+ * general fast path refuses (ports, IP addresses) get here too.
+ */
+function originPrefixPath(s: string, map: OriginMap): MappedUrl | null {
+  if (s.startsWith(map.primary) && isOriginEnd(s.charCodeAt(map.primary.length))) {
+    const rest = s.slice(map.primary.length);
+    if (!isPlainRest(rest)) return null;
+    const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+    return path.startsWith('//') ? null : { kind: 'mapped', url: path };
+  }
+  for (const o of map.allowed) {
+    if (!s.startsWith(o) || !isOriginEnd(s.charCodeAt(o.length))) continue;
+    const rest = s.slice(o.length);
+    if (!isPlainRest(rest)) return null;
+    const colon = o.indexOf(':');
+    const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+    return { kind: 'mapped', url: `${ORIGIN_PREFIX}${o.slice(0, colon)}/${o.slice(colon + 3)}${path}` };
+  }
+  return null;
+}
+
 function resolve(s: string, raw: string, baseUrl: string, map: OriginMap): MappedUrl {
+  const known = originPrefixPath(s, map);
+  if (known !== null) return known;
   const fast = fastPath(s, map);
   if (fast !== null) return fast;
   let u: WhatwgUrl;

@@ -175,3 +175,40 @@ t.test('url-map: createOriginMap normalises and rejects non-http origins', async
   t.same(m, { primary: 'https://bank.example', allowed: ['http://x.example'] });
   t.throws(() => createOriginMap('ftp://bank.example', []));
 });
+
+t.test('url-map: URLs spelled with a configured origin (port, IP address) map as the URL parser would', async (t) => {
+  const ipMap = createOriginMap('http://127.0.0.1:8080', ['http://[::1]:9000', 'https://static.bank.example']);
+  const page = 'http://127.0.0.1:8080/accounts/';
+  const cases = [
+    'http://127.0.0.1:8080/a/b?x=1&y=2#top',
+    'http://127.0.0.1:8080',
+    'http://127.0.0.1:8080?q',
+    'http://127.0.0.1:8080#f',
+    'http://127.0.0.1:8080/a/../../etc',
+    'http://127.0.0.1:8080/a/%2e%2e/b',
+    'http://127.0.0.1:8080//evil.example/x',
+    'http://127.0.0.1:8080/a b',
+    'http://127.0.0.1:8080/a\\..\\b',
+    'http://127.0.0.1:80800/x',
+    'http://127.0.0.1:8080.evil.example/x',
+    'http://127.0.0.1:8080@evil.example/x',
+    'http://127.0.0.1:8080:1/x',
+    'http://[::1]:9000/img/1.png?v=2',
+    'http://[::1]:9000',
+    'http://[::1]:9000/a/./b',
+    'https://static.bank.example/css/site.css',
+    'https://static.bank.example.evil.example/x',
+  ];
+  for (const raw of cases) {
+    const got = mapUrl(raw, page, ipMap);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(raw, page);
+    } catch {
+      parsed = null;
+    }
+    const expected = parsed ? gatewayPathOf(parsed.href, ipMap) : null;
+    if (expected === null) t.not(got.kind, 'mapped', `${raw} is not mapped`);
+    else t.same(got, { kind: 'mapped', url: expected }, `${raw} → ${expected}`);
+  }
+});
