@@ -143,6 +143,7 @@ export class RedisCommandLog implements CommandLog {
     const spec = OPS[input.op];
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
     const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
+    const t = Date.now();
     const reply = (await this.redis.script(
       APPEND_LUA,
       [k.meta, k.log, k.state, k.sent],
@@ -156,11 +157,12 @@ export class RedisCommandLog implements CommandLog {
         this.maxLen,
         this.publishVerb(),
         k.channel,
+        t,
       ],
-    )) as [string, string?, string?];
+    )) as [string, string?];
     switch (reply[0]) {
       case 'ok':
-        return { cmd: newCommand(Number(reply[1]), Number(reply[2]), input), duplicate: false };
+        return { cmd: newCommand(Number(reply[1]), t, input), duplicate: false };
       case 'duplicate':
         return { cmd: parseCommand(reply[1]!), duplicate: true };
       case 'duplicate-trimmed':

@@ -12,15 +12,16 @@
  * KEYS: meta, log (stream), state (hash: key → latest command), sent (hash: client id → seq)
  * ARGV: by, c ('' for none), body (the command's JSON after `{"seq":N,"t":T,`), compact ('1'/'0'),
  *       retiresBelow ('1'/'0'), k, maxLen, publish verb ('PUBLISH', 'SPUBLISH' or '' for none),
- *       channel
- * Returns {'ok', seq, t} | {'duplicate', json} | {'duplicate-trimmed', seq} | {'unknown'} | {'ended'}
- * (the caller already holds everything of a new command but seq and t: sending it back would
- * cost a reply of the command's size and a JSON.parse per append.)
+ *       channel, t (epoch ms, the caller's clock: redis.call('TIME') cost about 3 µs of the
+ *       script's 13 µs)
+ * Returns {'ok', seq} | {'duplicate', json} | {'duplicate-trimmed', seq} | {'unknown'} | {'ended'}
+ * (the caller already holds everything of a new command but seq: sending it back would cost a
+ * reply of the command's size and a JSON.parse per append.)
  */
 export const APPEND_LUA = `
 local meta, log, state, sent = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local by, c, body, compact, retires, k, maxLen, verb, channel =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local by, c, body, compact, retires, k, maxLen, verb, channel, t =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 
 local m = redis.call('HMGET', meta, 'epoch', 'status')
 local epoch = m[1]
@@ -39,8 +40,6 @@ if c ~= '' then
 end
 
 local seq = string.format('%d', redis.call('HINCRBY', meta, 'head', 1))
-local now = redis.call('TIME')
-local t = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
 local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. body
 
 redis.call('XADD', log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
@@ -60,7 +59,7 @@ end
 
 if sentField then redis.call('HSET', sent, sentField, seq) end
 if verb ~= '' then redis.call(verb, channel, '{"e":"' .. epoch .. '","c":' .. cmd .. '}') end
-return {'ok', seq, t}
+return {'ok', seq}
 `;
 
 /**
