@@ -91,8 +91,9 @@ export class HubClient {
 
   /**
    * Connects and waits for the replay, reconnecting (up to `attempts` times) when the socket is
-   * dropped before it, as a browser's transport does. Known: under bursts of joins over Redis,
-   * about one upgrade in a thousand is dropped by uWS right after `welcome` (see the hub report).
+   * dropped before it, as a browser's transport does. The hub itself no longer drops healthy
+   * joins (the uWS post-cork close after an async upgrade, see gateway/hub/server.ts), so a retry
+   * here means a real fault: a socket the hub or a fault in the test cut before its replay.
    */
   static async connectReplayed(base: string, token: string, resume?: ResumeAt | null, attempts = 3): Promise<HubClient> {
     for (let i = 1; ; i++) {
