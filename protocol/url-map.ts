@@ -190,11 +190,6 @@ function isAllowedBase(baseUrl: string, map: OriginMap): boolean {
   return false;
 }
 
-// What may follow a configured origin for the fast path: characters the URL parser keeps as they
-// are, with no backslash, quote, space or dot segment it would rewrite.
-const PLAIN_REST = /^(?:[/?#][A-Za-z0-9\-._~!$&()*+,;=:@/?#%]*)?$/;
-const DOT_IN_PATH = /\/\.|%2e/i;
-
 /**
  * Absolute http(s)/ws(s) URLs spelled the way the URL parser would write them (lower-case scheme
  * and host name, no port, userinfo, IP address, backslash, dot segment or character it would
@@ -231,13 +226,31 @@ function fastPath(s: string, map: OriginMap): MappedUrl | null {
   return { kind: 'foreign', url: `${scheme}://${host}${path}` };
 }
 
-const QUERY_OR_FRAGMENT = /[?#]/;
+// What may follow a configured origin for the fast path: characters the URL parser keeps as they
+// are, with no backslash, quote, space or dot segment it would rewrite.
+const PLAIN_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&()*+,;=:@/?#%") PLAIN_CHAR[c.charCodeAt(0)] = 1;
 
-/** A path, query and fragment the URL parser keeps exactly as written (no dot segment, nothing it encodes). */
+/**
+ * A path, query and fragment the URL parser keeps exactly as written: empty or starting with
+ * / ? #, only [A-Za-z0-9-._~!$&()*+,;=:@/?#%], and no `/.` or `%2e` (a dot segment) in the path.
+ * One pass over a table, no regexes: this runs for every absolute URL in a page.
+ */
 function isPlainRest(rest: string): boolean {
-  if (!PLAIN_REST.test(rest)) return false;
-  const q = rest.search(QUERY_OR_FRAGMENT);
-  return !DOT_IN_PATH.test(q < 0 ? rest : rest.slice(0, q));
+  const len = rest.length;
+  if (len === 0) return true;
+  const first = rest.charCodeAt(0);
+  if (first !== 0x2f && first !== 0x3f && first !== 0x23) return false;
+  let inPath = first === 0x2f;
+  for (let i = 1; i < len; i++) {
+    const c = rest.charCodeAt(i);
+    if (c >= 128 || PLAIN_CHAR[c] === 0) return false;
+    if (!inPath) continue;
+    if (c === 0x3f || c === 0x23) inPath = false;
+    else if (c === 0x2e && rest.charCodeAt(i - 1) === 0x2f) return false;
+    else if (c === 0x25 && rest.charCodeAt(i + 1) === 0x32 && (rest.charCodeAt(i + 2) | 0x20) === 0x65) return false;
+  }
+  return true;
 }
 
 /**
