@@ -162,7 +162,7 @@ export class HtmlTokenizer {
       if (isAlpha(c)) {
         const end = this.#scanTag(text, lt + 1);
         if (end < 0) return hold(lt);
-        const name = tagName(text, lt + 1);
+        const name = tagName(text, lt + 1, this.#nameEnd);
         const ns = this.#ns[this.#ns.length - 1];
         if (ns !== 'html' && (BREAKOUT.has(name) || (name === 'font' && this.#hasAttr(text, /^(color|face|size)$/i)))) {
           while (this.#ns[this.#ns.length - 1] !== 'html') this.#ns.pop();
@@ -197,7 +197,7 @@ export class HtmlTokenizer {
         if (isAlpha(c2)) {
           const end = this.#scanTag(text, lt + 2);
           if (end < 0) return hold(lt);
-          const name = tagName(text, lt + 2);
+          const name = tagName(text, lt + 2, this.#nameEnd);
           if (h.watching) {
             out += this.#before(text, copied, lt, 'end', name);
             copied = lt;
@@ -268,6 +268,8 @@ export class HtmlTokenizer {
   }
 
   #count = 0;
+  /** Where the last scanned tag's name ends (scanTag found it; tagName need not look again). */
+  #nameEnd = 0;
 
   #hasAttr(text: string, name: RegExp): boolean {
     for (let i = 0; i < this.#count; i++) if (name.test(text.slice(this.#attrs[i].nameStart, this.#attrs[i].nameEnd))) return true;
@@ -322,6 +324,7 @@ export class HtmlTokenizer {
     let slashAt = -1;
     let p = i;
     while (p < len && !isTagNameEnd(text.charCodeAt(p))) p++;
+    this.#nameEnd = p;
     for (;;) {
       // before attribute name
       while (p < len) {
@@ -384,9 +387,7 @@ export class HtmlTokenizer {
   }
 }
 
-function tagName(text: string, i: number): string {
-  let p = i;
-  while (p < text.length && !isTagNameEnd(text.charCodeAt(p))) p++;
+function tagName(text: string, i: number, p: number): string {
   const common = internName(text, i, p, COMMON_TAGS);
   if (common !== null) return common;
   const raw = text.slice(i, p);
