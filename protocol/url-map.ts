@@ -229,7 +229,7 @@ function fastPath(s: string, map: OriginMap): MappedUrl | null {
 // What may follow a configured origin for the fast path: characters the URL parser keeps as they
 // are, with no backslash, quote, space or dot segment it would rewrite.
 const PLAIN_CHAR = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&()*+,;=:@/?#%") PLAIN_CHAR[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&()*+,;=:@/?#%') PLAIN_CHAR[c.charCodeAt(0)] = 1;
 
 /**
  * A path, query and fragment the URL parser keeps exactly as written: empty or starting with
