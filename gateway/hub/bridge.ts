@@ -3,14 +3,49 @@
  * a `/__tandem/hub` upgrade is passed on as bytes. The request head is replayed on a fresh TCP
  * connection (with the real client address, vouched for by a per-process secret so a client
  * cannot claim an address of its choosing), then both sockets are piped.
+ *
+ * The front door also does the join's asynchronous part (the session read) before bridging and
+ * passes the result in JOIN_HEADER, so the hub can upgrade synchronously: uWS warns on stderr
+ * about (and, inside cork, can break) an upgrade made after an await.
  */
 
 import net from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export const BRIDGE_SECRET_HEADER = 'x-tandem-bridge';
 export const CLIENT_ADDR_HEADER = 'x-tandem-client-addr';
+/** The session's state as the front door read it before bridging (see encodeJoin). */
+export const JOIN_HEADER = 'x-tandem-join';
+
+export interface JoinState {
+  epoch: string;
+  head: number;
+}
+
+export function encodeJoin(state: JoinState): string {
+  return `${state.head} ${encodeURIComponent(state.epoch)}`;
+}
+
+export function decodeJoin(value: string): JoinState | null {
+  const m = /^(\d{1,15}) (\S{1,400})$/.exec(value);
+  if (!m) return null;
+  try {
+    return { head: Number(m[1]), epoch: decodeURIComponent(m[2]) };
+  } catch {
+    return null;
+  }
+}
+
+/** A JSON error answered on the raw upgrade socket, before anything reaches the hub. */
+export function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error: code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
 
 export interface BridgeTarget {
   host: string;
@@ -18,7 +53,13 @@ export interface BridgeTarget {
   secret: string;
 }
 
-export function bridgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: BridgeTarget): void {
+export function bridgeUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: BridgeTarget,
+  extra: Record<string, string> = {},
+): void {
   const client = socket as net.Socket;
   const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`];
   const raw = req.rawHeaders;
@@ -28,6 +69,7 @@ export function bridgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     lines.push(`${raw[i]}: ${raw[i + 1]}`);
   }
   lines.push(`${BRIDGE_SECRET_HEADER}: ${target.secret}`, `${CLIENT_ADDR_HEADER}: ${client.remoteAddress ?? ''}`);
+  for (const [name, value] of Object.entries(extra)) lines.push(`${name}: ${value}`);
 
   const upstream = net.connect({ host: target.host, port: target.port });
   let answered = false;
@@ -35,13 +77,9 @@ export function bridgeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
   client.setNoDelay?.(true);
   upstream.once('data', () => (answered = true));
   upstream.on('error', () => {
-    if (!answered && client.writable) {
-      // The hub has stopped listening: this replica is shutting down.
-      const body = JSON.stringify({ error: 'TANDEM_ERR_DRAINING', message: 'the gateway is shutting down' });
-      client.end(
-        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    } else client.destroy();
+    // The hub has stopped listening: this replica is shutting down.
+    if (!answered) refuseUpgrade(client, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
+    else client.destroy();
   });
   client.on('error', () => upstream.destroy());
   client.on('close', () => upstream.destroy());

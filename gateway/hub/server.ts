@@ -3,7 +3,10 @@
  * `/__tandem/hub` upgrades to (bridge.ts), and, when TANDEM_HUB_PORT is set, ALSO on that port
  * on TANDEM_HOST for deployments that route the hub directly (one hop less).
  *
- * The token is checked in uWS's upgrade handler, so a refused client never gets a socket.
+ * The token is checked before any upgrade, so a refused client never gets a socket. Through the
+ * front door, the token and the session are checked there (handleUpgrade) and the hub upgrades
+ * synchronously with the session state it was handed; only connections on the direct public
+ * port still read the session inside uWS's upgrade handler (see `upgrade`).
  * Commands are appended to the store and delivered back from the store's stream (fanout.ts):
  * this replica never decides an order of its own.
  */
@@ -17,7 +20,7 @@ import { parseClientCommand, type ClientCommand, type HubErrorCode } from '../..
 import { SessionEndedError, UnknownSessionError } from '../../store/command-log.js';
 import type { App } from '../app.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import { BRIDGE_SECRET_HEADER, CLIENT_ADDR_HEADER, bridgeUpgrade } from './bridge.js';
+import { BRIDGE_SECRET_HEADER, CLIENT_ADDR_HEADER, JOIN_HEADER, bridgeUpgrade, decodeJoin, encodeJoin, refuseUpgrade } from './bridge.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
 import { Rooms } from './fanout.js';
@@ -142,6 +145,17 @@ export async function startHub(app: App): Promise<Hub> {
         return refuse(res, 'TANDEM_ERR_UNAUTHORIZED', token ? `the hub token is ${verified.reason}` : 'a hub token is required');
       }
       const claims = verified.claims;
+      const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
+      const checked = bridged ? decodeJoin(req.getHeader(JOIN_HEADER)) : null;
+      if (checked) {
+        // The front door already read the session (exists, not ended): upgrading here, in the
+        // handler's own context, needs no cork and makes uWS print nothing.
+        const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, checked, app.metrics);
+        return res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
+      }
+      // Direct public hub port (TANDEM_HUB_PORT): the session read happens here, so the upgrade
+      // comes after an await. uWS prints one "writes must be made from within a corked callback"
+      // warning per such join; deployments that mind it route the hub through the front door.
       let aborted = false;
       res.onAborted(() => (aborted = true));
       app.store.log.meta(claims.s).then(
@@ -151,7 +165,6 @@ export async function startHub(app: App): Promise<Hub> {
             return res.cork(() => refuse(res, 'TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended'));
           }
           if (!accepting) return res.cork(() => refuseDraining(res));
-          const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
           const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, { epoch: meta.epoch, head: meta.head }, app.metrics);
           // Deliberately NOT inside res.cork: after its callback, uWS's HttpResponse::cork still
           // reads the response's state through `this`. When the upgrade reallocated the socket in
@@ -223,6 +236,39 @@ export async function startHub(app: App): Promise<Hub> {
     refuse(res, 'TANDEM_ERR_NOT_FOUND', 'the hub only answers WebSocket upgrades at /__tandem/hub');
   });
 
+  /**
+   * The front door's half of a join: the same token and session checks as the upgrade handler,
+   * done here where awaiting is harmless, so the bridged upgrade carries the session state and
+   * uWS can upgrade without waiting on anything.
+   */
+  function frontDoorJoin(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!accepting) return refuseUpgrade(socket, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
+    const query = new URL(req.url ?? '/', 'http://hub').searchParams;
+    const token = query.get('token') ?? '';
+    const verified = app.tokens.verify(token, 'hub');
+    if (!verified.ok) {
+      const message = token ? `the hub token is ${verified.reason}` : 'a hub token is required';
+      return refuseUpgrade(socket, ERRORS.TANDEM_ERR_UNAUTHORIZED.status, 'TANDEM_ERR_UNAUTHORIZED', message);
+    }
+    app.store.log.meta(verified.claims.s).then(
+      (meta) => {
+        if (socket.destroyed) return;
+        if (!meta || meta.status === 'ended') {
+          const message = 'the token names a session that is unknown or has ended';
+          return refuseUpgrade(socket, ERRORS.TANDEM_ERR_UNAUTHORIZED.status, 'TANDEM_ERR_UNAUTHORIZED', message);
+        }
+        if (!accepting) return refuseUpgrade(socket, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
+        const join = encodeJoin({ epoch: meta.epoch, head: meta.head });
+        bridgeUpgrade(req, socket, head, { host: '127.0.0.1', port, secret: bridgeSecret }, { [JOIN_HEADER]: join });
+      },
+      (err: unknown) => {
+        app.metrics.storeErrors.inc();
+        app.log.warn({ err }, 'hub: session lookup failed');
+        refuseUpgrade(socket, ERRORS.TANDEM_ERR_STORE_UNAVAILABLE.status, 'TANDEM_ERR_STORE_UNAVAILABLE', 'the store is unreachable');
+      },
+    );
+  }
+
   const listening: uWS.us_listen_socket[] = [];
   const internal = await listen(uws, '127.0.0.1', 0);
   listening.push(internal);
@@ -257,7 +303,7 @@ export async function startHub(app: App): Promise<Hub> {
       return live.size;
     },
     handleUpgrade(req, socket, head) {
-      bridgeUpgrade(req, socket, head, { host: '127.0.0.1', port, secret: bridgeSecret });
+      frontDoorJoin(req, socket, head);
     },
     shutdown() {
       stopped ??= stop();

@@ -80,12 +80,19 @@ t.test(
 
     const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so teardown kills the workers too: a worker orphaned by killing
+      // only the master keeps this test's stdout open and the file never finishes.
+      detached: true,
     });
     let nginxOut = '';
     nginx.stdout.on('data', (d) => (nginxOut += d));
     nginx.stderr.on('data', (d) => (nginxOut += d));
     t.teardown(() => {
-      nginx.kill('SIGKILL');
+      try {
+        process.kill(-nginx.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     });
     const lb = `http://127.0.0.1:${port}`;
     await until('nginx to answer', async () => (await fetch(`${lb}/__lb/healthz`)).ok).catch((err: Error) => {

@@ -106,7 +106,24 @@ t.test('replicas: 50 sessions × 3 participants over two replicas, 200 commands 
     }
   }
   t.pass(`${SESSIONS * total} commands checked`);
+  // Every join above went through the front door and a Redis read: none may have made uWS print
+  // its "writes must be made from within a corked callback" warning, or anything else not JSON.
+  for (const [i, r] of replicas.entries()) {
+    const stray = r
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !isJsonLine(line));
+    t.same(stray, [], `replica ${i}: every output line is JSON, no uWS warning`);
+  }
 });
+
+function isJsonLine(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
 
 t.test('replicas: "others" commands skip only their sender, on whichever replica it is', async (t) => {
   const session = newId();
