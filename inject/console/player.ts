@@ -197,7 +197,19 @@ export class Player {
     $<HTMLInputElement>('player-timeline').value = String(Math.round(this.#pos));
     $('player-time').textContent = `${duration(this.#pos)} / ${duration(this.#end())}`;
     this.#items.forEach((li, i) => li.classList.toggle('tc-done', i <= upTo));
-    this.#items[upTo]?.scrollIntoView({ block: 'nearest' });
+    this.#scrollListTo(this.#items[upTo]);
+  }
+
+  /**
+   * Keeps the current command visible by scrolling the list alone: scrollIntoView would also
+   * scroll the console page every tick while playing, moving the controls under the pointer.
+   */
+  #scrollListTo(li: HTMLElement | undefined): void {
+    if (!li) return;
+    const list = $('player-commands');
+    const top = li.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+    if (top < list.scrollTop) list.scrollTop = top;
+    else if (top + li.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + li.offsetHeight - list.clientHeight;
   }
 
   /** Hands the current page every recorded command after its nav, up to the position. */
