@@ -49,6 +49,11 @@ async function openShell(t: Test, path: string): Promise<Recorder> {
     return f;
   };
   await page.waitForSelector('iframe[data-tandem="content"]');
+  // The iframe element can be in the DOM a moment before its frame is in playwright's tree.
+  for (let waited = 0; !page.frames().some((fr) => fr.name() === 'tandem-content'); waited += 25) {
+    if (waited > 10_000) throw new Error('the content frame never attached');
+    await new Promise((r) => setTimeout(r, 25));
+  }
   return { page, urls, topNavigations, content };
 }
 

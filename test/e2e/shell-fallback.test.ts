@@ -28,8 +28,8 @@ t.test('shell: a page loaded top-level without Sec-Fetch-Dest moves itself into 
     await route.fulfill({ response });
   });
   await page.goto(first);
-  await page.waitForSelector('iframe[data-tandem="content"]');
-  const frame = page.frames().find((f) => f.name() === 'tandem-content');
+  const iframe = await page.waitForSelector('iframe[data-tandem="content"]');
+  const frame = await iframe.contentFrame();
   t.ok(frame, 'the top-level page is now a shell with a content frame');
   await frame!.waitForFunction(() => document.querySelector('h1')?.textContent === 'Page two');
   const shown = new URL(frame!.url());
