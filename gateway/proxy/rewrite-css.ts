@@ -17,7 +17,8 @@
  * (`u\72l(`); the CSP safety net reports what they load.
  */
 
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { latin1Transform } from './latin1-transform.js';
 import { mapUrl, type MappedUrl, type OriginMap } from '../../protocol/url-map.js';
 
 export interface CssRewriteContext {
@@ -193,24 +194,7 @@ export function rewriteCss(css: string, ctx: CssRewriteContext): string {
 
 export function createCssRewriteStream(ctx: CssRewriteContext): Transform {
   const r = new CssRewriter(ctx);
-  return new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      try {
-        const out = r.write(chunk.toString('latin1'));
-        cb(null, out.length ? Buffer.from(out, 'latin1') : undefined);
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-    flush(cb: TransformCallback) {
-      try {
-        const out = r.end();
-        cb(null, out.length ? Buffer.from(out, 'latin1') : undefined);
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-  });
+  return latin1Transform(r);
 }
 
 function isNameChar(c: number): boolean {

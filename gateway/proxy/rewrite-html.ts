@@ -29,7 +29,8 @@
  * (speculation rules included), svg <style> contents.
  */
 
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { latin1Transform } from './latin1-transform.js';
 import { decodeHTMLAttribute } from 'entities/decode';
 import { gatewayPathOf, parseSrcset, type OriginMap } from '../../protocol/url-map.js';
 import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
@@ -387,24 +388,7 @@ export function rewriteRefresh(content: string, baseUrl: string, map: OriginMap)
 
 export function createHtmlRewriteStream(opts: HtmlRewriteOptions): Transform {
   const r = new HtmlRewriter(opts);
-  return new Transform({
-    transform(chunk: Buffer | string, _enc: BufferEncoding, cb: TransformCallback) {
-      try {
-        const out = r.write(typeof chunk === 'string' ? Buffer.from(chunk).toString('latin1') : chunk.toString('latin1'));
-        cb(null, out.length ? Buffer.from(out, 'latin1') : undefined);
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-    flush(cb: TransformCallback) {
-      try {
-        const out = r.end();
-        cb(null, out.length ? Buffer.from(out, 'latin1') : undefined);
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-  });
+  return latin1Transform(r);
 }
 
 export function rewriteHtml(html: string, opts: HtmlRewriteOptions): string {
