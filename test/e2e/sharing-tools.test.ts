@@ -13,26 +13,10 @@ import {
   openOperator,
   startSharingEnv,
   waitForStatus,
-  type Participant,
+  mouseTo,
+  pointerOf,
+  participantId,
 } from './helpers/sharing.js';
-
-/** Moves the real mouse to a point of the content frame given in its own CSS pixels. */
-async function mouseTo(p: Participant, x: number, y: number): Promise<void> {
-  const box = (await p.page.$eval('[data-tandem="content"]', (f) => {
-    const r = f.getBoundingClientRect();
-    return { left: r.left, top: r.top, scale: Number((f as HTMLElement).dataset.scale ?? 1) || 1 };
-  })) as { left: number; top: number; scale: number };
-  await p.page.mouse.move(box.left + x * box.scale, box.top + y * box.scale, { steps: 4 });
-}
-
-const pointerOf = (f: Frame, id: string) =>
-  f.evaluate((pid) => {
-    const el = document.querySelector(`[data-tandem="pointer"][data-tandem-participant="${pid}"]`) as HTMLElement | null;
-    return el ? { x: Number(el.dataset.x), y: Number(el.dataset.y), label: el.textContent } : null;
-  }, id);
-
-const participantId = (p: Participant, role: string) =>
-  p.page.$eval(`[data-tandem="participants"] [data-role="${role}"]`, (el) => (el as HTMLElement).dataset.tandemParticipant!);
 
 t.test('sharing: pointers with names, drawing and clearing, and the end of the session', async (t) => {
   const env = await startSharingEnv(t);
