@@ -27,7 +27,8 @@ import { deepFreeze, frozenCopy } from './frozen.js';
 import { newEpoch } from './ids.js';
 import { OrderedSubscription, type Published } from './ordered-subscription.js';
 import type { RedisConnection } from './redis-connection.js';
-import { APPEND_LUA, CREATE_LUA, END_LUA } from './redis-scripts.js';
+import { AppendBatches } from './redis-append-batches.js';
+import { CREATE_LUA, END_LUA } from './redis-scripts.js';
 
 export interface RedisCommandLogOptions {
   /** Approximate stream length per session (`XADD MAXLEN ~`). */
@@ -88,11 +89,9 @@ interface SessionChannel {
 }
 
 export class RedisCommandLog implements CommandLog {
-  private readonly maxLen: number;
   /** This instance's subscribers per session; one channel listener each, on the shared subscriber. */
   private readonly sessions = new Map<string, SessionChannel>();
-  /** Per session, the last append in flight from this replica (see append). */
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly batches: AppendBatches;
   private readonly stopReconnect: () => void;
   private readonly watchdog: NodeJS.Timeout;
   private watching = false;
@@ -101,7 +100,7 @@ export class RedisCommandLog implements CommandLog {
     private readonly redis: RedisConnection,
     options: RedisCommandLogOptions = {},
   ) {
-    this.maxLen = Math.max(1, options.maxLen ?? LOG_MAX_LEN);
+    this.batches = new AppendBatches(redis, Math.max(1, options.maxLen ?? LOG_MAX_LEN));
     this.stopReconnect = redis.onReconnect(() => {
       for (const { subs } of this.sessions.values()) for (const sub of subs) sub.resync();
     });
@@ -119,71 +118,37 @@ export class RedisCommandLog implements CommandLog {
     return hashToMeta(sessionId, await this.redis.client.hgetall(logKeys(sessionId).meta));
   }
 
-  /**
-   * Appends of one session leave this replica one at a time, so the log keeps their order of
-   * receipt even when a request is sent twice (EVALSHA answered NOSCRIPT, then EVAL) or a
-   * cluster slot moves: pipelining them would let a later command overtake an earlier one.
-   */
-  append(sessionId: string, input: AppendInput): Promise<AppendResult> {
-    const previous = this.tails.get(sessionId);
-    const run = previous ? previous.then(() => this.appendNow(sessionId, input)) : this.appendNow(sessionId, input);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(sessionId, tail);
-    void tail.then(() => {
-      if (this.tails.get(sessionId) === tail) this.tails.delete(sessionId);
-    });
-    return run;
-  }
-
-  private async appendNow(sessionId: string, input: AppendInput): Promise<AppendResult> {
+  /** Batched per loop turn, in order of receipt (see AppendBatches). */
+  async append(sessionId: string, input: AppendInput): Promise<AppendResult> {
     const k = logKeys(sessionId);
     const spec = OPS[input.op];
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
     const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
     const t = Date.now();
-    const reply = (await this.redis.script(
-      APPEND_LUA,
-      [k.meta, k.log, k.state, k.sent],
-      [
+    const reply = await this.batches.add(sessionId, {
+      keys: [k.meta, k.log, k.state, k.sent],
+      args: [
         input.by,
         input.c ?? '',
         body,
         spec.compact ? '1' : '0',
         spec.retiresBelow ? '1' : '0',
         input.k,
-        this.maxLen,
         this.publishVerb(),
         k.channel,
         t,
       ],
-    )) as [string, string?];
-    switch (reply[0]) {
-      case 'ok':
-        return { cmd: newCommand(Number(reply[1]), t, input), duplicate: false };
-      case 'duplicate':
-        return { cmd: parseCommand(reply[1]!), duplicate: true };
-      case 'duplicate-trimmed':
-        // The first copy fell off the trimmed stream; its seq is all that is left of it.
-        return {
-          cmd: Object.freeze({
-            seq: Number(reply[1]),
-            k: input.k,
-            op: input.op,
-            a: input.a,
-            d: frozenCopy(input.d),
-            by: input.by,
-            t: Date.now(),
-          }),
-          duplicate: true,
-        };
-      case 'ended':
-        throw new SessionEndedError(sessionId);
-      default:
-        throw new UnknownSessionError(sessionId);
-    }
+    });
+    if (typeof reply === 'number') return { cmd: newCommand(reply, t, input), duplicate: false };
+    if (reply === 'ended') throw new SessionEndedError(sessionId);
+    if (reply === 'unknown') throw new UnknownSessionError(sessionId);
+    const [kind, value] = reply;
+    if (kind === 'duplicate') return { cmd: parseCommand(value), duplicate: true };
+    // The first copy fell off the trimmed stream; its seq is all that is left of it.
+    return {
+      cmd: Object.freeze({ seq: Number(value), k: input.k, op: input.op, a: input.a, d: frozenCopy(input.d), by: input.by, t: Date.now() }),
+      duplicate: true,
+    };
   }
 
   async range(sessionId: string, since: number, epoch: string): Promise<RangeResult> {

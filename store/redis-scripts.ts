@@ -8,58 +8,70 @@
  */
 
 /**
- * Appends one command, atomically.
- * KEYS: meta, log (stream), state (hash: key → latest command), sent (hash: client id → seq)
- * ARGV: by, c ('' for none), body (the command's JSON after `{"seq":N,"t":T,`), compact ('1'/'0'),
- *       retiresBelow ('1'/'0'), k, maxLen, publish verb ('PUBLISH', 'SPUBLISH' or '' for none),
- *       channel, t (epoch ms, the caller's clock: redis.call('TIME') cost about 3 µs of the
- *       script's 13 µs)
- * Returns {'ok', seq} | {'duplicate', json} | {'duplicate-trimmed', seq} | {'unknown'} | {'ended'}
- * (the caller already holds everything of a new command but seq: sending it back would cost a
- * reply of the command's size and a JSON.parse per append.)
+ * Appends a batch of commands, atomically, in the order given (sessions may repeat: a session's
+ * appends keep their order). One call carries every append a replica made during one turn of its
+ * event loop (store/redis-append-batches.ts): Redis pays for one script call instead of N.
+ * KEYS: per append, its session's meta, log (stream), state (hash: key → latest command),
+ *       sent (hash: client id → seq)
+ * ARGV: maxLen, then per append: by, c ('' for none), body (the command's JSON after
+ *       `{"seq":N,"t":T,`), compact ('1'/'0'), retiresBelow ('1'/'0'), k, publish verb
+ *       ('PUBLISH', 'SPUBLISH' or '' for none), channel, t (epoch ms, the caller's clock:
+ *       redis.call('TIME') cost about 3 µs of the script's 13 µs)
+ * Returns per append: seq (an integer) | {'duplicate', json} | {'duplicate-trimmed', seq} |
+ * 'unknown' | 'ended' (the caller already holds everything of a new command but seq: sending it
+ * back would cost a reply of the command's size and a JSON.parse per append.)
  */
-export const APPEND_LUA = `
-local meta, log, state, sent = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local by, c, body, compact, retires, k, maxLen, verb, channel, t =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+export const APPEND_BATCH_LUA = `
+local maxLen = ARGV[1]
+local out = {}
 
-local m = redis.call('HMGET', meta, 'epoch', 'status')
-local epoch = m[1]
-if not epoch then return {'unknown'} end
-if m[2] == 'ended' then return {'ended'} end
+local function append(meta, log, state, sent, by, c, body, compact, retires, k, verb, channel, t)
+  local m = redis.call('HMGET', meta, 'epoch', 'status')
+  local epoch = m[1]
+  if not epoch then return 'unknown' end
+  if m[2] == 'ended' then return 'ended' end
 
-local sentField = false
-if c ~= '' then
-  sentField = string.len(by) .. ':' .. by .. ':' .. c
-  local first = redis.call('HGET', sent, sentField)
-  if first then
-    local e = redis.call('XRANGE', log, first .. '-0', first .. '-0')
-    if e[1] then return {'duplicate', e[1][2][2]} end
-    return {'duplicate-trimmed', first}
-  end
-end
-
-local seq = string.format('%d', redis.call('HINCRBY', meta, 'head', 1))
-local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. body
-
-redis.call('XADD', log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
-
-if compact == '1' then
-  if retires == '1' then
-    -- protocol/keys.ts isBelow: strictly below k means starting with k followed by '/'.
-    local prefix = k .. '/'
-    local n = string.len(prefix)
-    local fields = redis.call('HKEYS', state)
-    for i = 1, #fields do
-      if string.sub(fields[i], 1, n) == prefix then redis.call('HDEL', state, fields[i]) end
+  local sentField = false
+  if c ~= '' then
+    sentField = string.len(by) .. ':' .. by .. ':' .. c
+    local first = redis.call('HGET', sent, sentField)
+    if first then
+      local e = redis.call('XRANGE', log, first .. '-0', first .. '-0')
+      if e[1] then return {'duplicate', e[1][2][2]} end
+      return {'duplicate-trimmed', first}
     end
   end
-  redis.call('HSET', state, k, cmd)
+
+  local n = redis.call('HINCRBY', meta, 'head', 1)
+  local seq = string.format('%d', n)
+  local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. body
+
+  redis.call('XADD', log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
+
+  if compact == '1' then
+    if retires == '1' then
+      -- protocol/keys.ts isBelow: strictly below k means starting with k followed by '/'.
+      local prefix = k .. '/'
+      local len = string.len(prefix)
+      local fields = redis.call('HKEYS', state)
+      for i = 1, #fields do
+        if string.sub(fields[i], 1, len) == prefix then redis.call('HDEL', state, fields[i]) end
+      end
+    end
+    redis.call('HSET', state, k, cmd)
+  end
+
+  if sentField then redis.call('HSET', sent, sentField, seq) end
+  if verb ~= '' then redis.call(verb, channel, '{"e":"' .. epoch .. '","c":' .. cmd .. '}') end
+  return n
 end
 
-if sentField then redis.call('HSET', sent, sentField, seq) end
-if verb ~= '' then redis.call(verb, channel, '{"e":"' .. epoch .. '","c":' .. cmd .. '}') end
-return {'ok', seq}
+for i = 0, #KEYS / 4 - 1 do
+  local a = 1 + i * 9
+  out[i + 1] = append(KEYS[i * 4 + 1], KEYS[i * 4 + 2], KEYS[i * 4 + 3], KEYS[i * 4 + 4],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9])
+end
+return out
 `;
 
 /**

@@ -1,0 +1,97 @@
+/**
+ * How appends leave a replica for Redis: in batches, one script call each (APPEND_BATCH_LUA).
+ *
+ * Every append made during one turn of the event loop joins a lane's queue; the lane sends its
+ * queue as ONE call, and while that call is in flight the next batch gathers. So:
+ *  - Redis and ioredis pay their per-call cost once per batch, not once per command: under load
+ *    batches grow and the cost per command falls, where one call per command queued up instead
+ *    (measured in bench/hub.ts; see README "Benchmarks").
+ *  - A lane never has two calls in flight, so appends keep their order of receipt even when a call
+ *    is sent twice (EVALSHA answered NOSCRIPT, then EVAL) or a cluster slot moves: with calls
+ *    pipelined, a retried earlier batch could land after a later one.
+ *
+ * On a single Redis there is one lane for every session. On a cluster a script may only touch one
+ * slot, so each session has a lane of its own (its keys share its `{sessionId}` hash tag).
+ */
+
+import { APPEND_BATCH_LUA } from './redis-scripts.js';
+import type { RedisConnection } from './redis-connection.js';
+
+/** One append, ready for the script (see APPEND_BATCH_LUA for the meaning of each argument). */
+export interface QueuedAppend {
+  keys: readonly [meta: string, log: string, state: string, sent: string];
+  /** by, c, body, compact, retiresBelow, k, publish verb, channel, t */
+  args: readonly (string | number)[];
+}
+
+/** The script's answer for one append: its seq, or why it was not appended. */
+export type AppendReply = number | 'unknown' | 'ended' | [kind: 'duplicate' | 'duplicate-trimmed', value: string];
+
+interface Waiting extends QueuedAppend {
+  resolve(reply: AppendReply): void;
+  reject(err: unknown): void;
+}
+
+interface Lane {
+  queue: Waiting[];
+  busy: boolean;
+}
+
+/** Bounds one call: Redis blocks every other client while a script runs. */
+const MAX_BATCH = 256;
+
+export class AppendBatches {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly perSession: boolean;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly maxLen: number,
+  ) {
+    this.perSession = redis.kind === 'redis-cluster';
+  }
+
+  add(sessionId: string, append: QueuedAppend): Promise<AppendReply> {
+    const name = this.perSession ? sessionId : '';
+    let lane = this.lanes.get(name);
+    if (!lane) this.lanes.set(name, (lane = { queue: [], busy: false }));
+    const idle = !lane.busy && lane.queue.length === 0;
+    const reply = new Promise<AppendReply>((resolve, reject) => lane.queue.push({ ...append, resolve, reject }));
+    // The first append of a quiet lane waits for the end of this loop turn, so that the other
+    // messages already read from the sockets go in the same call.
+    if (idle) setImmediate(() => this.send(name, lane));
+    return reply;
+  }
+
+  private send(name: string, lane: Lane): void {
+    if (lane.busy) return;
+    if (lane.queue.length === 0) {
+      if (this.lanes.get(name) === lane) this.lanes.delete(name);
+      return;
+    }
+    const batch = lane.queue.splice(0, MAX_BATCH);
+    lane.busy = true;
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.maxLen];
+    for (const a of batch) {
+      keys.push(...a.keys);
+      args.push(...a.args);
+    }
+    this.redis.script(APPEND_BATCH_LUA, keys, args).then(
+      (replies) => {
+        const list = replies as AppendReply[];
+        for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
+        this.next(name, lane);
+      },
+      (err: unknown) => {
+        for (const a of batch) a.reject(err);
+        this.next(name, lane);
+      },
+    );
+  }
+
+  private next(name: string, lane: Lane): void {
+    lane.busy = false;
+    this.send(name, lane);
+  }
+}
