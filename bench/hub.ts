@@ -17,12 +17,14 @@
  *
  *   npm run build && node dist/bench/hub.js [--quick] [--redis]
  *
- * BENCH_SERVER_NODE_ARGS passes node options to the servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+ * BENCH_SIZES=500,1000 replaces the sizes measured; `--redis --tandem-sizes` stops after tandem's
+ * sizes on Redis (for profiling). BENCH_SERVER_NODE_ARGS passes node options to the servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
  * side), skipping the memory store, the front door hop and idle memory.
  */
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DriveResult, LoadSpec } from './hub-load.js';
@@ -33,7 +35,7 @@ const REDIS_ONLY = process.argv.includes('--redis');
 const MEASURE_MS = QUICK ? 2000 : 4000;
 const WARMUP_MS = 1000;
 const RATE_PER_SESSION = 30;
-const SIZES = QUICK ? [100, 500] : [100, 500, 1000];
+const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : QUICK ? [100, 500] : [100, 500, 1000];
 const SATURATION_SESSIONS = 200;
 /** Saturation search: doubling from the first rate until saturated, then halving the interval this many times. */
 const SATURATION_FIRST_RATE = 6000;
@@ -45,6 +47,8 @@ interface Target {
   /** S sessions, each with a connected customer and operator ready to receive. */
   open(sessions: number, opts: { direct?: boolean; rate: number }): Promise<Load>;
   rss(): Promise<number>;
+  /** CPU time so far (ms) of the server and, when it has one, of its Redis. */
+  cpu(): { server: number; redis: number | null };
   stop(): Promise<void>;
 }
 
@@ -155,7 +159,19 @@ async function startLoad<S>(sessions: S[], rate: number, spec: (share: S[]) => L
   };
 }
 
-async function tandemTarget(name: string, env: Record<string, string>): Promise<Target> {
+/** CPU time (user + system) of a process so far, in ms, from /proc (Linux; 100 ticks/s). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+async function tandemTarget(name: string, env: Record<string, string>, redis?: RedisServer): Promise<Target> {
   const { proc, ready } = await child('./peers/tandem-server.js', env);
   const [gatewayPort, hubPort, controlPort] = ready.map(Number);
   const control = (path: string) => fetch(`http://127.0.0.1:${controlPort}${path}`).then((r) => r.json());
@@ -167,12 +183,13 @@ async function tandemTarget(name: string, env: Record<string, string>): Promise<
       return startLoad(made, opts.rate, (share) => ({ kind: 'tandem', base, sessions: share }));
     },
     rss: async () => ((await control('/stats')) as { rss: number }).rss,
+    cpu: () => ({ server: cpuMs(proc.pid), redis: redis ? cpuMs(redis.pid) : null }),
     stop: () => stopChild(proc),
   };
 }
 
-async function peerTarget(redisUrl: string): Promise<Target> {
-  const { proc, ready } = await child('./peers/socketio-peer.js', { REDIS_URL: redisUrl });
+async function peerTarget(redis: RedisServer): Promise<Target> {
+  const { proc, ready } = await child('./peers/socketio-peer.js', { REDIS_URL: redis.url });
   const port = Number(ready[0]);
   let n = 0;
   return {
@@ -185,6 +202,7 @@ async function peerTarget(redisUrl: string): Promise<Target> {
       return load;
     },
     rss: async () => ((await fetch(`http://127.0.0.1:${port}/stats`).then((r) => r.json())) as { rss: number }).rss,
+    cpu: () => ({ server: cpuMs(proc.pid), redis: cpuMs(redis.pid) }),
     stop: () => stopChild(proc),
   };
 }
@@ -214,11 +232,19 @@ async function sizes(make: Factory): Promise<Map<number, Result & { rss: number 
     const target = await make();
     try {
       const load = await target.open(s, { direct: true, rate: s * RATE_PER_SESSION });
+      const before = target.cpu();
+      const loadBefore = process.cpuUsage();
       const r = await load.drive(s * RATE_PER_SESSION);
+      const loadCpu = process.cpuUsage(loadBefore);
+      const after = target.cpu();
       const rss = await target.rss();
       out.set(s, { ...r, rss });
+      // CPU per command offered, over warmup and measure alike (both offered at the same rate).
+      const commands = (s * RATE_PER_SESSION * (WARMUP_MS + MEASURE_MS)) / 1000;
+      const perCommand = (a: number, b: number) => `${(((b - a) * 1000) / commands).toFixed(0)} µs`;
+      const cpu = `CPU/command ${perCommand(before.server, after.server)}${after.redis === null ? '' : ` + Redis ${perCommand(before.redis!, after.redis)}`} (load ${perCommand(0, (loadCpu.user + loadCpu.system) / 1000)})`;
       console.log(
-        `  ${target.name.padEnd(24)} S=${String(s).padEnd(5)} p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  delivered ${rate(r.deliveredPerSec).padStart(9)} of ${rate(r.offeredPerSec)}  RSS ${mb(rss)}`,
+        `  ${target.name.padEnd(24)} S=${String(s).padEnd(5)} p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  delivered ${rate(r.deliveredPerSec).padStart(9)} of ${rate(r.offeredPerSec)}  RSS ${mb(rss)}  ${cpu}`,
       );
       await load.close();
     } finally {
@@ -313,11 +339,11 @@ async function main(): Promise<void> {
     const memory: Factory = () => tandemTarget('tandem (memory)', {});
     const onRedis: Factory = async () => {
       await flush(redis);
-      return tandemTarget('tandem (Redis)', { TANDEM_REDIS_URL: redis.url });
+      return tandemTarget('tandem (Redis)', { TANDEM_REDIS_URL: redis.url }, redis);
     };
     const peer: Factory = async () => {
       await flush(redis);
-      return peerTarget(redis.url);
+      return peerTarget(redis);
     };
 
     console.log(
@@ -326,6 +352,7 @@ async function main(): Promise<void> {
     console.log('\nlatency and throughput (tandem on its hub port, as with TANDEM_HUB_PORT; the peer on its own port)');
     if (!REDIS_ONLY) await sizes(memory);
     const red = await sizes(onRedis);
+    if (process.argv.includes('--tandem-sizes')) return; // a development aid: only the line above
     const peerSizes = await sizes(peer);
 
     if (!REDIS_ONLY) console.log('\nthe front door hop (memory store): direct uWS port vs through node:http');
@@ -365,7 +392,7 @@ async function main(): Promise<void> {
     const idleBridged = await tandemTarget('tandem (memory)', {});
     const perBridged = await idle(idleBridged, IDLE_CONNECTIONS / 2, false);
     await idleBridged.stop();
-    const idlePeer = await peerTarget(redis.url);
+    const idlePeer = await peerTarget(redis);
     const perPeer = await idle(idlePeer, IDLE_CONNECTIONS, false);
     await idlePeer.stop();
     const base = rssDirect - perDirect * IDLE_CONNECTIONS;

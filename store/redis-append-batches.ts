@@ -17,11 +17,28 @@
 import { APPEND_BATCH_LUA } from './redis-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
 
-/** One append, ready for the script (see APPEND_BATCH_LUA for the meaning of each argument). */
+/** One append, ready for the script (APPEND_BATCH_LUA). */
 export interface QueuedAppend {
-  keys: readonly [meta: string, log: string, state: string, sent: string];
-  /** by, c, body, compact, retiresBelow, k, publish verb, channel, t */
-  args: readonly (string | number)[];
+  /** The session's meta key. */
+  key: string;
+  /** The append packed as the script reads it: header line, then by, c, k and body. */
+  packed: string;
+}
+
+/** Packs one append for APPEND_BATCH_LUA. `body` is the command's JSON after `{"seq":N,"t":T,`. */
+export function packAppend(a: {
+  by: string;
+  c: string;
+  k: string;
+  body: string;
+  compact: boolean;
+  retiresBelow: boolean;
+  publish: boolean;
+  t: number;
+}): string {
+  const flags = `${a.compact ? 1 : 0}${a.retiresBelow ? 1 : 0}${a.publish ? 1 : 0}`;
+  const lengths = `${Buffer.byteLength(a.by)} ${Buffer.byteLength(a.c)} ${Buffer.byteLength(a.k)} ${Buffer.byteLength(a.body)}`;
+  return `${lengths} ${flags} ${a.t}\n${a.by}${a.c}${a.k}${a.body}`;
 }
 
 /** The script's answer for one append: its seq, or why it was not appended. */
@@ -71,13 +88,13 @@ export class AppendBatches {
     }
     const batch = lane.queue.splice(0, MAX_BATCH);
     lane.busy = true;
-    const keys: string[] = [];
-    const args: (string | number)[] = [this.maxLen];
-    for (const a of batch) {
-      keys.push(...a.keys);
-      args.push(...a.args);
+    const keys = new Array<string>(batch.length);
+    const packed = new Array<string>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      keys[i] = batch[i].key;
+      packed[i] = batch[i].packed;
     }
-    this.redis.script(APPEND_BATCH_LUA, keys, args).then(
+    this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, packed.join('')]).then(
       (replies) => {
         const list = replies as AppendReply[];
         for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);

@@ -27,7 +27,7 @@ import { deepFreeze, frozenCopy } from './frozen.js';
 import { newEpoch } from './ids.js';
 import { OrderedSubscription, type Published } from './ordered-subscription.js';
 import type { RedisConnection } from './redis-connection.js';
-import { AppendBatches } from './redis-append-batches.js';
+import { AppendBatches, packAppend } from './redis-append-batches.js';
 import { CREATE_LUA, END_LUA } from './redis-scripts.js';
 
 export interface RedisCommandLogOptions {
@@ -35,10 +35,13 @@ export interface RedisCommandLogOptions {
   maxLen?: number;
 }
 
+/** A session's meta key; APPEND_BATCH_LUA names the others from it (see logKeys). */
+const metaKey = (sessionId: string) => `tandem:{${sessionId}}:meta`;
+
 export function logKeys(sessionId: string) {
   const tag = `tandem:{${sessionId}}`;
   return {
-    meta: `${tag}:meta`,
+    meta: metaKey(sessionId),
     log: `${tag}:log`,
     state: `${tag}:state`,
     sent: `${tag}:sent`,
@@ -120,24 +123,22 @@ export class RedisCommandLog implements CommandLog {
 
   /** Batched per loop turn, in order of receipt (see AppendBatches). */
   async append(sessionId: string, input: AppendInput): Promise<AppendResult> {
-    const k = logKeys(sessionId);
     const spec = OPS[input.op];
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
     const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
     const t = Date.now();
     const reply = await this.batches.add(sessionId, {
-      keys: [k.meta, k.log, k.state, k.sent],
-      args: [
-        input.by,
-        input.c ?? '',
+      key: metaKey(sessionId),
+      packed: packAppend({
+        by: input.by,
+        c: input.c ?? '',
+        k: input.k,
         body,
-        spec.compact ? '1' : '0',
-        spec.retiresBelow ? '1' : '0',
-        input.k,
-        this.publishVerb(),
-        k.channel,
+        compact: spec.compact,
+        retiresBelow: spec.retiresBelow,
+        publish: this.publishes(),
         t,
-      ],
+      }),
     });
     if (typeof reply === 'number') return { cmd: newCommand(reply, t, input), duplicate: false };
     if (reply === 'ended') throw new SessionEndedError(sessionId);
@@ -280,9 +281,9 @@ export class RedisCommandLog implements CommandLog {
     )();
   }
 
-  /** How this append is published (a seam for tests to lose one publication). */
-  protected publishVerb(): string {
-    return this.redis.publishVerb;
+  /** Whether this append is published (a seam for tests to lose one publication). */
+  protected publishes(): boolean {
+    return true;
   }
 }
 

@@ -81,6 +81,69 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     t.not(other.epoch, meta.epoch, 'each session has its own epoch');
   });
 
+  tap.test(
+    `command log (${name}): any text survives the log as sent: keys, client ids and data with newlines, quotes and non-ASCII`,
+    async (t) => {
+      const { log, peer, id } = await open(t);
+      const tricky = ['top/form/0/naïve', 'line\nbreak', 'tab\tand "quotes" \\ back', '1 2 3 101 99\n', '日本語 🎉', '\u0000nul'];
+      const got = recorder();
+      const sub = await peer.subscribe(id, 0, got.listener);
+      t.teardown(() => sub.close());
+      const sent: AppendInput[] = tricky.map((text, i) =>
+        cmd(`top/form/0/${text}`, 'input', { value: text.repeat(i + 1) }, `p-${text}`, `c-${text}`),
+      );
+      // Appended together, so a replica that batches them sends them in one call.
+      const results = await Promise.all(sent.map((c) => log.append(id, c)));
+      t.same(seqs(results.map((r) => r.cmd)), [1, 2, 3, 4, 5, 6], 'in order of the calls');
+      const stored = await log.entries(id);
+      t.same(
+        stored.map((c) => [c.k, c.by, c.d]),
+        sent.map((c) => [c.k, c.by, c.d]),
+        'the log holds every key, sender and value as sent',
+      );
+      await until('the other replica to hear every command', () => got.commands().length === sent.length);
+      t.same(
+        got.events.flatMap((e) => (e.type === 'command' ? [e.cmd.d] : [])),
+        sent.map((c) => c.d),
+        'another replica hears every value as sent',
+      );
+      const again = await Promise.all(sent.map((c) => log.append(id, c)));
+      t.ok(
+        again.every((r, i) => r.duplicate && r.cmd.seq === i + 1),
+        'each resend with the same (sender, client id) is recognised, whatever its characters',
+      );
+    },
+  );
+
+  tap.test(`command log (${name}): appends to many sessions at once each get their own numbering`, async (t) => {
+    const h = await options.create();
+    t.teardown(() => h.close());
+    const ids = Array.from({ length: 40 }, () => uniqueId('many'));
+    await Promise.all(ids.map((id) => h.log.create(id)));
+    // Interleaved, as a replica receives them from many sockets in one turn of its loop.
+    const calls = [];
+    for (let round = 0; round < 5; round++)
+      for (const id of ids) calls.push(h.log.append(id, cmd('top/scroll', 'scroll', { x: round, y: 0 })));
+    await Promise.all(calls);
+    for (const id of ids) {
+      const entries = await h.peer.entries(id);
+      if (
+        !t.same(
+          entries.map((c) => [c.seq, (c.d as { x: number }).x]),
+          [
+            [1, 0],
+            [2, 1],
+            [3, 2],
+            [4, 3],
+            [5, 4],
+          ],
+          `session ${id}`,
+        )
+      )
+        break;
+    }
+  });
+
   tap.test(`command log (${name}): appending to an unknown session is refused`, async (t) => {
     const h = await options.create();
     t.teardown(() => h.close());

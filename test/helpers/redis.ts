@@ -40,6 +40,8 @@ export interface RedisServer {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   /** Stops the process (SIGTERM, or SIGKILL with `hard`); data stays in `dir`. */
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port and directory (AOF reloaded when on). */
@@ -71,6 +73,9 @@ export async function startRedis(opts: { aof?: boolean; args?: string[] } = {}):
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
+    get pid() {
+      return proc?.pid;
+    },
     async start() {
       proc = spawn('redis-server', args, { stdio: 'ignore' });
       await waitForPort(port);
