@@ -10,7 +10,13 @@
  * 1 connection (latency a user feels) and 16 connections (throughput). Each subject is
  * measured in two interleaved rounds; the figures are the medians of the rounds.
  *
- *   npm run build && node dist/bench/proxy.js [--seconds 4]
+ * autocannon rounds latencies to whole milliseconds, too coarse for "what does the gateway add
+ * at p50". So the added latency is measured first, on its own: single requests timed with
+ * hrtime from sending to the last byte of the body, one keep-alive connection per subject, the
+ * subjects taking turns request by request (so a noisy moment on this shared machine hits them
+ * all alike); medians and p99 of --requests each.
+ *
+ *   npm run build && node dist/bench/proxy.js [--seconds 4] [--requests 400]
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -186,6 +192,44 @@ async function fetchBody(url: string, headers: Record<string, string> = {}): Pro
   return r.text();
 }
 
+/** Time of one GET from sending to the body's last byte, in ms, on `agent`'s connection. */
+function timeOne(url: URL, agent: http.Agent, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const req = http.get(url, { agent, headers }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${url.href}: ${res.statusCode}`));
+        else resolve(Number(process.hrtime.bigint() - start) / 1e6);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Per subject, `n` sequential timed requests, the subjects taking turns. */
+async function interleavedLatency(
+  subjects: { name: string; url: string; headers?: string[] }[],
+  n: number,
+): Promise<Map<string, number[]>> {
+  const clients = subjects.map((s) => ({
+    name: s.name,
+    url: new URL(s.url),
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    headers: Object.fromEntries((s.headers ?? []).map((h) => h.split('=') as [string, string])),
+  }));
+  const times = new Map(subjects.map((s) => [s.name, [] as number[]]));
+  for (let i = 0; i < n + 20; i++) {
+    for (const c of clients) {
+      const ms = await timeOne(c.url, c.agent, c.headers);
+      if (i >= 20) times.get(c.name)!.push(ms); // the first 20 warm up connections and JIT
+    }
+  }
+  for (const c of clients) c.agent.destroy();
+  return times;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -229,6 +273,26 @@ async function main(): Promise<void> {
     if (!viaUnblocker.includes(`/proxy/${originUrl}/accounts/0`)) throw new Error('unblocker did not rewrite the page');
     console.log(
       `page: ${direct.length} bytes direct, ${viaGateway.length} via the gateway, ${viaUnblocker.length} via unblocker; ${seconds} s per measurement, 2 rounds, medians\n`,
+    );
+
+    const r = process.argv.indexOf('--requests');
+    const requests = r > 0 ? Number(process.argv[r + 1]) : 400;
+    const times = await interleavedLatency(subjects, requests);
+    const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+    const baseline = median(times.get('raw http-proxy passthrough')!);
+    console.log(`latency of one request, hrtime, ${requests} per subject taking turns (request sent → last byte):`);
+    console.log(`  ${'subject'.padEnd(28)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}   p50 vs raw http-proxy`);
+    for (const s of subjects) {
+      const xs = times.get(s.name)!;
+      const p50 = median(xs);
+      const added = p50 - baseline;
+      console.log(
+        `  ${s.name.padEnd(28)} ${p50.toFixed(2).padStart(7)} ${quantile(xs, 0.99).toFixed(2).padStart(7)}   ${added >= 0 ? '+' : ''}${added.toFixed(2)} ms (${(p50 / baseline).toFixed(2)}×)`,
+      );
+    }
+    const added = median(times.get('tandem gateway')!) - baseline;
+    console.log(
+      `  target: the gateway adds ≤ 3 ms at p50 over raw passthrough: +${added.toFixed(2)} ms ${added <= 3 ? 'met' : 'NOT met'}\n`,
     );
 
     for (const connections of [1, 16]) {
