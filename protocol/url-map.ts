@@ -237,18 +237,22 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
  * One pass over a table, no regexes: this runs for every absolute URL in a page.
  */
 function isPlainRest(rest: string): boolean {
-  const len = rest.length;
-  if (len === 0) return true;
-  const first = rest.charCodeAt(0);
+  return isPlainRestAt(rest, 0, rest.length);
+}
+
+/** isPlainRest over s[from, to): the HTML rewriter checks a value in place, without slicing it. */
+export function isPlainRestAt(s: string, from: number, to: number): boolean {
+  if (from >= to) return true;
+  const first = s.charCodeAt(from);
   if (first !== 0x2f && first !== 0x3f && first !== 0x23) return false;
   let inPath = first === 0x2f;
-  for (let i = 1; i < len; i++) {
-    const c = rest.charCodeAt(i);
+  for (let i = from + 1; i < to; i++) {
+    const c = s.charCodeAt(i);
     if (c >= 128 || PLAIN_CHAR[c] === 0) return false;
     if (!inPath) continue;
     if (c === 0x3f || c === 0x23) inPath = false;
-    else if (c === 0x2e && rest.charCodeAt(i - 1) === 0x2f) return false;
-    else if (c === 0x25 && rest.charCodeAt(i + 1) === 0x32 && (rest.charCodeAt(i + 2) | 0x20) === 0x65) return false;
+    else if (c === 0x2e && s.charCodeAt(i - 1) === 0x2f) return false;
+    else if (c === 0x25 && i + 2 < to && s.charCodeAt(i + 1) === 0x32 && (s.charCodeAt(i + 2) | 0x20) === 0x65) return false;
   }
   return true;
 }

@@ -70,6 +70,75 @@ t.test('rewrite-html: every URL attribute pointing at a configured origin is map
   for (const [input, expected] of rows) t.equal(rw(input), expected, input);
 });
 
+t.test(
+  'rewrite-html: a double-quoted URL maps exactly as the same URL in single quotes (the in-place fast path agrees with mapUrl)',
+  async (t) => {
+    // Double-quoted values of the primary origin may be mapped by cutting the origin off in place;
+    // single-quoted ones always take mapUrl. Same value, same mapping, same escaping, either way.
+    const pieces = [
+      'https://bank.example',
+      'https://bank.example',
+      '/',
+      '//',
+      '/a',
+      '?q=1',
+      '&amp;',
+      '&',
+      '&x',
+      '#f',
+      '/.',
+      '/./',
+      '%2e',
+      '%2E',
+      '%2',
+      '%',
+      'é',
+      ':8080',
+      '.evil',
+      '@x',
+      ' ',
+      '\t',
+      '..',
+      'HTTPS://bank.example',
+      'https://static.bank.example',
+      '0',
+      '()',
+    ];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const values = [
+      'https://bank.example',
+      'https://bank.example/',
+      'https://bank.example?x',
+      'https://bank.example#y',
+      'https://bank.example//evil/x',
+      'https://bank.example/a/%2e%2e/b',
+      'https://bank.example:443/z',
+      'https://bank.example0/x',
+    ];
+    for (let i = 0; i < 3000; i++) {
+      let v = random() < 0.5 ? 'https://bank.example' : '';
+      const n = 1 + Math.floor(random() * 5);
+      for (let k = 0; k < n; k++) v += pieces[Math.floor(random() * pieces.length)];
+      values.push(v);
+    }
+    let compared = 0;
+    let cut = 0;
+    for (const v of values) {
+      const viaDouble = rw(`<a href="${v}">`);
+      const viaSingle = rw(`<a href='${v}'>`).replace(/^<a href='([^']*)'/, '<a href="$1"');
+      if (viaDouble !== viaSingle) {
+        t.equal(viaDouble, viaSingle, `href=${JSON.stringify(v)}`);
+        break;
+      }
+      compared++;
+      if (v.startsWith('https://bank.example') && viaDouble !== `<a href="${v}">`) cut++;
+    }
+    t.equal(compared, values.length, `${values.length} values map the same in double and single quotes`);
+    t.ok(cut > 500, `many of them (${cut}) are primary-origin URLs that were mapped`);
+  },
+);
+
 t.test('rewrite-html: target=_top and _parent stay in the content frame', async (t) => {
   t.equal(rw('<a href=/x target=_top>'), '<a href=/x target="_self">');
   t.equal(rw('<a href=/x target="_PARENT">'), '<a href=/x target="_self">');
