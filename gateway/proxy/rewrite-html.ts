@@ -491,8 +491,9 @@ function hasAmpersand(text: string, from: number, to: number): boolean {
 }
 
 function escapeValue(v: string): string {
-  if (v.indexOf('&') < 0 && v.indexOf('"') < 0) return v;
-  return v.replace(/[&"]/g, (c) => (c === '&' ? '&amp;' : '&quot;'));
+  // replaceAll with plain strings: a regex with a callback cost ~1 µs per style="" value.
+  if (v.indexOf('&') >= 0) v = v.replaceAll('&', '&amp;');
+  return v.indexOf('"') >= 0 ? v.replaceAll('"', '&quot;') : v;
 }
 
 function utf8(byteString: string): string {
