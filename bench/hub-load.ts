@@ -9,6 +9,7 @@
  * {type:'close'} → {type:'closed'}. On start it opens its pairs and posts {type:'ready'}.
  */
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -20,6 +21,8 @@ export interface DriveResult {
   latencies: Float64Array;
   delivered: number;
   windowMs: number;
+  /** This generator's own event-loop delay while measuring, p99 (ms): how late it could see a receipt. */
+  loopDelayP99: number;
 }
 
 interface Client {
@@ -135,6 +138,7 @@ async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: n
       if (nLat < latencies.length) latencies[nLat++] = performance.now() - sentAt[i][x % RING];
     });
   });
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const start = performance.now();
   let sent = 0;
   let next = 0;
@@ -155,6 +159,7 @@ async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: n
       if (!measuring && now - start >= warmupMs) {
         measuring = true;
         measureStart = now;
+        loopDelay.enable();
       }
       if (measuring && now - measureStart >= measureMs) {
         clearInterval(timer);
@@ -163,11 +168,12 @@ async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: n
     }, 1);
   });
   const windowMs = performance.now() - measureStart;
+  loopDelay.disable();
   // Let in-flight commands land before counting, so latency tails are not cut off.
   await new Promise((r) => setTimeout(r, 300));
   measuring = false;
   for (const p of pairs) p.operator.onCommand(() => undefined);
-  return { latencies: latencies.slice(0, nLat), delivered, windowMs };
+  return { latencies: latencies.slice(0, nLat), delivered, windowMs, loopDelayP99: loopDelay.percentile(99) / 1e6 };
 }
 
 const port = parentPort!;

@@ -47,6 +47,8 @@ interface Target {
   /** S sessions, each with a connected customer and operator ready to receive. */
   open(sessions: number, opts: { direct?: boolean; rate: number }): Promise<Load>;
   rss(): Promise<number>;
+  /** The server's event-loop delay p99 (ms) since the last call; null where the server does not say. */
+  loopDelayP99(): Promise<number | null>;
   /** CPU time so far (ms) of the server and, when it has one, of its Redis. */
   cpu(): { server: number; redis: number | null };
   stop(): Promise<void>;
@@ -55,6 +57,8 @@ interface Target {
 interface Result {
   p50: number;
   p99: number;
+  /** The load generators' own event-loop delay, p99 (ms), the worst thread's. */
+  loopDelayP99: number;
   deliveredPerSec: number;
   offeredPerSec: number;
 }
@@ -142,6 +146,7 @@ async function startLoad<S>(sessions: S[], rate: number, spec: (share: S[]) => L
       return {
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
+        loopDelayP99: Math.max(...results.map((r) => r.loopDelayP99)),
         deliveredPerSec: (results.reduce((n, r) => n + r.delivered, 0) * 1000) / windowMs,
         offeredPerSec: totalRate,
       };
@@ -183,6 +188,7 @@ async function tandemTarget(name: string, env: Record<string, string>, redis?: R
       return startLoad(made, opts.rate, (share) => ({ kind: 'tandem', base, sessions: share }));
     },
     rss: async () => ((await control('/stats')) as { rss: number }).rss,
+    loopDelayP99: async () => ((await control('/stats')) as { loopDelayP99: number }).loopDelayP99,
     cpu: () => ({ server: cpuMs(proc.pid), redis: redis ? cpuMs(redis.pid) : null }),
     stop: () => stopChild(proc),
   };
@@ -202,6 +208,7 @@ async function peerTarget(redis: RedisServer): Promise<Target> {
       return load;
     },
     rss: async () => ((await fetch(`http://127.0.0.1:${port}/stats`).then((r) => r.json())) as { rss: number }).rss,
+    loopDelayP99: async () => null,
     cpu: () => ({ server: cpuMs(proc.pid), redis: cpuMs(redis.pid) }),
     stop: () => stopChild(proc),
   };
@@ -232,17 +239,20 @@ async function sizes(make: Factory): Promise<Map<number, Result & { rss: number 
     const target = await make();
     try {
       const load = await target.open(s, { direct: true, rate: s * RATE_PER_SESSION });
+      await target.loopDelayP99(); // starts the server's count afresh
       const before = target.cpu();
       const loadBefore = process.cpuUsage();
       const r = await load.drive(s * RATE_PER_SESSION);
       const loadCpu = process.cpuUsage(loadBefore);
       const after = target.cpu();
+      const serverDelay = await target.loopDelayP99();
       const rss = await target.rss();
       out.set(s, { ...r, rss });
       // CPU per command offered, over warmup and measure alike (both offered at the same rate).
       const commands = (s * RATE_PER_SESSION * (WARMUP_MS + MEASURE_MS)) / 1000;
       const perCommand = (a: number, b: number) => `${(((b - a) * 1000) / commands).toFixed(0)} µs`;
-      const cpu = `CPU/command ${perCommand(before.server, after.server)}${after.redis === null ? '' : ` + Redis ${perCommand(before.redis!, after.redis)}`} (load ${perCommand(0, (loadCpu.user + loadCpu.system) / 1000)})`;
+      const delays = `loop delay p99: server ${serverDelay === null ? 'n/a' : ms(serverDelay)}, load ${ms(r.loopDelayP99)}`;
+      const cpu = `CPU/command ${perCommand(before.server, after.server)}${after.redis === null ? '' : ` + Redis ${perCommand(before.redis!, after.redis)}`} (load ${perCommand(0, (loadCpu.user + loadCpu.system) / 1000)}); ${delays}`;
       console.log(
         `  ${target.name.padEnd(24)} S=${String(s).padEnd(5)} p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  delivered ${rate(r.deliveredPerSec).padStart(9)} of ${rate(r.offeredPerSec)}  RSS ${mb(rss)}  ${cpu}`,
       );

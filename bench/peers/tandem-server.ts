@@ -8,6 +8,7 @@
  */
 
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../gateway/config.js';
 import type { App } from '../../gateway/app.js';
@@ -35,6 +36,8 @@ const app: App = {
   log: createLogger(config.logLevel),
 };
 const gateway = await startGateway(app, { port: 0, host: '127.0.0.1' });
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 async function setup(count: number): Promise<{ id: string; customer: string; operator: string }[]> {
   const out = [];
@@ -63,7 +66,9 @@ const control = http.createServer((req, res) => {
       res.end(err.message);
     });
   } else if (url.pathname === '/stats') {
-    answer({ rss: process.memoryUsage().rss, connections: gateway.hub.connections });
+    // The event-loop delay since the previous /stats: how long a message could wait for the loop.
+    answer({ rss: process.memoryUsage().rss, connections: gateway.hub.connections, loopDelayP99: loopDelay.percentile(99) / 1e6 });
+    loopDelay.reset();
   } else {
     res.writeHead(404);
     res.end();
