@@ -17,7 +17,7 @@
  *
  *   npm run build && node dist/bench/hub.js [--quick] [--redis]
  *
- * BENCH_SIZES=500,1000 replaces the sizes measured; `--redis --tandem-sizes` stops after tandem's
+ * `--front-door` runs only the front door's hop. BENCH_SIZES=500,1000 replaces the sizes measured; `--redis --tandem-sizes` stops after tandem's
  * sizes on Redis (for profiling). BENCH_SERVER_NODE_ARGS passes node options to the servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
  * side), skipping the memory store, the front door hop and idle memory.
@@ -340,6 +340,31 @@ function redisRatios(
   );
 }
 
+/** The front door's hop: the same load on the hub port directly and through node:http. */
+async function frontDoorHop(memory: Factory): Promise<void> {
+  console.log('\nthe front door hop (memory store): direct uWS port vs through node:http');
+  for (const s of [100, 500]) {
+    const target = await memory();
+    const measure = async (direct: boolean) => {
+      const load = await target.open(s, { direct, rate: s * RATE_PER_SESSION });
+      const before = target.cpu().server;
+      const r = await load.drive(s * RATE_PER_SESSION);
+      const cpu = ((target.cpu().server - before) * 1000) / ((s * RATE_PER_SESSION * (WARMUP_MS + MEASURE_MS)) / 1000);
+      await load.close();
+      return { ...r, cpu };
+    };
+    const direct = await measure(true);
+    const bridged = await measure(false);
+    await target.stop();
+    const line = (name: string, r: Result & { cpu: number }) =>
+      `  S=${String(s).padEnd(4)} ${name.padEnd(8)} p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  delivered ${rate(r.deliveredPerSec)}  CPU/command ${r.cpu.toFixed(0)} µs`;
+    console.log(line('direct', direct));
+    console.log(
+      `${line('bridged', bridged)}  (p50 ${(bridged.p50 / direct.p50).toFixed(2)}×, p99 ${(bridged.p99 / direct.p99).toFixed(2)}×, CPU ${(bridged.cpu / direct.cpu).toFixed(2)}×)`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
@@ -359,29 +384,14 @@ async function main(): Promise<void> {
     console.log(
       `hub bench: S sessions × (customer + operator), ${RATE_PER_SESSION} commands/s per session, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; every run on fresh server processes`,
     );
+    if (process.argv.includes('--front-door')) return frontDoorHop(memory); // a development aid
     console.log('\nlatency and throughput (tandem on its hub port, as with TANDEM_HUB_PORT; the peer on its own port)');
     if (!REDIS_ONLY) await sizes(memory);
     const red = await sizes(onRedis);
     if (process.argv.includes('--tandem-sizes')) return; // a development aid: only the line above
     const peerSizes = await sizes(peer);
 
-    if (!REDIS_ONLY) console.log('\nthe front door hop (memory store): direct uWS port vs through node:http');
-    for (const s of REDIS_ONLY ? [] : [100, 500]) {
-      const target = await memory();
-      const directLoad = await target.open(s, { direct: true, rate: s * RATE_PER_SESSION });
-      const direct = await directLoad.drive(s * RATE_PER_SESSION);
-      await directLoad.close();
-      const bridgedLoad = await target.open(s, { rate: s * RATE_PER_SESSION });
-      const bridged = await bridgedLoad.drive(s * RATE_PER_SESSION);
-      await bridgedLoad.close();
-      await target.stop();
-      console.log(
-        `  S=${String(s).padEnd(4)} direct   p50 ${ms(direct.p50).padStart(9)}  p99 ${ms(direct.p99).padStart(9)}  delivered ${rate(direct.deliveredPerSec)}`,
-      );
-      console.log(
-        `  S=${String(s).padEnd(4)} bridged  p50 ${ms(bridged.p50).padStart(9)}  p99 ${ms(bridged.p99).padStart(9)}  delivered ${rate(bridged.deliveredPerSec)}  (p50 ${(bridged.p50 / direct.p50).toFixed(2)}×, p99 ${(bridged.p99 / direct.p99).toFixed(2)}×)`,
-      );
-    }
+    if (!REDIS_ONLY) await frontDoorHop(memory);
 
     console.log(`\nsaturation (${SATURATION_SESSIONS} sessions, rising offered rate)`);
     const satMem = REDIS_ONLY ? { sustained: 0, peak: 0 } : await saturation(memory);

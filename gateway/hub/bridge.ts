@@ -1,8 +1,10 @@
 /**
- * The front door's hop to the hub: node:http owns the public port, uWS listens on loopback, and
- * a `/__tandem/hub` upgrade is passed on as bytes. The request head is replayed on a fresh TCP
- * connection (with the real client address, vouched for by a per-process secret so a client
- * cannot claim an address of its choosing), then both sockets are piped.
+ * The front door's hop to the hub: node:http owns the public port, uWS listens on a Unix socket
+ * of this process (loopback TCP where it cannot), and a `/__tandem/hub` upgrade is passed on as
+ * bytes. The request head is replayed on a fresh connection (with the real client address,
+ * vouched for by a per-process secret so a client cannot claim an address of its choosing),
+ * then both sockets are piped. Every message crosses the hop twice, so its cost is the cost of
+ * local sockets: a Unix socket skips the TCP stack (see README "Benchmarks").
  *
  * The front door also does the join's asynchronous part (the session read) before bridging and
  * passes the result in JOIN_HEADER, so the hub can upgrade synchronously: uWS warns on stderr
@@ -48,8 +50,8 @@ export function refuseUpgrade(socket: Duplex, status: number, code: string, mess
 }
 
 export interface BridgeTarget {
-  host: string;
-  port: number;
+  /** The hub's Unix socket, or its loopback TCP address. */
+  at: { path: string } | { host: string; port: number };
   secret: string;
 }
 
@@ -71,9 +73,9 @@ export function bridgeUpgrade(
   lines.push(`${BRIDGE_SECRET_HEADER}: ${target.secret}`, `${CLIENT_ADDR_HEADER}: ${client.remoteAddress ?? ''}`);
   for (const [name, value] of Object.entries(extra)) lines.push(`${name}: ${value}`);
 
-  const upstream = net.connect({ host: target.host, port: target.port });
+  const upstream = net.connect(target.at);
   let answered = false;
-  upstream.setNoDelay(true);
+  if (!('path' in target.at)) upstream.setNoDelay(true);
   client.setNoDelay?.(true);
   upstream.once('data', () => (answered = true));
   upstream.on('error', () => {

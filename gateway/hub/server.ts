@@ -1,7 +1,8 @@
 /**
- * The push hub on uWebSockets.js. It listens on a loopback port that the front door bridges
- * `/__tandem/hub` upgrades to (bridge.ts), and, when TANDEM_HUB_PORT is set, ALSO on that port
- * on TANDEM_HOST for deployments that route the hub directly (one hop less).
+ * The push hub on uWebSockets.js. It listens on a Unix socket (or, where there is none, a
+ * loopback port) that the front door bridges `/__tandem/hub` upgrades to (bridge.ts), and, when
+ * TANDEM_HUB_PORT is set, ALSO on that port on TANDEM_HOST for deployments that route the hub
+ * directly (one hop less).
  *
  * The token is checked before any upgrade, so a refused client never gets a socket. Through the
  * front door, the token and the session are checked there (handleUpgrade) and the hub upgrades
@@ -13,6 +14,9 @@
 
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import * as uWS from 'uWebSockets.js';
 import { BACKPRESSURE_LIMIT_BYTES, CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, MAX_FRAME_BYTES } from '../../protocol/limits.js';
@@ -34,7 +38,7 @@ export const HUB_PATH = '/__tandem/hub';
 const HARD_FRAME_LIMIT = 1024 * 1024;
 
 export interface Hub {
-  /** The internal uWS port the front door bridges `/__tandem/hub` upgrades to. */
+  /** The hub's loopback port (the front door bridges to its Unix socket where there is one). */
   readonly port: number;
   /** The public hub port (TANDEM_HUB_PORT), or 0 when the hub is reached through the front door only. */
   readonly publicPort: number;
@@ -44,6 +48,13 @@ export interface Hub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Tells every connected client to reconnect elsewhere (1012), stops listening, clears presence. */
   shutdown(): Promise<void>;
+}
+
+/** Listens on a Unix socket at `path`; null where the platform or directory does not allow it. */
+function listenUnix(uws: uWS.TemplatedApp, path: string): Promise<uWS.us_listen_socket | null> {
+  return new Promise((resolve) => {
+    uws.listen_unix((socket) => resolve(socket || null), path);
+  });
 }
 
 function listen(uws: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
@@ -259,7 +270,7 @@ export async function startHub(app: App): Promise<Hub> {
         }
         if (!accepting) return refuseUpgrade(socket, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
         const join = encodeJoin({ epoch: meta.epoch, head: meta.head });
-        bridgeUpgrade(req, socket, head, { host: '127.0.0.1', port, secret: bridgeSecret }, { [JOIN_HEADER]: join });
+        bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: join });
       },
       (err: unknown) => {
         app.metrics.storeErrors.inc();
@@ -273,10 +284,17 @@ export async function startHub(app: App): Promise<Hub> {
   const internal = await listen(uws, '127.0.0.1', 0);
   listening.push(internal);
   const port = uWS.us_socket_local_port(internal as uWS.us_socket);
+  // The front door's hop goes over a Unix socket where there is one: cheaper per message than
+  // loopback TCP. The loopback port stays for tools (and benchmarks) that reach the hub directly.
+  const socketPath = join(tmpdir(), `tandem-hub-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+  const unix = await listenUnix(uws, socketPath);
+  if (unix) listening.push(unix);
+  const bridgeAt = unix ? { path: socketPath } : { host: '127.0.0.1', port };
   let publicPort = 0;
   if (app.config.hubPort > 0) {
     const pub = await listen(uws, app.config.host, app.config.hubPort).catch((err: unknown) => {
-      uWS.us_listen_socket_close(internal);
+      for (const s of listening) uWS.us_listen_socket_close(s);
+      if (unix) rmSync(socketPath, { force: true });
       throw err;
     });
     listening.push(pub);
@@ -287,6 +305,7 @@ export async function startHub(app: App): Promise<Hub> {
   async function stop(): Promise<void> {
     accepting = false;
     for (const s of listening.splice(0)) uWS.us_listen_socket_close(s);
+    if (unix) rmSync(socketPath, { force: true });
     for (const conn of [...live]) {
       conn.send('{"type":"reconnect"}');
       conn.end(CLOSE_RESTART, 'gateway restarting', 'restart');

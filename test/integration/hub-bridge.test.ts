@@ -1,0 +1,58 @@
+/**
+ * The front door's hop to the hub: over a Unix socket in the temporary directory, removed when
+ * the gateway stops, and over loopback TCP where no socket can be made there. Either way a
+ * client that joins through the gateway's one port sends and receives commands.
+ */
+
+import t, { type Test } from 'tap';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnGateway } from '../helpers/gateway.js';
+import { startTinyOrigin } from './ops-origin.js';
+import { connectHub } from './ops-hub.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tandem-bridge-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Joins through the front door with a new session's customer token and round-trips one command. */
+async function roundTrip(t: Test, url: string): Promise<void> {
+  const created = await fetch(`${url}/__tandem/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  t.equal(created.status, 201, 'a session is created');
+  const { token } = (await created.json()) as { token: string };
+  const hub = await connectHub(url, token);
+  t.teardown(() => hub.close());
+  await hub.until('the welcome', () => hub.messages.some((m) => m.type === 'welcome'));
+  hub.send({ k: 'top/form/0/name', op: 'input', a: 'all', d: { value: 'Ada' } });
+  await hub.until('the command back with its seq', () => hub.messages.some((m) => m.seq === 1));
+  const cmd = hub.messages.find((m) => m.seq === 1)!;
+  t.match(cmd, { k: 'top/form/0/name', op: 'input', d: { value: 'Ada' } }, 'the logged command comes back through the front door');
+}
+
+t.test('hub bridge: the front door reaches the hub over a Unix socket, removed at shutdown', async (t) => {
+  const origin = await startTinyOrigin();
+  t.teardown(() => origin.close());
+  const temp = join(dir, 'tmp');
+  mkdirSync(temp);
+  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: temp });
+  t.teardown(() => gw.stop('SIGKILL'));
+  const sockets = () => readdirSync(temp).filter((f) => f.startsWith(`tandem-hub-${gw.proc.pid}-`) && f.endsWith('.sock'));
+  t.equal(sockets().length, 1, 'the hub listens on one Unix socket of this process');
+  await roundTrip(t, gw.url);
+  t.equal(await gw.stop('SIGTERM'), 0, 'the gateway stops cleanly');
+  t.same(sockets(), [], 'and its socket file is gone');
+});
+
+t.test('hub bridge: where no Unix socket can be made, the hop falls back to loopback TCP', async (t) => {
+  const origin = await startTinyOrigin();
+  t.teardown(() => origin.close());
+  const missing = join(dir, 'no-such-dir');
+  t.notOk(existsSync(missing), 'the temporary directory does not exist');
+  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: missing });
+  t.teardown(() => gw.stop('SIGKILL'));
+  await roundTrip(t, gw.url);
+});
