@@ -5,11 +5,13 @@
  * Workload: S sessions × 2 clients (customer + operator); the customer sends scroll and pointer
  * commands (alternating, "a":"others") at 30 commands/s per session; the operator receives.
  * Figures: end-to-end latency (customer send → operator receipt, one clock) p50/p99 and
- * delivered commands/s at S = 100, 500, 1000, on the memory store and on Redis; the saturation
- * point (highest offered rate still delivered in full, ≥ 95 %, with p99 under 250 ms: the
- * saturation throughput of the targets; the most delivered in any trial is printed beside it); the cost of the
- * front door's hop to uWS (direct hub port vs through the front door); gateway RSS; RSS per
- * idle connection at 10,000 connections.
+ * delivered commands/s at S = 100, 500, 1000, on the memory store and on Redis, with the CPU
+ * each process spends per command and the event-loop delays of server and load; the
+ * saturation point (the highest offered rate still delivered in full, ≥ 95 %, with p99 under
+ * 250 ms, found by doubling then bisecting: the targets' saturation throughput; the most
+ * delivered in any trial is printed beside it); the cost of the front door's hop to uWS
+ * (direct hub port vs through the front door); gateway RSS; RSS per idle connection at
+ * 10,000 connections.
  *
  * The servers run in child processes and the load in worker threads of this process
  * (bench/hub-load.ts), so no server shares an event loop with its load. Loopback only, every
@@ -17,10 +19,11 @@
  *
  *   npm run build && node dist/bench/hub.js [--quick] [--redis]
  *
- * `--front-door` runs only the front door's hop. BENCH_SIZES=500,1000 replaces the sizes measured; `--redis --tandem-sizes` stops after tandem's
- * sizes on Redis (for profiling). BENCH_SERVER_NODE_ARGS passes node options to the servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
- * side), skipping the memory store, the front door hop and idle memory.
+ * side), skipping the memory store, the front door hop and idle memory. For development:
+ * --front-door runs only the front door's hop; BENCH_SIZES=500,1000 replaces the sizes;
+ * --tandem-sizes stops after tandem's sizes; BENCH_SERVER_NODE_ARGS passes node options to the
+ * servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
