@@ -12,6 +12,10 @@
  *
  * On a single Redis there is one lane for every session. On a cluster a script may only touch one
  * slot, so each session has a lane of its own (its keys share its `{sessionId}` hash tag).
+ *
+ * Each append succeeds or fails alone (the script runs each under pcall): Redis does not undo a
+ * script's writes, so failing a whole batch for one bad append would report appends as failed
+ * that are in fact logged.
  */
 
 import { APPEND_BATCH_LUA } from './redis-scripts.js';
@@ -19,8 +23,8 @@ import type { RedisConnection } from './redis-connection.js';
 
 /** One append, ready for the script (APPEND_BATCH_LUA). */
 export interface QueuedAppend {
-  /** The session's meta key. */
-  key: string;
+  /** The session's meta, log, state and sent keys. */
+  keys: readonly [string, string, string, string];
   /** The append packed as the script reads it: header line, then by, c, k and body. */
   packed: string;
 }
@@ -41,8 +45,11 @@ export function packAppend(a: {
   return `${lengths} ${flags} ${a.t}\n${a.by}${a.c}${a.k}${a.body}`;
 }
 
-/** The script's answer for one append: its seq, or why it was not appended. */
+/** The answer for one append: its seq, or why it was not appended. */
 export type AppendReply = number | 'unknown' | 'ended' | [kind: 'duplicate' | 'duplicate-trimmed', value: string];
+
+/** What the script answers per append: an AppendReply, or the error of an append that failed. */
+type ScriptReply = AppendReply | [kind: 'error', message: string];
 
 interface Waiting extends QueuedAppend {
   resolve(reply: AppendReply): void;
@@ -52,10 +59,15 @@ interface Waiting extends QueuedAppend {
 interface Lane {
   queue: Waiting[];
   busy: boolean;
+  /** Settles once the latest append added to the lane has been answered. */
+  last: Promise<unknown>;
 }
 
 /** Bounds one call: Redis blocks every other client while a script runs. */
 const MAX_BATCH = 256;
+
+/** An append the script could not carry out (a key of the wrong type, say); the others stand. */
+export class AppendFailedError extends Error {}
 
 export class AppendBatches {
   private readonly lanes = new Map<string, Lane>();
@@ -69,15 +81,25 @@ export class AppendBatches {
   }
 
   add(sessionId: string, append: QueuedAppend): Promise<AppendReply> {
-    const name = this.perSession ? sessionId : '';
+    const name = this.laneOf(sessionId);
     let lane = this.lanes.get(name);
-    if (!lane) this.lanes.set(name, (lane = { queue: [], busy: false }));
+    if (!lane) this.lanes.set(name, (lane = { queue: [], busy: false, last: Promise.resolve() }));
     const idle = !lane.busy && lane.queue.length === 0;
     const reply = new Promise<AppendReply>((resolve, reject) => lane.queue.push({ ...append, resolve, reject }));
+    lane.last = reply.catch(() => undefined);
     // The first append of a quiet lane waits for the end of this loop turn, so that the other
     // messages already read from the sockets go in the same call.
     if (idle) setImmediate(() => this.send(name, lane));
     return reply;
+  }
+
+  /** Resolves once every append of this session made so far has been answered (see end()). */
+  settled(sessionId: string): Promise<unknown> {
+    return this.lanes.get(this.laneOf(sessionId))?.last ?? Promise.resolve();
+  }
+
+  private laneOf(sessionId: string): string {
+    return this.perSession ? sessionId : '';
   }
 
   private send(name: string, lane: Lane): void {
@@ -88,20 +110,35 @@ export class AppendBatches {
     }
     const batch = lane.queue.splice(0, MAX_BATCH);
     lane.busy = true;
-    const keys = new Array<string>(batch.length);
+    const keys = new Array<string>(batch.length * 4);
     const packed = new Array<string>(batch.length);
     for (let i = 0; i < batch.length; i++) {
-      keys[i] = batch[i].key;
+      const k = batch[i].keys;
+      keys[i * 4] = k[0];
+      keys[i * 4 + 1] = k[1];
+      keys[i * 4 + 2] = k[2];
+      keys[i * 4 + 3] = k[3];
       packed[i] = batch[i].packed;
     }
     this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, packed.join('')]).then(
       (replies) => {
-        const list = replies as AppendReply[];
-        for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
-        this.next(name, lane);
+        try {
+          const list = replies as ScriptReply[];
+          for (let i = 0; i < batch.length; i++) {
+            const r = list[i];
+            if (Array.isArray(r) && r[0] === 'error') batch[i].reject(new AppendFailedError(`Redis refused the append: ${r[1]}`));
+            else batch[i].resolve(r as AppendReply);
+          }
+        } finally {
+          this.next(name, lane);
+        }
       },
       (err: unknown) => {
+        // The call failed as a whole (Redis unreachable, a timeout): what waits behind it would
+        // most likely fail the same way, later, after piling up. It fails now, and the hub tells
+        // each sender to resend (their client ids keep a resend from being logged twice).
         for (const a of batch) a.reject(err);
+        for (const a of lane.queue.splice(0)) a.reject(err);
         this.next(name, lane);
       },
     );

@@ -35,13 +35,10 @@ export interface RedisCommandLogOptions {
   maxLen?: number;
 }
 
-/** A session's meta key; APPEND_BATCH_LUA names the others from it (see logKeys). */
-const metaKey = (sessionId: string) => `tandem:{${sessionId}}:meta`;
-
 export function logKeys(sessionId: string) {
   const tag = `tandem:{${sessionId}}`;
   return {
-    meta: metaKey(sessionId),
+    meta: `${tag}:meta`,
     log: `${tag}:log`,
     state: `${tag}:state`,
     sent: `${tag}:sent`,
@@ -127,8 +124,9 @@ export class RedisCommandLog implements CommandLog {
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
     const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
     const t = Date.now();
+    const k = logKeys(sessionId);
     const reply = await this.batches.add(sessionId, {
-      key: metaKey(sessionId),
+      keys: [k.meta, k.log, k.state, k.sent],
       packed: packAppend({
         by: input.by,
         c: input.c ?? '',
@@ -187,6 +185,9 @@ export class RedisCommandLog implements CommandLog {
   }
 
   async end(sessionId: string, retentionMs: number): Promise<void> {
+    // Appends made before this call are waiting for their batch: they go first, as they would
+    // have had each left at once.
+    await this.batches.settled(sessionId);
     const k = logKeys(sessionId);
     const found = await this.redis.script(
       END_LUA,

@@ -50,8 +50,17 @@ export interface Hub {
   shutdown(): Promise<void>;
 }
 
-/** Listens on a Unix socket at `path`; null where the platform or directory does not allow it. */
+/**
+ * The longest Unix socket path every platform takes (sun_path is 104 bytes on macOS, 108 on
+ * Linux, NUL included). uWS copies the path without checking its length: a longer one crashes
+ * the process instead of failing.
+ */
+const MAX_SOCKET_PATH_BYTES = 103;
+
+/** Listens on a Unix socket at `path`; null where the platform, path or directory does not allow it. */
 function listenUnix(uws: uWS.TemplatedApp, path: string): Promise<uWS.us_listen_socket | null> {
+  // On Windows node:net would read the path as a named pipe, which uWS does not listen on.
+  if (process.platform === 'win32' || Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) return Promise.resolve(null);
   return new Promise((resolve) => {
     uws.listen_unix((socket) => resolve(socket || null), path);
   });
@@ -288,13 +297,21 @@ export async function startHub(app: App): Promise<Hub> {
   // loopback TCP. The loopback port stays for tools (and benchmarks) that reach the hub directly.
   const socketPath = join(tmpdir(), `tandem-hub-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
   const unix = await listenUnix(uws, socketPath);
-  if (unix) listening.push(unix);
+  // A crash or process.exit() skips stop(): the file goes with the process all the same.
+  const removeSocket = () => rmSync(socketPath, { force: true });
+  if (unix) {
+    listening.push(unix);
+    process.once('exit', removeSocket);
+  }
   const bridgeAt = unix ? { path: socketPath } : { host: '127.0.0.1', port };
   let publicPort = 0;
   if (app.config.hubPort > 0) {
     const pub = await listen(uws, app.config.host, app.config.hubPort).catch((err: unknown) => {
       for (const s of listening) uWS.us_listen_socket_close(s);
-      if (unix) rmSync(socketPath, { force: true });
+      if (unix) {
+        removeSocket();
+        process.off('exit', removeSocket);
+      }
       throw err;
     });
     listening.push(pub);
@@ -305,7 +322,10 @@ export async function startHub(app: App): Promise<Hub> {
   async function stop(): Promise<void> {
     accepting = false;
     for (const s of listening.splice(0)) uWS.us_listen_socket_close(s);
-    if (unix) rmSync(socketPath, { force: true });
+    if (unix) {
+      removeSocket();
+      process.off('exit', removeSocket);
+    }
     for (const conn of [...live]) {
       conn.send('{"type":"reconnect"}');
       conn.end(CLOSE_RESTART, 'gateway restarting', 'restart');

@@ -222,7 +222,8 @@ export class HtmlRewriter implements TokenHandler {
       } else if (attr === 'style') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
-        // A URL in CSS needs a function, url( or image-set(: no parenthesis, nothing to map.
+        // A URL in a declaration needs a function, url( or image-set(: no parenthesis, nothing to
+        // map (@import, the other place CSS holds a URL, is ignored by browsers in style="").
         if (raw.indexOf('(') < 0) continue;
         const v = rewriteCss(raw, { map: this.#opts.map, baseUrl: this.#base });
         if (v !== raw) patches = push(patches, valuePatch(a, v));
@@ -287,7 +288,6 @@ export class HtmlRewriter implements TokenHandler {
 
   // --- attribute values ---
 
-  /** The URL to write for an attribute value (null url: keep it), or null when nothing applies. */
   /**
    * The most common URL in a page, an absolute one of the primary origin written plainly in
    * double quotes (`href="https://bank.example/a?b=1"`), mapped by cutting the origin off in
@@ -309,6 +309,7 @@ export class HtmlRewriter implements TokenHandler {
     return { start: from, end: rest, text: first === 0x2f && rest < end ? '' : '/' };
   }
 
+  /** The URL to write for an attribute value (null url: keep it), or null when nothing applies. */
   #mapValue(text: string, a: TagAttr): { kind: string; url: string | null } | null {
     const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
     const r = mapByteUrl(raw, this.#base, this.#opts.map);

@@ -419,6 +419,16 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     t.same(late.types(), ['command 1', 'command 2', 'ended'], 'subscribing to an ended session replays then ends');
   });
 
+  tap.test(`command log (${name}): an append made just before the session ends is logged before the end`, async (t) => {
+    const { log, peer, id } = await open(t);
+    const appended = log.append(id, cmd('top/scroll', 'scroll', { x: 1, y: 0 }));
+    await log.end(id, 60_000);
+    t.equal((await appended).cmd.seq, 1, 'the append made first is answered with its seq');
+    t.same(seqs(await peer.entries(id)), [1], 'and is in the log');
+    const late = await log.append(id, cmd('top/scroll', 'scroll', { x: 2, y: 0 })).catch((e: unknown) => e);
+    t.ok(late instanceof SessionEndedError, 'an append after the end is refused');
+  });
+
   tap.test(`command log (${name}): an ended session is forgotten after its retention, and a new one gets a new epoch`, async (t) => {
     const h = await open(t);
     await h.log.append(h.id, nav('top', '/a'));

@@ -15,6 +15,39 @@ const target = () => ({ url: server.url });
 runCommandLogSuite(t, { name: 'redis', create: redisLogHarness(target) });
 runDirectorySuite(t, { name: 'redis', create: redisDirectoryHarness(target) });
 
+t.test('store (redis): an append Redis cannot carry out fails alone; the others of its batch are logged and answered', async (t) => {
+  const store = await createStore({ redisUrl: server.url });
+  const raw = new Redis(server.url);
+  t.teardown(async () => {
+    raw.disconnect();
+    await store.close();
+  });
+  const [a, b] = [uniqueId('fine'), uniqueId('broken')];
+  await store.log.create(a);
+  await store.log.create(b);
+  // A key of the wrong type where the compacted state should be: Redis refuses the HSET.
+  await raw.set(`tandem:{${b}}:state`, 'not a hash');
+  const scroll = (x: number) => ({ k: 'top/scroll', op: 'scroll' as const, a: 'others' as const, d: { x, y: 0 }, by: 'p1' });
+  // Made in one turn, so they travel in one batch.
+  const results = await Promise.allSettled([
+    store.log.append(a, scroll(1)),
+    store.log.append(b, scroll(1)),
+    store.log.append(a, scroll(2)),
+  ]);
+  t.same(
+    results.map((r) => (r.status === 'fulfilled' ? r.value.cmd.seq : 'rejected')),
+    [1, 'rejected', 2],
+    'the appends to the sound session are answered with their seqs, the broken one is refused',
+  );
+  t.match((results[1] as PromiseRejectedResult).reason, { message: /WRONGTYPE/ }, "with Redis's reason");
+  t.same(
+    (await store.log.entries(a)).map((c) => c.seq),
+    [1, 2],
+    'the sound session holds both',
+  );
+  t.equal((await store.log.append(a, scroll(3))).cmd.seq, 3, 'and later appends go on');
+});
+
 t.test('store (redis): createStore with a URL is the Redis store', async (t) => {
   const store = await createStore({ redisUrl: server.url });
   t.teardown(() => store.close());

@@ -7,6 +7,7 @@
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import { join } from 'node:path';
 import { spawnGateway } from '../helpers/gateway.js';
 import { startTinyOrigin } from './ops-origin.js';
@@ -33,6 +34,30 @@ async function roundTrip(t: Test, url: string): Promise<void> {
   t.match(cmd, { k: 'top/form/0/name', op: 'input', d: { value: 'Ada' } }, 'the logged command comes back through the front door');
 }
 
+/** The HTTP status a WebSocket upgrade request gets (101 when it is upgraded). */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 t.test('hub bridge: the front door reaches the hub over a Unix socket, removed at shutdown', async (t) => {
   const origin = await startTinyOrigin();
   t.teardown(() => origin.close());
@@ -45,6 +70,38 @@ t.test('hub bridge: the front door reaches the hub over a Unix socket, removed a
   await roundTrip(t, gw.url);
   t.equal(await gw.stop('SIGTERM'), 0, 'the gateway stops cleanly');
   t.same(sockets(), [], 'and its socket file is gone');
+});
+
+t.test('hub bridge: joins really travel over the socket (without its file, the front door cannot reach the hub)', async (t) => {
+  const origin = await startTinyOrigin();
+  t.teardown(() => origin.close());
+  const temp = join(dir, 'tmp-unlinked');
+  mkdirSync(temp);
+  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: temp });
+  t.teardown(() => gw.stop('SIGKILL'));
+  await roundTrip(t, gw.url);
+  for (const f of readdirSync(temp)) rmSync(join(temp, f));
+  const created = await fetch(`${gw.url}/__tandem/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const { token } = (await created.json()) as { token: string };
+  const status = await upgradeStatus(`${gw.url}/__tandem/hub?token=${encodeURIComponent(token)}`);
+  t.equal(status, 503, 'a join after the file is gone does not reach the hub: the front door answers 503');
+});
+
+t.test('hub bridge: a temporary directory too deep for a socket path falls back to loopback TCP', async (t) => {
+  const origin = await startTinyOrigin();
+  t.teardown(() => origin.close());
+  // Deeper than any platform's socket path limit (uWS would crash on it rather than fail).
+  const deep = join(dir, 'd'.repeat(60), 'e'.repeat(60));
+  mkdirSync(deep, { recursive: true });
+  t.ok(Buffer.byteLength(deep) > 120, `the directory is ${Buffer.byteLength(deep)} bytes deep`);
+  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: deep });
+  t.teardown(() => gw.stop('SIGKILL'));
+  await roundTrip(t, gw.url);
+  t.same(readdirSync(deep), [], 'no socket file was made there');
 });
 
 t.test('hub bridge: where no Unix socket can be made, the hop falls back to loopback TCP', async (t) => {
