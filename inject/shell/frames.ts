@@ -28,6 +28,13 @@ const PENDING_MS = 5000;
  */
 const ORDERED: ReadonlySet<Op> = new Set<Op>(['nav', 'input']);
 
+/**
+ * Ops applied here only when they come back from the hub, in the session's order, like
+ * everyone else's. A clear applied at the click would run ahead of strokes already on their way
+ * to this side (logged before it, delivered after): they would stay here and nowhere else.
+ */
+const APPLIED_ON_RETURN: ReadonlySet<Op> = new Set<Op>(['ink-clear']);
+
 interface Pending {
   count: number;
   until: number;
@@ -234,7 +241,7 @@ export class Frames {
       const live = p && p.until > Date.now();
       this.#pending.set(k, { count: live ? p.count + 1 : 1, until: Date.now() + PENDING_MS });
     }
-    this.host.send(k, op, d, ordered ? 'all' : 'others');
+    this.host.send(k, op, d, ordered || APPLIED_ON_RETURN.has(op) ? 'all' : 'others');
     this.record({ seq: Number.MAX_SAFE_INTEGER / 2 + ++this.#localSeq, k, op, d, by: this.host.me(), t: 0 });
     if (op === 'nav' && k === 'top') this.host.topNavLogged();
   }
@@ -247,6 +254,11 @@ export class Frames {
 
   /** One of our own commands, back from the hub with its place in the session's order. */
   own(cmd: Command): void {
+    if (APPLIED_ON_RETURN.has(cmd.op)) {
+      const path = cmd.k.slice(0, cmd.k.lastIndexOf('/'));
+      const page = this.pages.get(path);
+      if (page?.inStep) this.#deliver(path, page, cmd);
+    }
     const p = this.#pending.get(cmd.k);
     if (p && --p.count <= 0) this.#pending.delete(cmd.k);
     const e = this.state.get(cmd.k);
@@ -411,14 +423,10 @@ export class Frames {
     for (const page of this.pages.values()) this.#post(page, m);
   }
 
-  /** Clears the drawing in every frame, here and (through the hub) everywhere. */
+  /** Clears the drawing in every frame, everywhere, here included, in the session's order. */
   clearInk(): void {
     if (!this.host.live()) return;
-    for (const [path, page] of this.pages) {
-      if (!page.inStep) continue;
-      this.#local(`${path}/ink`, 'ink-clear', {});
-      this.#post(page, { t: 'cmd', k: 'ink', op: 'ink-clear', d: {}, by: this.host.me() });
-    }
+    for (const [path, page] of this.pages) if (page.inStep) this.#local(`${path}/ink`, 'ink-clear', {});
   }
 
   forget(): void {

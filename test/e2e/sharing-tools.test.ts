@@ -59,9 +59,16 @@ t.test('sharing: pointers with names, drawing and clearing, and the end of the s
     'none',
     'the ink layer lets the customer use the page',
   );
+  // Cleared while the rest of the stroke may still be on its way to the customer.
   await customer.page.click('[data-tandem="tool-clear"]');
   await eventually(async () => (await strokes(operator.content())) === 0, 'ink cleared on the operator side');
-  t.equal(await strokes(customer.content()), 0, 'and on the customer side');
+  await eventually(async () => (await strokes(customer.content())) === 0, 'ink cleared on the customer side');
+  // Delivery is in log order: once a command sent after the clear has arrived, everything
+  // logged before it has too.
+  await mouseTo(operator, 200, 140);
+  await eventually(async () => near(await pointerOf(customer.content(), opId), 200, 140), "the operator's pointer after the clear");
+  t.equal(await strokes(customer.content()), 0, 'the clear holds on the customer side: no stroke logged before it comes back');
+  t.equal(await strokes(operator.content()), 0, 'and on the operator side');
 
   // A stroke is cleared by navigation.
   await mouseTo(operator, 50, 50);
