@@ -9,23 +9,36 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
-import { spawnGateway } from '../helpers/gateway.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway.js';
 import { startTinyOrigin } from './ops-origin.js';
 import { connectHub } from './ops-hub.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-bridge-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const origin = await startTinyOrigin();
+t.teardown(() => origin.close());
 
-/** Joins through the front door with a new session's customer token and round-trips one command. */
-async function roundTrip(t: Test, url: string): Promise<void> {
+/** A gateway process whose temporary directory (where the hub's socket goes) is `temp`. */
+async function gatewayWithTemp(t: Test, temp: string): Promise<GatewayProcess> {
+  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: temp });
+  t.teardown(() => gw.stop('SIGKILL'));
+  return gw;
+}
+
+/** A new session's customer token. */
+async function customerToken(t: Test, url: string): Promise<string> {
   const created = await fetch(`${url}/__tandem/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{}',
   });
   t.equal(created.status, 201, 'a session is created');
-  const { token } = (await created.json()) as { token: string };
-  const hub = await connectHub(url, token);
+  return ((await created.json()) as { token: string }).token;
+}
+
+/** Joins through the front door with a new session's customer token and round-trips one command. */
+async function roundTrip(t: Test, url: string): Promise<void> {
+  const hub = await connectHub(url, await customerToken(t, url));
   t.teardown(() => hub.close());
   await hub.until('the welcome', () => hub.messages.some((m) => m.type === 'welcome'));
   hub.send({ k: 'top/form/0/name', op: 'input', a: 'all', d: { value: 'Ada' } });
@@ -59,12 +72,9 @@ function upgradeStatus(url: string): Promise<number> {
 }
 
 t.test('hub bridge: the front door reaches the hub over a Unix socket, removed at shutdown', async (t) => {
-  const origin = await startTinyOrigin();
-  t.teardown(() => origin.close());
   const temp = join(dir, 'tmp');
   mkdirSync(temp);
-  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: temp });
-  t.teardown(() => gw.stop('SIGKILL'));
+  const gw = await gatewayWithTemp(t, temp);
   const sockets = () => readdirSync(temp).filter((f) => f.startsWith(`tandem-hub-${gw.proc.pid}-`) && f.endsWith('.sock'));
   t.equal(sockets().length, 1, 'the hub listens on one Unix socket of this process');
   await roundTrip(t, gw.url);
@@ -73,43 +83,29 @@ t.test('hub bridge: the front door reaches the hub over a Unix socket, removed a
 });
 
 t.test('hub bridge: joins really travel over the socket (without its file, the front door cannot reach the hub)', async (t) => {
-  const origin = await startTinyOrigin();
-  t.teardown(() => origin.close());
   const temp = join(dir, 'tmp-unlinked');
   mkdirSync(temp);
-  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: temp });
-  t.teardown(() => gw.stop('SIGKILL'));
+  const gw = await gatewayWithTemp(t, temp);
   await roundTrip(t, gw.url);
   for (const f of readdirSync(temp)) rmSync(join(temp, f));
-  const created = await fetch(`${gw.url}/__tandem/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-  });
-  const { token } = (await created.json()) as { token: string };
+  const token = await customerToken(t, gw.url);
   const status = await upgradeStatus(`${gw.url}/__tandem/hub?token=${encodeURIComponent(token)}`);
   t.equal(status, 503, 'a join after the file is gone does not reach the hub: the front door answers 503');
 });
 
 t.test('hub bridge: a temporary directory too deep for a socket path falls back to loopback TCP', async (t) => {
-  const origin = await startTinyOrigin();
-  t.teardown(() => origin.close());
   // Deeper than any platform's socket path limit (uWS would crash on it rather than fail).
   const deep = join(dir, 'd'.repeat(60), 'e'.repeat(60));
   mkdirSync(deep, { recursive: true });
   t.ok(Buffer.byteLength(deep) > 120, `the directory is ${Buffer.byteLength(deep)} bytes deep`);
-  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: deep });
-  t.teardown(() => gw.stop('SIGKILL'));
+  const gw = await gatewayWithTemp(t, deep);
   await roundTrip(t, gw.url);
   t.same(readdirSync(deep), [], 'no socket file was made there');
 });
 
 t.test('hub bridge: where no Unix socket can be made, the hop falls back to loopback TCP', async (t) => {
-  const origin = await startTinyOrigin();
-  t.teardown(() => origin.close());
   const missing = join(dir, 'no-such-dir');
   t.notOk(existsSync(missing), 'the temporary directory does not exist');
-  const gw = await spawnGateway({ TANDEM_ORIGIN: origin.url, TMPDIR: missing });
-  t.teardown(() => gw.stop('SIGKILL'));
+  const gw = await gatewayWithTemp(t, missing);
   await roundTrip(t, gw.url);
 });
