@@ -242,9 +242,9 @@ export function createProxy(app: App): Proxy {
     if (leavingFor) return leaveInNewTab(req, res, leavingFor, target, head.nonce);
     if (!rewrite) {
       res.writeHead(status, head.headers);
-      pipeline(proxyRes, res, (err) => {
-        if (err) app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'proxied body ended early');
-      });
+      passThrough(proxyRes, res, (err) =>
+        app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'proxied body ended early'),
+      );
       return;
     }
 
@@ -408,6 +408,24 @@ export function createProxy(app: App): Proxy {
     },
     close: () => upstream.close(),
   };
+}
+
+/**
+ * Streams an origin's body to the client untouched. stream.pipeline() would do it, but it aborts
+ * an AbortController whenever it finishes, and the DOMException that builds cost about a third
+ * of a passthrough request's CPU (measured under autocannon, 16 connections, with --cpu-prof).
+ * What it adds that matters here is kept: an origin body cut short cuts the client's response
+ * (it must not look complete), and a client that goes away releases the origin's response.
+ */
+function passThrough(from: IncomingMessage, to: ServerResponse, onCut: (err: Error) => void): void {
+  from.on('error', (err) => {
+    onCut(err);
+    to.destroy(err);
+  });
+  to.on('close', () => {
+    if (!from.readableEnded) from.destroy();
+  });
+  from.pipe(to);
 }
 
 export function bodyKindOf(contentType: string | undefined): BodyKind | null {
