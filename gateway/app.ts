@@ -3,8 +3,9 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Store } from '../store/index.js';
-import type { Tokens } from './hub/tokens.js';
-import type { Metrics } from './ops/metrics.js';
+import { Tokens } from './hub/tokens.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createLogger } from './ops/logger.js';
 
 export interface App {
   readonly config: Config;
@@ -14,4 +15,9 @@ export interface App {
   readonly tokens: Tokens;
   readonly metrics: Metrics;
   readonly log: Logger;
+}
+
+/** The App of a gateway proxying `origin` over `store` (boot, and the bench and tests that build one by hand). */
+export function createApp(config: Config, origin: string, store: Store, log: Logger = createLogger(config.logLevel)): App {
+  return { config, origin, store, tokens: new Tokens(config.secret), metrics: createMetrics({ store }), log };
 }

@@ -2,10 +2,8 @@
 
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { App } from './app.js';
+import { createApp, type App } from './app.js';
 import { createStore } from '../store/index.js';
-import { Tokens } from './hub/tokens.js';
-import { createMetrics } from './ops/metrics.js';
 import { createLogger } from './ops/logger.js';
 import { startGateway, type Gateway } from './server.js';
 import { startDemoSite, type DemoSite } from '../demo/site.js';
@@ -22,7 +20,7 @@ export async function boot(config: Config, opts: { log?: Logger; port?: number; 
   const demo = config.origin ? null : await startDemoSite();
   const origin = config.origin ?? demo!.url;
   const store = await createStore({ redisUrl: config.redisUrl, redisCluster: config.redisCluster });
-  const app: App = { config, origin, store, tokens: new Tokens(config.secret), metrics: createMetrics({ store }), log };
+  const app = createApp(config, origin, store, log);
   const gateway = await startGateway(app, { port: opts.port, host: opts.host });
   return {
     app,

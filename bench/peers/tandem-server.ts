@@ -11,10 +11,8 @@ import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../gateway/config.js';
-import type { App } from '../../gateway/app.js';
-import { newId, Tokens } from '../../gateway/hub/tokens.js';
-import { createMetrics } from '../../gateway/ops/metrics.js';
-import { createLogger } from '../../gateway/ops/logger.js';
+import { createApp } from '../../gateway/app.js';
+import { newId } from '../../gateway/hub/tokens.js';
 import { startGateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
 
@@ -27,14 +25,7 @@ const config = loadConfig({
   ...(process.env.TANDEM_REDIS_URL ? { TANDEM_REDIS_URL: process.env.TANDEM_REDIS_URL } : {}),
 });
 const store = await createStore({ redisUrl: config.redisUrl });
-const app: App = {
-  config,
-  origin: config.origin!,
-  store,
-  tokens: new Tokens(config.secret),
-  metrics: createMetrics(),
-  log: createLogger(config.logLevel),
-};
+const app = createApp(config, config.origin!, store);
 const gateway = await startGateway(app, { port: 0, host: '127.0.0.1' });
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();

@@ -4,10 +4,8 @@
  */
 
 import { loadConfig } from '../../gateway/config.js';
-import type { App } from '../../gateway/app.js';
-import { newId, Tokens } from '../../gateway/hub/tokens.js';
-import { createMetrics } from '../../gateway/ops/metrics.js';
-import { createLogger } from '../../gateway/ops/logger.js';
+import { createApp, type App } from '../../gateway/app.js';
+import { newId } from '../../gateway/hub/tokens.js';
 import { startGateway, type Gateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
 import type { Role } from '../../protocol/messages.js';
@@ -41,14 +39,7 @@ export async function startHubFixture(opts: HubFixtureOptions = {}): Promise<Hub
     ...opts.env,
   });
   const store = await createStore({ redisUrl: config.redisUrl, maxLen: opts.maxLen });
-  const app: App = {
-    config,
-    origin: config.origin!,
-    store,
-    tokens: new Tokens(config.secret),
-    metrics: createMetrics(),
-    log: createLogger(config.logLevel),
-  };
+  const app = createApp(config, config.origin!, store);
   const gateway = await startGateway(app, { port: 0, host: '127.0.0.1' });
   return {
     app,
