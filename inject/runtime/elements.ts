@@ -6,8 +6,7 @@
  */
 
 import { parseSrcset } from '../../protocol/url-map.js';
-import { native } from '../native.js';
-import { patchMethod, patchSetter, safely } from './guard.js';
+import { patchArguments, patchSetter } from './guard.js';
 import { mapArg } from './network.js';
 import type { PageUrls } from './page-url.js';
 
@@ -60,27 +59,15 @@ export function patchElements(win: Win, urls: PageUrls): void {
     if ((n === 'target' && TARGET_ELEMENTS.has(el.localName)) || n === 'formtarget') return noFrameEscape(value);
     return value;
   };
-  patchMethod(
-    win.Element.prototype,
-    'setAttribute',
-    (original) =>
-      function (this: Element, ...args: unknown[]) {
-        const mapped = safely(() => [args[0], attributeValue(this, args[0], args[1])], args);
-        return native.reflectApply(original, this, mapped.length < args.length ? [...mapped, ...args.slice(mapped.length)] : mapped);
-      },
-  );
-  patchMethod(
-    win.Element.prototype,
-    'setAttributeNS',
-    (original) =>
-      function (this: Element, ...args: unknown[]) {
-        const mapped = safely(() => {
-          const local = typeof args[1] === 'string' ? args[1].replace(/^[^:]*:/, '') : args[1];
-          return [args[0], args[1], attributeValue(this, local === 'href' ? 'href' : args[1], args[2])];
-        }, args);
-        return native.reflectApply(original, this, mapped);
-      },
-  );
+  patchArguments(win.Element.prototype, 'setAttribute', (args, self) => [
+    args[0],
+    attributeValue(self as Element, args[0], args[1]),
+    ...args.slice(2),
+  ]);
+  patchArguments(win.Element.prototype, 'setAttributeNS', (args, self) => {
+    const local = typeof args[1] === 'string' ? args[1].replace(/^[^:]*:/, '') : args[1];
+    return [args[0], args[1], attributeValue(self as Element, local === 'href' ? 'href' : args[1], args[2])];
+  });
 }
 
 function noFrameEscape(v: unknown): unknown {

@@ -57,6 +57,25 @@ export function patchMethod<O extends object>(
   }, undefined);
 }
 
+/**
+ * Replaces obj[prop] (a method) with one that maps its arguments before calling the original
+ * (`self` is the receiver); a map that throws leaves the arguments as they came.
+ */
+export function patchArguments<O extends object>(obj: O, prop: string, mapArgs: (args: unknown[], self: unknown) => unknown[]): void {
+  patchMethod(
+    obj,
+    prop,
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        return native.reflectApply(
+          original,
+          this,
+          safely(() => mapArgs(args, this), args),
+        );
+      },
+  );
+}
+
 /** Replaces the setter of an accessor property on a prototype, keeping its getter. */
 export function patchSetter(proto: object | undefined, prop: string, map: (value: unknown, target: Element) => unknown): void {
   if (!proto) return;

@@ -8,8 +8,7 @@
  * Trusted Types objects are passed through untouched.
  */
 
-import { native } from '../native.js';
-import { patchMethod, patchSetter, safely } from './guard.js';
+import { patchArguments, patchSetter } from './guard.js';
 import { mapSrcset } from './elements.js';
 import type { PageUrls } from './page-url.js';
 
@@ -33,42 +32,7 @@ export function patchMarkup(win: Window & typeof globalThis, urls: PageUrls): vo
   patchSetter(win.Element.prototype, 'innerHTML', map);
   patchSetter(win.Element.prototype, 'outerHTML', map);
   patchSetter((win as { ShadowRoot?: { prototype: object } }).ShadowRoot?.prototype, 'innerHTML', map);
-  patchMethod(
-    win.Element.prototype,
-    'insertAdjacentHTML',
-    (original) =>
-      function (this: Element, ...args: unknown[]) {
-        return native.reflectApply(
-          original,
-          this,
-          safely(() => [args[0], map(args[1]), ...args.slice(2)], args),
-        );
-      },
-  );
-  patchMethod(
-    win.Range.prototype,
-    'createContextualFragment',
-    (original) =>
-      function (this: Range, ...args: unknown[]) {
-        return native.reflectApply(
-          original,
-          this,
-          safely(() => [map(args[0]), ...args.slice(1)], args),
-        );
-      },
-  );
-  for (const name of ['write', 'writeln']) {
-    patchMethod(
-      win.Document.prototype,
-      name,
-      (original) =>
-        function (this: Document, ...args: unknown[]) {
-          return native.reflectApply(
-            original,
-            this,
-            safely(() => args.map(map), args),
-          );
-        },
-    );
-  }
+  patchArguments(win.Element.prototype, 'insertAdjacentHTML', (args) => [args[0], map(args[1]), ...args.slice(2)]);
+  patchArguments(win.Range.prototype, 'createContextualFragment', (args) => [map(args[0]), ...args.slice(1)]);
+  for (const name of ['write', 'writeln']) patchArguments(win.Document.prototype, name, (args) => args.map(map));
 }

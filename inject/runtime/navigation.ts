@@ -17,42 +17,28 @@
  */
 
 import { native } from '../native.js';
-import { patchMethod, safely } from './guard.js';
+import { patchArguments, safely } from './guard.js';
 import { mapArg } from './network.js';
 import type { PageUrls } from './page-url.js';
 
 const FRAME_ESCAPES = new Set(['_top', '_parent']);
 
 export function patchNavigation(win: Window & typeof globalThis, urls: PageUrls): void {
-  patchMethod(
-    win,
-    'open',
-    (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        const mapped = safely(() => {
-          const out = [...args];
-          if (typeof out[0] === 'string' || out[0] instanceof native.URL) {
-            const r = urls.toGateway(String(out[0]));
-            if (r.kind === 'mapped') out[0] = r.url;
-            // A foreign page opens in a new tab, outside the session, never in the content frame.
-            else if (r.kind === 'foreign' && !isNewTab(out[1])) out[1] = '_blank';
-          }
-          if (typeof out[1] === 'string' && FRAME_ESCAPES.has(out[1].toLowerCase())) out[1] = '_self';
-          return out;
-        }, args);
-        return native.reflectApply(original, this, mapped);
-      },
-  );
+  patchArguments(win, 'open', (args) => {
+    const out = [...args];
+    if (typeof out[0] === 'string' || out[0] instanceof native.URL) {
+      const r = urls.toGateway(String(out[0]));
+      if (r.kind === 'mapped') out[0] = r.url;
+      // A foreign page opens in a new tab, outside the session, never in the content frame.
+      else if (r.kind === 'foreign' && !isNewTab(out[1])) out[1] = '_blank';
+    }
+    if (typeof out[1] === 'string' && FRAME_ESCAPES.has(out[1].toLowerCase())) out[1] = '_self';
+    return out;
+  });
 
   for (const name of ['pushState', 'replaceState']) {
-    patchMethod(
-      win.History.prototype,
-      name,
-      (original) =>
-        function (this: History, ...args: unknown[]) {
-          const mapped = safely(() => (args.length > 2 && args[2] != null ? [args[0], args[1], mapArg(urls, args[2])] : args), args);
-          return native.reflectApply(original, this, mapped);
-        },
+    patchArguments(win.History.prototype, name, (args) =>
+      args.length > 2 && args[2] != null ? [args[0], args[1], mapArg(urls, args[2])] : args,
     );
   }
 

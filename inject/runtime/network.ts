@@ -6,7 +6,7 @@
  */
 
 import { native } from '../native.js';
-import { patchConstructor, patchMethod, safely } from './guard.js';
+import { patchArguments, patchConstructor, patchMethod } from './guard.js';
 import type { PageUrls } from './page-url.js';
 
 /** A string or URL argument, mapped; anything else (Trusted Types objects…) untouched. */
@@ -20,33 +20,17 @@ export function mapArg(urls: PageUrls, value: unknown): unknown {
 }
 
 export function patchNetwork(win: Window & typeof globalThis, urls: PageUrls): void {
-  patchMethod(
-    win,
-    'fetch',
-    (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        const mapped = safely(() => {
-          const input = args[0];
-          if (input instanceof native.Request) {
-            const r = urls.toGateway(input.url);
-            // A Request carries method, headers, body and mode: a new one at the mapped URL keeps them.
-            return r.kind === 'mapped' ? [new native.Request(r.url, input), ...args.slice(1)] : args;
-          }
-          return [mapArg(urls, input), ...args.slice(1)];
-        }, args);
-        return native.reflectApply(original, this, mapped);
-      },
-  );
+  patchArguments(win, 'fetch', (args) => {
+    const input = args[0];
+    if (input instanceof native.Request) {
+      const r = urls.toGateway(input.url);
+      // A Request carries method, headers, body and mode: a new one at the mapped URL keeps them.
+      return r.kind === 'mapped' ? [new native.Request(r.url, input), ...args.slice(1)] : args;
+    }
+    return [mapArg(urls, input), ...args.slice(1)];
+  });
 
-  patchMethod(
-    win.XMLHttpRequest.prototype,
-    'open',
-    (original) =>
-      function (this: XMLHttpRequest, ...args: unknown[]) {
-        const mapped = safely(() => [args[0], mapArg(urls, args[1]), ...args.slice(2)], args);
-        return native.reflectApply(original, this, mapped);
-      },
-  );
+  patchArguments(win.XMLHttpRequest.prototype, 'open', (args) => [args[0], mapArg(urls, args[1]), ...args.slice(2)]);
 
   const socketArgs = (args: unknown[]): unknown[] => {
     const u = args[0];
@@ -59,15 +43,7 @@ export function patchNetwork(win: Window & typeof globalThis, urls: PageUrls): v
   }
 
   if (typeof (win.navigator as { sendBeacon?: unknown }).sendBeacon === 'function') {
-    patchMethod(
-      win.Navigator.prototype,
-      'sendBeacon',
-      (original) =>
-        function (this: Navigator, ...args: unknown[]) {
-          const mapped = safely(() => [mapArg(urls, args[0]), ...args.slice(1)], args);
-          return native.reflectApply(original, this, mapped);
-        },
-    );
+    patchArguments(win.Navigator.prototype, 'sendBeacon', (args) => [mapArg(urls, args[0]), ...args.slice(1)]);
   }
 
   const sw = (win as { ServiceWorkerContainer?: { prototype: object } }).ServiceWorkerContainer;
