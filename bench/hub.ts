@@ -22,7 +22,7 @@
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
  * side), skipping the memory store, the front door hop and idle memory. For development:
  * --front-door runs only the front door's hop; BENCH_SIZES=500,1000 replaces the sizes;
- * --tandem-sizes stops after tandem's sizes; BENCH_SERVER_NODE_ARGS passes node options to the
+ * --tandem-sizes stops after tandem's sizes; --saturation runs only the saturation search of BENCH_TARGETS (memory,redis,peer; default tandem's); BENCH_SERVER_NODE_ARGS passes node options to the
  * servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 
@@ -235,6 +235,19 @@ const mb = (x: number) => `${(x / 1024 / 1024).toFixed(1)} MB`;
 
 type Factory = () => Promise<Target>;
 
+/** CPU per command offered of server, Redis and load, over warmup and measure alike (both offered at `offered`/s). */
+function cpuPerCommand(
+  offered: number,
+  before: { server: number; redis: number | null },
+  after: { server: number; redis: number | null },
+  load: NodeJS.CpuUsage,
+): string {
+  const commands = (offered * (WARMUP_MS + MEASURE_MS)) / 1000;
+  const per = (ms: number) => `${((ms * 1000) / commands).toFixed(0)} µs`;
+  const redis = after.redis === null || before.redis === null ? '' : ` + Redis ${per(after.redis - before.redis)}`;
+  return `CPU/command ${per(after.server - before.server)}${redis} (load ${per((load.user + load.system) / 1000)})`;
+}
+
 /** Each size on a fresh server process, so no phase inherits another's backlog. */
 async function sizes(make: Factory): Promise<Map<number, Result & { rss: number }>> {
   const out = new Map<number, Result & { rss: number }>();
@@ -251,11 +264,8 @@ async function sizes(make: Factory): Promise<Map<number, Result & { rss: number 
       const serverDelay = await target.loopDelayP99();
       const rss = await target.rss();
       out.set(s, { ...r, rss });
-      // CPU per command offered, over warmup and measure alike (both offered at the same rate).
-      const commands = (s * RATE_PER_SESSION * (WARMUP_MS + MEASURE_MS)) / 1000;
-      const perCommand = (a: number, b: number) => `${(((b - a) * 1000) / commands).toFixed(0)} µs`;
       const delays = `loop delay p99: server ${serverDelay === null ? 'n/a' : ms(serverDelay)}, load ${ms(r.loopDelayP99)}`;
-      const cpu = `CPU/command ${perCommand(before.server, after.server)}${after.redis === null ? '' : ` + Redis ${perCommand(before.redis!, after.redis)}`} (load ${perCommand(0, (loadCpu.user + loadCpu.system) / 1000)}); ${delays}`;
+      const cpu = `${cpuPerCommand(s * RATE_PER_SESSION, before, after, loadCpu)}; ${delays}`;
       console.log(
         `  ${target.name.padEnd(24)} S=${String(s).padEnd(5)} p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  delivered ${rate(r.deliveredPerSec).padStart(9)} of ${rate(r.offeredPerSec)}  RSS ${mb(rss)}  ${cpu}`,
       );
@@ -272,10 +282,13 @@ async function trial(make: Factory, offered: number): Promise<{ ok: boolean; del
   const target = await make();
   try {
     const load = await target.open(SATURATION_SESSIONS, { direct: true, rate: offered });
+    const before = target.cpu();
+    const loadBefore = process.cpuUsage();
     const r = await load.drive(offered);
+    const cpu = cpuPerCommand(offered, before, target.cpu(), process.cpuUsage(loadBefore));
     const ok = r.deliveredPerSec >= 0.95 * offered && r.p99 < 250;
     console.log(
-      `  ${target.name.padEnd(24)} offered ${rate(offered).padStart(9)}  delivered ${rate(r.deliveredPerSec).padStart(9)}  p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  ${ok ? 'keeps up' : 'saturated'}`,
+      `  ${target.name.padEnd(24)} offered ${rate(offered).padStart(9)}  delivered ${rate(r.deliveredPerSec).padStart(9)}  p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  ${ok ? 'keeps up ' : 'saturated'}  ${cpu}`,
     );
     await load.close();
     return { ok, delivered: r.deliveredPerSec };
@@ -388,6 +401,18 @@ async function main(): Promise<void> {
       `hub bench: S sessions × (customer + operator), ${RATE_PER_SESSION} commands/s per session, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; every run on fresh server processes`,
     );
     if (process.argv.includes('--front-door')) return frontDoorHop(memory); // a development aid
+    if (process.argv.includes('--saturation')) {
+      // A development aid: only the saturation search, of the targets named.
+      // BENCH_TRIALS=18000,24000 runs trials at those offered rates instead of the search.
+      const trials = process.env.BENCH_TRIALS?.split(',').map(Number);
+      const all: Record<string, Factory> = { memory, redis: onRedis, peer };
+      const chosen = (process.env.BENCH_TARGETS ?? (REDIS_ONLY ? 'redis' : 'memory,redis')).split(',');
+      for (const make of chosen.map((name) => all[name])) {
+        if (!trials) await saturation(make);
+        else for (const offered of trials) await trial(make, offered);
+      }
+      return;
+    }
     console.log('\nlatency and throughput (tandem on its hub port, as with TANDEM_HUB_PORT; the peer on its own port)');
     if (!REDIS_ONLY) await sizes(memory);
     const red = await sizes(onRedis);
