@@ -1,17 +1,18 @@
 /**
  * How appends leave a replica for Redis: in batches, one script call each (APPEND_BATCH_LUA).
  *
- * Every append made during one turn of the event loop joins a lane's queue; the lane sends its
- * queue as ONE call, and while that call is in flight the next batch gathers. So:
- *  - Redis and ioredis pay their per-call cost once per batch, not once per command: under load
- *    batches grow and the cost per command falls, where one call per command queued up instead
- *    (measured in bench/hub.ts; see README "Benchmarks").
- *  - A lane never has two calls in flight, so appends keep their order of receipt even when a call
- *    is sent twice (EVALSHA answered NOSCRIPT, then EVAL) or a cluster slot moves: with calls
- *    pipelined, a retried earlier batch could land after a later one.
- *
- * On a single Redis there is one lane for every session. On a cluster a script may only touch one
- * slot, so each session has a lane of its own (its keys share its `{sessionId}` hash tag).
+ * Appends wait in a queue per session. Once per turn of the event loop, every session that has
+ * appends waiting and no call in flight joins ONE call (on a cluster, where a script may only
+ * touch one slot, one call per session). So:
+ *  - Redis and ioredis pay their per-call cost, and Redis its publication, once per batch, not
+ *    once per command: under load batches grow and the cost per command falls, where one call
+ *    per command queued up instead (measured in bench/hub.ts; see README "Benchmarks").
+ *  - A session never has two calls in flight, so its appends keep their order of receipt even
+ *    when a call is sent twice (EVALSHA answered NOSCRIPT, then EVAL) or a cluster slot moves:
+ *    with a session's calls pipelined, a retried earlier batch could land after a later one.
+ *  - Other sessions do not wait for that call: when Redis is slow to answer, the next turn's
+ *    appends of the sessions not in flight leave in a call of their own. (With one call in
+ *    flight for all sessions, a slow answer capped the whole replica at one batch per round trip.)
  *
  * Each append succeeds or fails alone (the script runs each under pcall): Redis does not undo a
  * script's writes, so failing a whole batch for one bad append would report appends as failed
@@ -20,14 +21,6 @@
 
 import { APPEND_BATCH_LUA } from './redis-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
-
-/** One append, ready for the script (APPEND_BATCH_LUA). */
-export interface QueuedAppend {
-  /** The session's meta, log, state and sent keys. */
-  keys: readonly [string, string, string, string];
-  /** The append packed as the script reads it: header line, then by, c, k and body. */
-  packed: string;
-}
 
 /** Packs one append for APPEND_BATCH_LUA. `body` is the command's JSON after `{"seq":N,"t":T,`. */
 export function packAppend(a: {
@@ -51,17 +44,45 @@ export type AppendReply = number | 'unknown' | 'ended' | [kind: 'duplicate' | 'd
 /** What the script answers per append: an AppendReply, or the error of an append that failed. */
 type ScriptReply = AppendReply | [kind: 'error', message: string];
 
-interface Waiting extends QueuedAppend {
-  resolve(reply: AppendReply): void;
-  reject(err: unknown): void;
+/** Where a session's appends go: its four keys, its id as JSON and the channel it is published on. */
+export interface SessionTarget {
+  keys: readonly [meta: string, log: string, state: string, sent: string];
+  idJson: string;
+  channel: string;
 }
 
-interface Lane {
-  queue: Waiting[];
-  busy: boolean;
-  /** Settles once the latest append added to the lane has been answered. */
-  last: Promise<unknown>;
+interface Waiting {
+  packed: string;
+  answer(reply: AppendReply): void;
+  fail(err: unknown): void;
+  /** Called once this append is answered (see settled()). */
+  then?: (() => void)[];
 }
+
+interface SessionQueue {
+  readonly id: string;
+  readonly target: SessionTarget;
+  queue: Waiting[];
+  /** The appends of this session in the call in flight, or null. */
+  sent: Waiting[] | null;
+}
+
+/**
+ * Sessions whose queue (and target) is kept while idle, so that a session's keys are not built
+ * again for every command; past it, the idle ones are dropped.
+ */
+const KEPT_SESSIONS = 10_000;
+
+/**
+ * Calls in flight at once on a single Redis. While one is out, the next waits for its answer
+ * unless EARLY_CALL_APPENDS appends are waiting: every call costs both sides a wake-up, so at
+ * moderate rates fewer, larger calls cost less CPU, while under heavy load a second call keeps
+ * the replica from being capped at one batch per round trip. (bench/hub.ts, 500 sessions × 30/s,
+ * four interleaved runs each: this rule gave p99 9–27 ms at 45–51 µs of hub CPU per command; one
+ * call at a time 14–46 ms at 46–50 µs; four at once with no threshold 11–63 ms at 50–52 µs.)
+ */
+const MAX_CALLS_IN_FLIGHT = 4;
+const EARLY_CALL_APPENDS = 64;
 
 /** Bounds one call: Redis blocks every other client while a script runs. */
 const MAX_BATCH = 256;
@@ -70,82 +91,166 @@ const MAX_BATCH = 256;
 export class AppendFailedError extends Error {}
 
 export class AppendBatches {
-  private readonly lanes = new Map<string, Lane>();
-  private readonly perSession: boolean;
+  private readonly sessions = new Map<string, SessionQueue>();
+  /** Sessions with appends waiting and no call in flight. */
+  private readonly ready = new Set<SessionQueue>();
+  private flushing = false;
+  /** Calls sent and not answered yet. */
+  private inFlight = 0;
+  private readonly onePerSession: boolean;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly maxLen: number,
+    private readonly targetOf: (sessionId: string) => SessionTarget,
   ) {
-    this.perSession = redis.kind === 'redis-cluster';
+    this.onePerSession = redis.kind === 'redis-cluster';
+    // A cluster's calls go to the nodes of their sessions' slots: each session still has one at most.
+    this.maxInFlight = this.onePerSession ? Infinity : MAX_CALLS_IN_FLIGHT;
   }
 
-  add(sessionId: string, append: QueuedAppend): Promise<AppendReply> {
-    const name = this.laneOf(sessionId);
-    let lane = this.lanes.get(name);
-    if (!lane) this.lanes.set(name, (lane = { queue: [], busy: false, last: Promise.resolve() }));
-    const idle = !lane.busy && lane.queue.length === 0;
-    const reply = new Promise<AppendReply>((resolve, reject) => lane.queue.push({ ...append, resolve, reject }));
-    lane.last = reply.catch(() => undefined);
-    // The first append of a quiet lane waits for the end of this loop turn, so that the other
-    // messages already read from the sockets go in the same call.
-    if (idle) setImmediate(() => this.send(name, lane));
-    return reply;
+  /** Queues one packed append (packAppend); `map` turns the script's answer into the caller's result. */
+  add<T>(sessionId: string, packed: string, map: (reply: AppendReply) => T): Promise<T> {
+    let s = this.sessions.get(sessionId);
+    if (!s) {
+      if (this.sessions.size >= KEPT_SESSIONS) this.forgetIdle();
+      this.sessions.set(sessionId, (s = { id: sessionId, target: this.targetOf(sessionId), queue: [], sent: null }));
+    }
+    const session = s;
+    return new Promise<T>((resolve, reject) => {
+      session.queue.push({
+        packed,
+        answer: (reply) => {
+          try {
+            resolve(map(reply));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        fail: reject,
+      });
+      if (session.sent === null && session.queue.length === 1) this.markReady(session);
+    });
   }
 
   /** Resolves once every append of this session made so far has been answered (see end()). */
-  settled(sessionId: string): Promise<unknown> {
-    return this.lanes.get(this.laneOf(sessionId))?.last ?? Promise.resolve();
+  settled(sessionId: string): Promise<void> {
+    const s = this.sessions.get(sessionId);
+    const last = s?.queue.at(-1) ?? s?.sent?.at(-1);
+    if (!last) return Promise.resolve();
+    return new Promise((resolve) => (last.then ??= []).push(resolve));
   }
 
-  private laneOf(sessionId: string): string {
-    return this.perSession ? sessionId : '';
+  private markReady(session: SessionQueue): void {
+    this.ready.add(session);
+    this.scheduleFlush();
   }
 
-  private send(name: string, lane: Lane): void {
-    if (lane.busy) return;
-    if (lane.queue.length === 0) {
-      if (this.lanes.get(name) === lane) this.lanes.delete(name);
-      return;
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    // The end of this loop turn, so that the other messages already read from the sockets go in
+    // the same call.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.inFlight > 0 && !this.onePerSession) {
+      // A call is out: the appends waiting join the next one, unless there are enough of them
+      // (see MAX_CALLS_IN_FLIGHT).
+      let waiting = 0;
+      for (const session of this.ready) waiting += session.queue.length;
+      if (waiting < EARLY_CALL_APPENDS) return;
     }
-    const batch = lane.queue.splice(0, MAX_BATCH);
-    lane.busy = true;
-    const keys = new Array<string>(batch.length * 4);
-    const packed = new Array<string>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const k = batch[i].keys;
-      keys[i * 4] = k[0];
-      keys[i * 4 + 1] = k[1];
-      keys[i * 4 + 2] = k[2];
-      keys[i * 4 + 3] = k[3];
-      packed[i] = batch[i].packed;
+    let call: SessionQueue[] = [];
+    let size = 0;
+    for (const session of this.ready) {
+      // (Checked between calls only: a call being gathered is not counted yet.)
+      if (this.inFlight >= this.maxInFlight) break;
+      this.ready.delete(session);
+      // A session with more waiting than fits keeps the rest for its next call.
+      session.sent = session.queue.splice(0, MAX_BATCH - size);
+      call.push(session);
+      size += session.sent.length;
+      if (this.onePerSession || size >= MAX_BATCH) {
+        this.send(call);
+        call = [];
+        size = 0;
+      }
     }
-    this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, packed.join('')]).then(
+    if (call.length > 0) this.send(call);
+  }
+
+  private send(call: SessionQueue[]): void {
+    this.inFlight++;
+    const keys = new Array<string>(call.length * 4);
+    const ids = new Array<string>(call.length);
+    let packed = '';
+    for (let g = 0; g < call.length; g++) {
+      const { target, sent } = call[g];
+      keys[g * 4] = target.keys[0];
+      keys[g * 4 + 1] = target.keys[1];
+      keys[g * 4 + 2] = target.keys[2];
+      keys[g * 4 + 3] = target.keys[3];
+      ids[g] = target.idJson;
+      packed += `${sent!.length}\n`;
+      for (const a of sent!) packed += a.packed;
+    }
+    // On a single Redis every session shares the channel; on a cluster the call has one session.
+    const channel = call[0].target.channel;
+    this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, channel, packed, ...ids]).then(
       (replies) => {
-        try {
-          const list = replies as ScriptReply[];
-          for (let i = 0; i < batch.length; i++) {
-            const r = list[i];
-            if (Array.isArray(r) && r[0] === 'error') batch[i].reject(new AppendFailedError(`Redis refused the append: ${r[1]}`));
-            else batch[i].resolve(r as AppendReply);
+        const list = replies as (ScriptReply | undefined)[];
+        let i = 0;
+        for (const session of call) {
+          for (const a of session.sent!) {
+            const r = list[i++];
+            if (r === undefined) answer(a, null, new AppendFailedError('Redis refused the append: malformed append batch'));
+            else if (Array.isArray(r) && r[0] === 'error') answer(a, null, new AppendFailedError(`Redis refused the append: ${r[1]}`));
+            else answer(a, r as AppendReply);
           }
-        } finally {
-          this.next(name, lane);
+          this.done(session);
         }
+        this.answered();
       },
       (err: unknown) => {
         // The call failed as a whole (Redis unreachable, a timeout): what waits behind it would
         // most likely fail the same way, later, after piling up. It fails now, and the hub tells
         // each sender to resend (their client ids keep a resend from being logged twice).
-        for (const a of batch) a.reject(err);
-        for (const a of lane.queue.splice(0)) a.reject(err);
-        this.next(name, lane);
+        for (const session of call) {
+          for (const a of session.sent!) answer(a, null, err);
+          for (const a of session.queue.splice(0)) answer(a, null, err);
+          this.done(session);
+        }
+        this.answered();
       },
     );
   }
 
-  private next(name: string, lane: Lane): void {
-    lane.busy = false;
-    this.send(name, lane);
+  private done(session: SessionQueue): void {
+    session.sent = null;
+    if (session.queue.length > 0) this.markReady(session);
   }
+
+  private answered(): void {
+    this.inFlight--;
+    if (this.ready.size > 0) this.scheduleFlush();
+  }
+
+  private forgetIdle(): void {
+    for (const [id, s] of this.sessions) if (s.sent === null && s.queue.length === 0) this.sessions.delete(id);
+  }
+}
+
+/** Settles one append; a throwing caller must not stop the others being answered. */
+function answer(a: Waiting, reply: AppendReply | null, err?: unknown): void {
+  try {
+    if (reply === null) a.fail(err);
+    else a.answer(reply);
+  } catch {
+    // The caller's own bug; the batch goes on.
+  }
+  if (a.then) for (const f of a.then) f();
 }

@@ -5,7 +5,13 @@
  *   tandem:{id}:log    stream  entry id `<seq>-0`, field `c` = the command's JSON; XADD MAXLEN ~
  *   tandem:{id}:state  hash    key → latest command JSON (the compacted state)
  *   tandem:{id}:sent   hash    `<by length>:<by>:<c>` → seq (idempotent resends)
- *   tandem:{id}:ch     channel `{"e":epoch,"c":command}` / `{"e":epoch,"ended":true}`
+ *
+ * Publications: lines `{"s":sessionId,"e":epoch,"c":command}` / `{"s":sessionId,"e":epoch,"ended":true}`,
+ * one message per append batch. On a single Redis every session shares one channel
+ * (SHARED_CHANNEL): one publication per batch whatever the sessions in it, and every replica
+ * hears every session, as with Socket.IO's Redis adapters. On a cluster a channel can be heard
+ * only on the node of its slot, so each session has its own sharded channel, `tandem:{id}:ch`,
+ * and its batches are its own.
  */
 
 import { OPS } from '../protocol/commands.js';
@@ -27,13 +33,16 @@ import { deepFreeze, frozenCopy } from './frozen.js';
 import { newEpoch } from './ids.js';
 import { OrderedSubscription, type Published } from './ordered-subscription.js';
 import type { RedisConnection } from './redis-connection.js';
-import { AppendBatches, packAppend } from './redis-append-batches.js';
+import { AppendBatches, packAppend, type AppendReply, type SessionTarget } from './redis-append-batches.js';
 import { CREATE_LUA, END_LUA } from './redis-scripts.js';
 
 export interface RedisCommandLogOptions {
   /** Approximate stream length per session (`XADD MAXLEN ~`). */
   maxLen?: number;
 }
+
+/** The channel every session's commands are published on, on a single Redis. */
+export const SHARED_CHANNEL = 'tandem:commands';
 
 export function logKeys(sessionId: string) {
   const tag = `tandem:{${sessionId}}`;
@@ -54,6 +63,20 @@ function newCommand(seq: number, t: number, input: AppendInput): LoggedCommand {
   if (input.d !== undefined) cmd.d = frozenCopy(input.d);
   cmd.by = input.by;
   return Object.freeze(cmd);
+}
+
+/** What an append made of its input, from the script's answer. */
+function appendResult(sessionId: string, input: AppendInput, t: number, reply: AppendReply): AppendResult {
+  if (typeof reply === 'number') return { cmd: newCommand(reply, t, input), duplicate: false };
+  if (reply === 'ended') throw new SessionEndedError(sessionId);
+  if (reply === 'unknown') throw new UnknownSessionError(sessionId);
+  const [kind, value] = reply;
+  if (kind === 'duplicate') return { cmd: parseCommand(value), duplicate: true };
+  // The first copy fell off the trimmed stream; its seq is all that is left of it.
+  return {
+    cmd: Object.freeze({ seq: Number(value), k: input.k, op: input.op, a: input.a, d: frozenCopy(input.d), by: input.by, t: Date.now() }),
+    duplicate: true,
+  };
 }
 
 function toMeta(id: string, flat: string[]): LogMeta | null {
@@ -79,18 +102,22 @@ function hashToMeta(id: string, h: Record<string, string>): LogMeta | null {
 const WATCH_MS = 5000;
 
 interface SessionChannel {
+  /** The channel the session is published on (SHARED_CHANNEL on a single Redis). */
   name: string;
   subs: Set<OrderedSubscription>;
-  /** When this instance last heard a message on the channel. */
+  /** When this instance last heard a publication of the session. */
   heardAt: number;
-  /** Subscriptions holding the channel, counted from before they are added to `subs`. */
+  /** Subscriptions holding the session, counted from before they are added to `subs`. */
   users: number;
+  /** Settles once the channel is subscribed; gives what unsubscribes it (a no-op for the shared one). */
   joined: Promise<() => Promise<void>>;
 }
 
 export class RedisCommandLog implements CommandLog {
   /** This instance's subscribers per session; one channel listener each, on the shared subscriber. */
   private readonly sessions = new Map<string, SessionChannel>();
+  /** The subscription of SHARED_CHANNEL (single Redis), made with the first session and kept until close(). */
+  private shared: Promise<() => Promise<void>> | null = null;
   private readonly batches: AppendBatches;
   private readonly stopReconnect: () => void;
   private readonly watchdog: NodeJS.Timeout;
@@ -100,7 +127,7 @@ export class RedisCommandLog implements CommandLog {
     private readonly redis: RedisConnection,
     options: RedisCommandLogOptions = {},
   ) {
-    this.batches = new AppendBatches(redis, Math.max(1, options.maxLen ?? LOG_MAX_LEN));
+    this.batches = new AppendBatches(redis, Math.max(1, options.maxLen ?? LOG_MAX_LEN), (id) => this.targetOf(id));
     this.stopReconnect = redis.onReconnect(() => {
       for (const { subs } of this.sessions.values()) for (const sub of subs) sub.resync();
     });
@@ -119,35 +146,32 @@ export class RedisCommandLog implements CommandLog {
   }
 
   /** Batched per loop turn, in order of receipt (see AppendBatches). */
-  async append(sessionId: string, input: AppendInput): Promise<AppendResult> {
+  append(sessionId: string, input: AppendInput): Promise<AppendResult> {
     const spec = OPS[input.op];
+    if (!spec) return Promise.reject(new Error(`unknown op ${String(input.op)}`));
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
     const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
     const t = Date.now();
-    const k = logKeys(sessionId);
-    const reply = await this.batches.add(sessionId, {
-      keys: [k.meta, k.log, k.state, k.sent],
-      packed: packAppend({
-        by: input.by,
-        c: input.c ?? '',
-        k: input.k,
-        body,
-        compact: spec.compact,
-        retiresBelow: spec.retiresBelow,
-        publish: this.publishes(),
-        t,
-      }),
+    const packed = packAppend({
+      by: input.by,
+      c: input.c ?? '',
+      k: input.k,
+      body,
+      compact: spec.compact,
+      retiresBelow: spec.retiresBelow,
+      publish: this.publishes(),
+      t,
     });
-    if (typeof reply === 'number') return { cmd: newCommand(reply, t, input), duplicate: false };
-    if (reply === 'ended') throw new SessionEndedError(sessionId);
-    if (reply === 'unknown') throw new UnknownSessionError(sessionId);
-    const [kind, value] = reply;
-    if (kind === 'duplicate') return { cmd: parseCommand(value), duplicate: true };
-    // The first copy fell off the trimmed stream; its seq is all that is left of it.
-    return {
-      cmd: Object.freeze({ seq: Number(value), k: input.k, op: input.op, a: input.a, d: frozenCopy(input.d), by: input.by, t: Date.now() }),
-      duplicate: true,
-    };
+    return this.batches.add(sessionId, packed, (reply) => appendResult(sessionId, input, t, reply));
+  }
+
+  private targetOf(sessionId: string): SessionTarget {
+    const k = logKeys(sessionId);
+    return { keys: [k.meta, k.log, k.state, k.sent], idJson: JSON.stringify(sessionId), channel: this.channelOf(sessionId) };
+  }
+
+  private channelOf(sessionId: string): string {
+    return this.redis.kind === 'redis-cluster' ? logKeys(sessionId).channel : SHARED_CHANNEL;
   }
 
   async range(sessionId: string, since: number, epoch: string): Promise<RangeResult> {
@@ -192,7 +216,7 @@ export class RedisCommandLog implements CommandLog {
     const found = await this.redis.script(
       END_LUA,
       [k.meta, k.log, k.state, k.sent],
-      [Math.max(1, Math.round(retentionMs)), Date.now(), this.redis.publishVerb, k.channel],
+      [Math.max(1, Math.round(retentionMs)), Date.now(), this.redis.publishVerb, this.channelOf(sessionId), JSON.stringify(sessionId)],
     );
     if (found === 0) throw new UnknownSessionError(sessionId);
   }
@@ -228,7 +252,9 @@ export class RedisCommandLog implements CommandLog {
     clearInterval(this.watchdog);
     const entries = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(entries.map(async (e) => (await e.joined.catch(() => async () => {}))()));
+    const shared = this.shared;
+    this.shared = null;
+    await Promise.all([...entries.map((e) => unsubscribe(e.joined)), shared && unsubscribe(shared)]);
   }
 
   /**
@@ -258,34 +284,84 @@ export class RedisCommandLog implements CommandLog {
   private join(sessionId: string): SessionChannel {
     let channel = this.sessions.get(sessionId);
     if (!channel) {
-      const subs = new Set<OrderedSubscription>();
-      const name = logKeys(sessionId).channel;
-      const joined = this.redis.listen(name, (message) => {
-        const published = parsePublished(message);
-        if (!published) return;
-        entry.heardAt = Date.now();
-        for (const sub of subs) sub.push(published);
-      });
-      joined.catch(() => undefined);
-      const entry: SessionChannel = { name, subs, heardAt: Date.now(), users: 0, joined };
+      const name = this.channelOf(sessionId);
+      const entry: SessionChannel = { name, subs: new Set(), heardAt: Date.now(), users: 0, joined: this.listen(name) };
       this.sessions.set(sessionId, (channel = entry));
     }
     channel.users++;
     return channel;
   }
 
+  private listen(name: string): Promise<() => Promise<void>> {
+    const onMessage = (message: string) => this.heard(message);
+    if (name !== SHARED_CHANNEL) {
+      const joined = this.redis.listen(name, onMessage);
+      joined.catch(() => undefined);
+      return joined;
+    }
+    if (!this.shared) {
+      const shared = this.redis.listen(name, onMessage);
+      this.shared = shared;
+      // A failed subscription is tried again by the next session that joins.
+      shared.catch(() => {
+        if (this.shared === shared) this.shared = null;
+      });
+    }
+    // Sessions leaving the shared channel do not unsubscribe it: others may still be on it.
+    return this.shared.then(() => async () => {});
+  }
+
   private async leave(sessionId: string, channel: SessionChannel): Promise<void> {
     if (--channel.users > 0 || this.sessions.get(sessionId) !== channel) return;
     this.sessions.delete(sessionId);
-    await (
-      await channel.joined.catch(() => async () => {})
-    )();
+    await unsubscribe(channel.joined);
+  }
+
+  /** A publication: one line per command, each for this replica's subscribers of its session. */
+  private heard(message: string): void {
+    let at = 0;
+    while (at < message.length) {
+      let end = message.indexOf('\n', at);
+      if (end < 0) end = message.length;
+      const line = message.slice(at, end);
+      at = end + 1;
+      const channel = this.sessions.get(sessionOf(line) ?? '');
+      if (!channel) continue;
+      const published = parsePublished(line);
+      if (!published) continue;
+      channel.heardAt = Date.now();
+      for (const sub of channel.subs) sub.push(published);
+    }
   }
 
   /** Whether this append is published (a seam for tests to lose one publication). */
   protected publishes(): boolean {
     return true;
   }
+}
+
+/**
+ * The session of a publication line `{"s":<id as JSON>,"e":...`, read without parsing the rest
+ * (on a single Redis most lines may be of sessions with no subscriber here). Inside a JSON string
+ * every quote is escaped, so the first `,"e":` after the id is where the id ends.
+ */
+function sessionOf(line: string): string | null {
+  if (!line.startsWith('{"s":"')) return null;
+  const end = line.indexOf('","e":', 6);
+  if (end < 0) return null;
+  const id = line.slice(6, end);
+  if (!id.includes('\\')) return id;
+  try {
+    return JSON.parse(line.slice(5, end + 1)) as string;
+  } catch {
+    return null;
+  }
+}
+
+async function unsubscribe(joined: Promise<() => Promise<void>>): Promise<void> {
+  await (
+    await joined.catch(() => async () => {})
+  )();
 }
 
 function parsePublished(message: string): Published | null {

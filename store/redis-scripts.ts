@@ -8,39 +8,41 @@
  */
 
 /**
- * Appends a batch of commands in the order given (sessions may repeat: a session's appends keep
- * their order), each append atomic on its own. One call carries every append a replica made
- * during one turn of its event loop (store/redis-append-batches.ts): Redis pays for one script
- * call instead of N.
- * KEYS: per append, its session's meta, log (stream), state (hash: key → latest command) and
- *       sent (hash: client id → seq). All four are declared, so a cluster refuses the call
- *       (TRYAGAIN, ASK) rather than run it while the session's slot is half migrated.
- * ARGV: maxLen, publish verb ('PUBLISH' or 'SPUBLISH'), then the appends packed in one string
- *       (one argument instead of ten per append: ioredis spent more building those than Redis
- *       spends appending). Per append, a header line
+ * Appends a batch of commands, grouped by session (a session's appends keep their order), each
+ * append atomic on its own, and publishes the batch once. One call carries every append a replica
+ * made during one turn of its event loop for sessions with no call in flight
+ * (store/redis-append-batches.ts): Redis pays for one script call and one publication instead of
+ * N of each.
+ * KEYS: per session group, its meta, log (stream), state (hash: key → latest command) and sent
+ *       (hash: client id → seq). All four are declared, so a cluster refuses the call (TRYAGAIN,
+ *       ASK) rather than run it while the session's slot is half migrated.
+ * ARGV: maxLen, publish verb ('PUBLISH' or 'SPUBLISH'), channel, packed appends, then per group
+ *       its session id as a JSON string (for the publication).
+ *       The appends travel packed in one string (one argument instead of ten per append: ioredis
+ *       spent more building those than Redis spends appending). Per group, a line `<count>\n`,
+ *       then per append a header line
  *         `<by bytes> <c bytes> <k bytes> <body bytes> <compact><retiresBelow><publish> <t>\n`
  *       then by, c ('' for none), k and body (the command's JSON after `{"seq":N,"t":T,`), back
  *       to back. Lengths are in bytes, so no field needs escaping; t is epoch ms from the
- *       caller's clock (redis.call('TIME') cost about 3 µs of the script's 13 µs). The channel
- *       is named from the meta key (`tandem:{id}:ch`).
- * Returns per append: seq (an integer) | {'duplicate', json} | {'duplicate-trimmed', seq} |
- * 'unknown' | 'ended' | {'error', message}. An append that fails (a key of the wrong type, say)
- * fails alone: Redis does not undo what a script already wrote, so the appends before it in the
- * batch are logged and must be answered as such. (The caller already holds everything of a new
- * command but seq: sending it back would cost a reply of the command's size and a JSON.parse
- * per append.)
+ *       caller's clock (redis.call('TIME') cost about 3 µs of the script's 13 µs).
+ * Publishes, when any append asks to, ONE message on the channel: a line per command
+ *   `{"s":<session id>,"e":"<epoch>","c":<command>}`, joined by newlines (JSON has none raw).
+ * Returns per append, in the order given: seq (an integer) | {'duplicate', json} |
+ * {'duplicate-trimmed', seq} | 'unknown' | 'ended' | {'error', message}. An append that fails
+ * (a key of the wrong type, say) fails alone: Redis does not undo what a script already wrote,
+ * so the appends before it in the batch are logged and must be answered as such. (The caller
+ * already holds everything of a new command but seq: sending it back would cost a reply of the
+ * command's size and a JSON.parse per append.)
+ * A group reads its meta once and writes its head once: nothing else changes them meanwhile.
  */
 export const APPEND_BATCH_LUA = `
-local maxLen, verb, packed = ARGV[1], ARGV[2], ARGV[3]
-local out = {}
+local maxLen, verb, channel, packed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local out, lines = {}, {}
 local at = 1
 
-local function append(meta, log, state, sent, by, c, k, body, compact, retires, publish, t)
-  local m = redis.call('HMGET', meta, 'epoch', 'status')
-  local epoch = m[1]
-  if not epoch then return 'unknown' end
-  if m[2] == 'ended' then return 'ended' end
-
+-- One append; returns its reply and, once it is in the stream, its seq (head moves to it even
+-- if a later step of the append fails: the entry exists).
+local function append(epoch, head, log, state, sent, sid, by, c, k, body, compact, retires, publish, t)
   local sentField = false
   if c ~= '' then
     sentField = string.len(by) .. ':' .. by .. ':' .. c
@@ -52,11 +54,11 @@ local function append(meta, log, state, sent, by, c, k, body, compact, retires, 
     end
   end
 
-  local n = redis.call('HINCRBY', meta, 'head', 1)
+  local n = head + 1
   local seq = string.format('%d', n)
   local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. body
-
   redis.call('XADD', log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
+  out[#out + 1] = n
 
   if compact == '1' then
     if retires == '1' then
@@ -72,31 +74,55 @@ local function append(meta, log, state, sent, by, c, k, body, compact, retires, 
   end
 
   if sentField then redis.call('HSET', sent, sentField, seq) end
-  if publish == '1' then
-    redis.call(verb, string.sub(meta, 1, -5) .. 'ch', '{"e":"' .. epoch .. '","c":' .. cmd .. '}')
-  end
+  if publish == '1' then lines[#lines + 1] = '{"s":' .. sid .. ',"e":"' .. epoch .. '","c":' .. cmd .. '}' end
   return n
 end
 
-for i = 1, #KEYS / 4 do
-  local byLen, cLen, kLen, bodyLen, compact, retires, publish, t, from =
-    string.match(packed, '^(%d+) (%d+) (%d+) (%d+) ([01])([01])([01]) (%d+)\\n()', at)
+local function failed(err)
+  return {'error', type(err) == 'table' and (err.err or 'error') or tostring(err)}
+end
+
+for g = 1, #KEYS / 4 do
+  local count, from = string.match(packed, '^(%d+)\\n()', at)
   if not from then
     -- Only a bug of ours gets here; what was parsed before is logged and answered as such.
-    for j = i, #KEYS / 4 do out[j] = {'error', 'malformed append batch'} end
+    out[#out + 1] = {'error', 'malformed append batch'}
     return out
   end
-  local byEnd = from + tonumber(byLen)
-  local cEnd = byEnd + tonumber(cLen)
-  local kEnd = cEnd + tonumber(kLen)
-  at = kEnd + tonumber(bodyLen)
-  local k0 = (i - 1) * 4
-  local ok, reply = pcall(append, KEYS[k0 + 1], KEYS[k0 + 2], KEYS[k0 + 3], KEYS[k0 + 4],
-    string.sub(packed, from, byEnd - 1), string.sub(packed, byEnd, cEnd - 1), string.sub(packed, cEnd, kEnd - 1),
-    string.sub(packed, kEnd, at - 1), compact, retires, publish, t)
-  if ok then out[i] = reply
-  else out[i] = {'error', type(reply) == 'table' and (reply.err or 'error') or tostring(reply)} end
+  at = from
+  local meta, log, state, sent, sid = KEYS[g * 4 - 3], KEYS[g * 4 - 2], KEYS[g * 4 - 1], KEYS[g * 4], ARGV[4 + g]
+  local ok, m = pcall(redis.call, 'HMGET', meta, 'epoch', 'status', 'head')
+  local refused = (not ok and failed(m)) or (not m[1] and 'unknown') or (m[2] == 'ended' and 'ended') or false
+  local epoch, head = ok and m[1], ok and tonumber(m[3] or '0') or 0
+  local start = head
+  for i = 1, tonumber(count) do
+    local byLen, cLen, kLen, bodyLen, compact, retires, publish, t, fields =
+      string.match(packed, '^(%d+) (%d+) (%d+) (%d+) ([01])([01])([01]) (%d+)\\n()', at)
+    if not fields then
+      out[#out + 1] = {'error', 'malformed append batch'}
+      if head ~= start then redis.call('HSET', meta, 'head', head) end
+      return out
+    end
+    local byEnd = fields + tonumber(byLen)
+    local cEnd = byEnd + tonumber(cLen)
+    local kEnd = cEnd + tonumber(kLen)
+    at = kEnd + tonumber(bodyLen)
+    if refused then
+      out[#out + 1] = refused
+    else
+      local size = #out
+      local ok2, reply = pcall(append, epoch, head, log, state, sent, sid,
+        string.sub(packed, fields, byEnd - 1), string.sub(packed, byEnd, cEnd - 1), string.sub(packed, cEnd, kEnd - 1),
+        string.sub(packed, kEnd, at - 1), compact, retires, publish, t)
+      -- The append put its seq in out as soon as it was in the stream; the rest is its reply.
+      if #out > size then head = out[size + 1] end
+      if not ok2 then out[size + 1] = failed(reply)
+      else out[size + 1] = reply end
+    end
+  end
+  if head ~= start then redis.call('HSET', meta, 'head', head) end
 end
+if #lines > 0 then redis.call(verb, channel, table.concat(lines, '\\n')) end
 return out
 `;
 
@@ -114,8 +140,9 @@ return redis.call('HGETALL', KEYS[1])
 `;
 
 /**
- * Ends a session: status, endedAt (kept if already set), expiry on every key, `ended` published.
- * KEYS: meta, log, state, sent   ARGV: retentionMs, endedAt, publish verb, channel
+ * Ends a session: status, endedAt (kept if already set), expiry on every key, `ended` published
+ * as a line `{"s":<session id>,"e":"<epoch>","ended":true}` (see APPEND_BATCH_LUA).
+ * KEYS: meta, log, state, sent   ARGV: retentionMs, endedAt, publish verb, channel, session id as JSON
  * Returns 0 when the session is unknown, else 1.
  */
 export const END_LUA = `
@@ -124,7 +151,7 @@ if not epoch then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'ended')
 redis.call('HSETNX', KEYS[1], 'endedAt', ARGV[2])
 for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
-if ARGV[3] ~= '' then redis.call(ARGV[3], ARGV[4], '{"e":"' .. epoch .. '","ended":true}') end
+if ARGV[3] ~= '' then redis.call(ARGV[3], ARGV[4], '{"s":' .. ARGV[5] .. ',"e":"' .. epoch .. '","ended":true}') end
 return 1
 `;
 

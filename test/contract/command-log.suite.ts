@@ -115,6 +115,44 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     },
   );
 
+  tap.test(`command log (${name}): a session id of any text is logged and heard live by another replica`, async (t) => {
+    const h = await options.create();
+    t.teardown(() => h.close());
+    // Quotes, backslashes and what a publication line looks like inside, braces (Redis hash
+    // tags), a newline, non-ASCII; and an id that starts like another one.
+    const base = uniqueId('odd');
+    const ids = [`${base}"q`, `${base}\\b`, `${base}","e":"x`, `${base}{t}`, `${base}\nline`, `${base}日本`, base, `${base}x`];
+    const got = new Map(ids.map((id) => [id, recorder()]));
+    for (const id of ids) {
+      await h.log.create(id);
+      await h.peer.subscribe(id, 0, got.get(id)!.listener);
+    }
+    // In one turn, so a replica that batches sends them in one call and one publication.
+    await Promise.all(ids.map((id, i) => h.log.append(id, cmd('top/scroll', 'scroll', { x: i, y: 0 }))));
+    await until('every session to hear its command', () => ids.every((id) => got.get(id)!.commands().length >= 1));
+    for (const [i, id] of ids.entries()) {
+      const events = got.get(id)!.events;
+      t.same(
+        events.map((e) => (e.type === 'command' ? [e.cmd.seq, (e.cmd.d as { x: number }).x] : e.type)),
+        [[1, i]],
+        `${JSON.stringify(id)} hears its own command and nobody else's`,
+      );
+    }
+  });
+
+  tap.test(`command log (${name}): a resend made in the same turn as its first copy is recognised`, async (t) => {
+    const h = await open(t);
+    const [first, again, next] = await Promise.all([
+      h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'x' }, 'p1', 'same')),
+      h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'x' }, 'p1', 'same')),
+      h.log.append(h.id, cmd('top/form/0/a', 'input', { value: 'y' }, 'p1', 'other')),
+    ]);
+    t.same([first.duplicate, again.duplicate, next.duplicate], [false, true, false]);
+    t.same([first.cmd.seq, again.cmd.seq, next.cmd.seq], [1, 1, 2], 'the resend is answered with the first copy');
+    t.same(seqs(await h.log.entries(h.id)), [1, 2], 'logged once');
+    t.equal((await h.log.meta(h.id))?.head, 2);
+  });
+
   tap.test(`command log (${name}): appends to many sessions at once each get their own numbering`, async (t) => {
     const h = await options.create();
     t.teardown(() => h.close());
