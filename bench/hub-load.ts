@@ -38,6 +38,8 @@ interface Pair {
 
 function tandemClientOnce(url: string): Promise<Client> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
+  const idPrefix = Math.random().toString(36).slice(2, 8);
+  let sent = 0;
   let listener: ((x: number) => void) | null = null;
   let replayed: () => void;
   const ready = new Promise<void>((r) => (replayed = r));
@@ -54,7 +56,9 @@ function tandemClientOnce(url: string): Promise<Client> {
     ws.once('open', () =>
       ready.then(() =>
         resolve({
-          send: (k, op, d) => ws.send(JSON.stringify({ k, op, a: 'others', d })),
+          // With a client id on every command, as the browser's transport sends them (the hub
+          // remembers each for idempotent resends).
+          send: (k, op, d) => ws.send(JSON.stringify({ k, op, a: 'others', d, c: `${idPrefix}${(sent++).toString(36)}` })),
           onCommand: (cb) => (listener = cb),
           close: () => ws.terminate(),
         }),

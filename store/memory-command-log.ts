@@ -36,8 +36,14 @@ interface Session {
   first: number;
   /** Latest command per key, in seq order (a key is deleted before it is set again). */
   state: Map<string, LoggedCommand>;
-  /** Client message ids already logged: `clientKey(by, c)` → the command. */
+  /**
+   * Client message ids already logged: `clientKey(by, c)` → the command, in two generations.
+   * Each time seq reaches a multiple of maxLen, `sent` becomes `sentOld` and the older one goes,
+   * as in the Redis store: a resend is recognised while its first copy is among the last maxLen
+   * commands at least, and a session holds at most about 2 × maxLen client ids.
+   */
   sent: Map<string, LoggedCommand>;
+  sentOld: Map<string, LoggedCommand>;
   expiresAt: number | null;
   timer: NodeJS.Timeout | null;
 }
@@ -66,6 +72,7 @@ export class MemoryCommandLog implements CommandLog {
       first: 1,
       state: new Map(),
       sent: new Map(),
+      sentOld: new Map(),
       expiresAt: null,
       timer: null,
     };
@@ -84,7 +91,7 @@ export class MemoryCommandLog implements CommandLog {
     if (s.meta.status === 'ended') throw new SessionEndedError(sessionId);
     const sentKey = input.c ? clientKey(input.by, input.c) : null;
     if (sentKey !== null) {
-      const first = s.sent.get(sentKey);
+      const first = s.sent.get(sentKey) ?? s.sentOld.get(sentKey);
       if (first) return { cmd: first, duplicate: true };
     }
     const seq = s.meta.head + 1;
@@ -99,6 +106,10 @@ export class MemoryCommandLog implements CommandLog {
     });
     s.meta.head = seq;
     s.log.push(cmd);
+    if (seq % this.maxLen === 0) {
+      s.sentOld = s.sent;
+      s.sent = new Map();
+    }
     // Trimming in batches keeps appends O(1) amortised; at least maxLen commands stay.
     if (s.log.length >= 2 * this.maxLen) {
       const drop = s.log.length - this.maxLen;

@@ -44,9 +44,9 @@ export type AppendReply = number | 'unknown' | 'ended' | [kind: 'duplicate' | 'd
 /** What the script answers per append: an AppendReply, or the error of an append that failed. */
 type ScriptReply = AppendReply | [kind: 'error', message: string];
 
-/** Where a session's appends go: its four keys, its id as JSON and the channel it is published on. */
+/** Where a session's appends go: its five keys, its id as JSON and the channel it is published on. */
 export interface SessionTarget {
-  keys: readonly [meta: string, log: string, state: string, sent: string];
+  keys: readonly [meta: string, log: string, state: string, sent: string, sentOld: string];
   idJson: string;
   channel: string;
 }
@@ -185,15 +185,12 @@ export class AppendBatches {
 
   private send(call: SessionQueue[]): void {
     this.inFlight++;
-    const keys = new Array<string>(call.length * 4);
+    const keys: string[] = [];
     const ids = new Array<string>(call.length);
     let packed = '';
     for (let g = 0; g < call.length; g++) {
       const { target, sent } = call[g];
-      keys[g * 4] = target.keys[0];
-      keys[g * 4 + 1] = target.keys[1];
-      keys[g * 4 + 2] = target.keys[2];
-      keys[g * 4 + 3] = target.keys[3];
+      keys.push(...target.keys);
       ids[g] = target.idJson;
       packed += `${sent!.length}\n`;
       for (const a of sent!) packed += a.packed;

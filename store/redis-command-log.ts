@@ -4,7 +4,8 @@
  *   tandem:{id}:meta   hash    epoch, head, status, createdAt, endedAt
  *   tandem:{id}:log    stream  entry id `<seq>-0`, field `c` = the command's JSON; XADD MAXLEN ~
  *   tandem:{id}:state  hash    key → latest command JSON (the compacted state)
- *   tandem:{id}:sent   hash    `<by length>:<by>:<c>` → seq (idempotent resends)
+ *   tandem:{id}:sent   hash    `<by length>:<by>:<c>` → seq (idempotent resends), and
+ *   tandem:{id}:sent:old          the generation before it (see APPEND_BATCH_LUA)
  *
  * Publications: lines `{"s":sessionId,"e":epoch,"c":command}` / `{"s":sessionId,"e":epoch,"ended":true}`,
  * one message per append batch. On a single Redis every session shares one channel
@@ -51,8 +52,15 @@ export function logKeys(sessionId: string) {
     log: `${tag}:log`,
     state: `${tag}:state`,
     sent: `${tag}:sent`,
+    sentOld: `${tag}:sent:old`,
     channel: `${tag}:ch`,
   };
+}
+
+/** A session's five log keys in the order the scripts take them. */
+export function logKeyList(sessionId: string): [meta: string, log: string, state: string, sent: string, sentOld: string] {
+  const k = logKeys(sessionId);
+  return [k.meta, k.log, k.state, k.sent, k.sentOld];
 }
 
 const parseCommand = (json: string): LoggedCommand => deepFreeze(JSON.parse(json) as LoggedCommand);
@@ -136,8 +144,7 @@ export class RedisCommandLog implements CommandLog {
   }
 
   async create(sessionId: string): Promise<LogMeta> {
-    const k = logKeys(sessionId);
-    const flat = (await this.redis.script(CREATE_LUA, [k.meta, k.log, k.state, k.sent], [newEpoch(), Date.now()])) as string[];
+    const flat = (await this.redis.script(CREATE_LUA, logKeyList(sessionId), [newEpoch(), Date.now()])) as string[];
     return toMeta(sessionId, flat)!;
   }
 
@@ -166,8 +173,7 @@ export class RedisCommandLog implements CommandLog {
   }
 
   private targetOf(sessionId: string): SessionTarget {
-    const k = logKeys(sessionId);
-    return { keys: [k.meta, k.log, k.state, k.sent], idJson: JSON.stringify(sessionId), channel: this.channelOf(sessionId) };
+    return { keys: logKeyList(sessionId), idJson: JSON.stringify(sessionId), channel: this.channelOf(sessionId) };
   }
 
   private channelOf(sessionId: string): string {
@@ -212,12 +218,13 @@ export class RedisCommandLog implements CommandLog {
     // Appends made before this call are waiting for their batch: they go first, as they would
     // have had each left at once.
     await this.batches.settled(sessionId);
-    const k = logKeys(sessionId);
-    const found = await this.redis.script(
-      END_LUA,
-      [k.meta, k.log, k.state, k.sent],
-      [Math.max(1, Math.round(retentionMs)), Date.now(), this.redis.publishVerb, this.channelOf(sessionId), JSON.stringify(sessionId)],
-    );
+    const found = await this.redis.script(END_LUA, logKeyList(sessionId), [
+      Math.max(1, Math.round(retentionMs)),
+      Date.now(),
+      this.redis.publishVerb,
+      this.channelOf(sessionId),
+      JSON.stringify(sessionId),
+    ]);
     if (found === 0) throw new UnknownSessionError(sessionId);
   }
 

@@ -13,9 +13,10 @@
  * made during one turn of its event loop for sessions with no call in flight
  * (store/redis-append-batches.ts): Redis pays for one script call and one publication instead of
  * N of each.
- * KEYS: per session group, its meta, log (stream), state (hash: key → latest command) and sent
- *       (hash: client id → seq). All four are declared, so a cluster refuses the call (TRYAGAIN,
- *       ASK) rather than run it while the session's slot is half migrated.
+ * KEYS: per session group, its meta, log (stream), state (hash: key → latest command), sent and
+ *       sent:old (hashes: client id → seq, see below). All five are declared, so a cluster
+ *       refuses the call (TRYAGAIN, ASK) rather than run it while the session's slot is half
+ *       migrated.
  * ARGV: maxLen, publish verb ('PUBLISH' or 'SPUBLISH'), channel, packed appends, then per group
  *       its session id as a JSON string (for the publication).
  *       The appends travel packed in one string (one argument instead of ten per append: ioredis
@@ -34,19 +35,23 @@
  * already holds everything of a new command but seq: sending it back would cost a reply of the
  * command's size and a JSON.parse per append.)
  * A group reads its meta once and writes its head once: nothing else changes them meanwhile.
+ * Client ids are remembered for a window of the log, not forever: each time seq reaches a
+ * multiple of maxLen, sent becomes sent:old (the older generation goes), so a resend is
+ * recognised while its first copy is among the last maxLen commands at least, and a session
+ * holds at most about 2 × maxLen client ids.
  */
 export const APPEND_BATCH_LUA = `
-local maxLen, verb, channel, packed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local maxLen, verb, channel, packed = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 local out, lines = {}, {}
 local at = 1
 
 -- One append; returns its reply and, once it is in the stream, its seq (head moves to it even
 -- if a later step of the append fails: the entry exists).
-local function append(epoch, head, log, state, sent, sid, by, c, k, body, compact, retires, publish, t)
+local function append(epoch, head, log, state, sent, old, sid, by, c, k, body, compact, retires, publish, t)
   local sentField = false
   if c ~= '' then
     sentField = string.len(by) .. ':' .. by .. ':' .. c
-    local first = redis.call('HGET', sent, sentField)
+    local first = redis.call('HGET', sent, sentField) or redis.call('HGET', old, sentField)
     if first then
       local e = redis.call('XRANGE', log, first .. '-0', first .. '-0')
       if e[1] then return {'duplicate', e[1][2][2]} end
@@ -59,6 +64,10 @@ local function append(epoch, head, log, state, sent, sid, by, c, k, body, compac
   local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. body
   redis.call('XADD', log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
   out[#out + 1] = n
+  if n % maxLen == 0 then
+    redis.call('UNLINK', old)
+    if redis.call('EXISTS', sent) == 1 then redis.call('RENAME', sent, old) end
+  end
 
   if compact == '1' then
     if retires == '1' then
@@ -82,7 +91,7 @@ local function failed(err)
   return {'error', type(err) == 'table' and (err.err or 'error') or tostring(err)}
 end
 
-for g = 1, #KEYS / 4 do
+for g = 1, #KEYS / 5 do
   local count, from = string.match(packed, '^(%d+)\\n()', at)
   if not from then
     -- Only a bug of ours gets here; what was parsed before is logged and answered as such.
@@ -90,7 +99,9 @@ for g = 1, #KEYS / 4 do
     return out
   end
   at = from
-  local meta, log, state, sent, sid = KEYS[g * 4 - 3], KEYS[g * 4 - 2], KEYS[g * 4 - 1], KEYS[g * 4], ARGV[4 + g]
+  local k0 = (g - 1) * 5
+  local meta, log, state, sent, old = KEYS[k0 + 1], KEYS[k0 + 2], KEYS[k0 + 3], KEYS[k0 + 4], KEYS[k0 + 5]
+  local sid = ARGV[4 + g]
   local ok, m = pcall(redis.call, 'HMGET', meta, 'epoch', 'status', 'head')
   local refused = (not ok and failed(m)) or (not m[1] and 'unknown') or (m[2] == 'ended' and 'ended') or false
   local epoch, head = ok and m[1], ok and tonumber(m[3] or '0') or 0
@@ -111,7 +122,7 @@ for g = 1, #KEYS / 4 do
       out[#out + 1] = refused
     else
       local size = #out
-      local ok2, reply = pcall(append, epoch, head, log, state, sent, sid,
+      local ok2, reply = pcall(append, epoch, head, log, state, sent, old, sid,
         string.sub(packed, fields, byEnd - 1), string.sub(packed, byEnd, cEnd - 1), string.sub(packed, cEnd, kEnd - 1),
         string.sub(packed, kEnd, at - 1), compact, retires, publish, t)
       -- The append put its seq in out as soon as it was in the stream; the rest is its reply.
@@ -128,12 +139,12 @@ return out
 
 /**
  * Creates a session's log unless it exists; leftovers of an earlier life are cleared.
- * KEYS: meta, log, state, sent   ARGV: epoch, createdAt
+ * KEYS: meta, log, state, sent, sent:old   ARGV: epoch, createdAt
  * Returns the meta hash as a flat array.
  */
 export const CREATE_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
   redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'head', 0, 'status', 'active', 'createdAt', ARGV[2])
 end
 return redis.call('HGETALL', KEYS[1])
@@ -142,7 +153,7 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * Ends a session: status, endedAt (kept if already set), expiry on every key, `ended` published
  * as a line `{"s":<session id>,"e":"<epoch>","ended":true}` (see APPEND_BATCH_LUA).
- * KEYS: meta, log, state, sent   ARGV: retentionMs, endedAt, publish verb, channel, session id as JSON
+ * KEYS: meta, log, state, sent, sent:old   ARGV: retentionMs, endedAt, publish verb, channel, session id as JSON
  * Returns 0 when the session is unknown, else 1.
  */
 export const END_LUA = `
@@ -150,7 +161,7 @@ local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'ended')
 redis.call('HSETNX', KEYS[1], 'endedAt', ARGV[2])
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
 if ARGV[3] ~= '' then redis.call(ARGV[3], ARGV[4], '{"s":' .. ARGV[5] .. ',"e":"' .. epoch .. '","ended":true}') end
 return 1
 `;

@@ -362,6 +362,24 @@ export function runCommandLogSuite(tap: Test, options: CommandLogSuiteOptions): 
     t.same(got.commands(), [1, 2, 3, 4], 'the duplicate was not published');
   });
 
+  tap.test(
+    `command log (${name}): a resend is recognised while its first copy is among the last maxLen commands; older client ids are forgotten`,
+    async (t) => {
+      const h = await open(t, { maxLen: 10 });
+      const input = (i: number) => cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }, 'p1', `m${i}`);
+      for (let i = 1; i <= 40; i++) await h.log.append(h.id, input(i));
+      const recent = await Promise.all([31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((i) => h.peer.append(h.id, input(i))));
+      t.same(
+        recent.map((r) => [r.duplicate, r.cmd.seq]),
+        [31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((seq) => [true, seq]),
+        'each of the last maxLen is answered with its first copy',
+      );
+      const old = await h.log.append(h.id, input(1));
+      t.same([old.duplicate, old.cmd.seq], [false, 41], 'a client id from more than twice maxLen ago is no longer remembered');
+      t.equal((await h.log.meta(h.id))?.head, 41);
+    },
+  );
+
   tap.test(`command log (${name}): range returns the commands after since, in order`, async (t) => {
     const h = await open(t);
     for (let i = 0; i < 8; i++) await h.log.append(h.id, cmd('top/pointer/p1', 'pointer', { x: i, y: 0 }));

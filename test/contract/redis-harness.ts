@@ -1,6 +1,6 @@
 /** Builds the conformance suites' harnesses on real Redis: two "replicas", each with its own connections. */
 
-import { RedisCommandLog, logKeys } from '../../store/redis-command-log.js';
+import { RedisCommandLog, logKeyList } from '../../store/redis-command-log.js';
 import { RedisConnection, type RedisTarget } from '../../store/redis-connection.js';
 import { RedisDirectory } from '../../store/redis-directory.js';
 import type { LogHarness } from './command-log.suite.js';
@@ -30,8 +30,7 @@ export function redisLogHarness(target: () => RedisTarget) {
         log.dropNext = true;
       },
       async forget(sessionId) {
-        const k = logKeys(sessionId);
-        await a.client.del(k.meta, k.log, k.state, k.sent);
+        await a.client.del(...logKeyList(sessionId));
       },
       async close() {
         await Promise.all([log.close(), peer.close()]);

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { createStore } from '../../store/index.js';
+import { RedisConnection } from '../../store/redis-connection.js';
+import { RedisCommandLog, logKeyList } from '../../store/redis-command-log.js';
 import type { LogEvent } from '../../store/command-log.js';
 import { startRedis } from '../helpers/redis.js';
 import { runCommandLogSuite } from './command-log.suite.js';
@@ -81,6 +83,32 @@ t.test('store (redis): while Redis is slow to answer, appends keep coming in and
     )
       break;
   }
+});
+
+t.test('store (redis): a long session holds at most about 2 × maxLen client ids', async (t) => {
+  const conn = new RedisConnection({ url: server.url });
+  const log = new RedisCommandLog(conn, { maxLen: 50 });
+  const raw = new Redis(server.url);
+  t.teardown(async () => {
+    raw.disconnect();
+    await log.close();
+    await conn.close();
+  });
+  const id = uniqueId('window');
+  await log.create(id);
+  const [, , , sent, sentOld] = logKeyList(id);
+  let most = 0;
+  for (let round = 0; round < 10; round++) {
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        log.append(id, { k: 'top/scroll', op: 'scroll', a: 'others', d: { x: i, y: 0 }, by: 'p1', c: `r${round}-${i}` }),
+      ),
+    );
+    most = Math.max(most, (await raw.hlen(sent)) + (await raw.hlen(sentOld)));
+  }
+  t.equal((await log.meta(id))?.head, 300);
+  t.ok(most <= 100, `client ids held: at most ${most} after every round of 300 appends`);
+  t.ok(most >= 50, 'and at least maxLen: the recent ones are all there');
 });
 
 t.test('store (redis): createStore with a URL is the Redis store', async (t) => {
