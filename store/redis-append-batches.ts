@@ -84,8 +84,14 @@ const KEPT_SESSIONS = 10_000;
 const MAX_CALLS_IN_FLIGHT = 4;
 const EARLY_CALL_APPENDS = 64;
 
-/** Bounds one call: Redis blocks every other client while a script runs. */
+/**
+ * Bound one call: Redis blocks every other client while a script runs, and on a single Redis
+ * every replica receives every call's publication (its output buffer for a subscriber is
+ * limited: 32 MB by default). A command is at most 64 KiB, so the size bound alone would allow
+ * 16 MB; the length bound (in UTF-16 units, about bytes) keeps a call near 1 MB.
+ */
 const MAX_BATCH = 256;
+const MAX_BATCH_CHARS = 1024 * 1024;
 
 /** An append the script could not carry out (a key of the wrong type, say); the others stand. */
 export class AppendFailedError extends Error {}
@@ -99,6 +105,7 @@ export class AppendBatches {
   private inFlight = 0;
   private readonly onePerSession: boolean;
   private readonly maxInFlight: number;
+  private sweepAt = KEPT_SESSIONS;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -114,7 +121,12 @@ export class AppendBatches {
   add<T>(sessionId: string, packed: string, map: (reply: AppendReply) => T): Promise<T> {
     let s = this.sessions.get(sessionId);
     if (!s) {
-      if (this.sessions.size >= KEPT_SESSIONS) this.forgetIdle();
+      if (this.sessions.size >= this.sweepAt) {
+        this.forgetIdle();
+        // Swept again only once the map has doubled: with every session busy, sweeping for each
+        // new one would cost a pass over all of them per append.
+        this.sweepAt = Math.max(KEPT_SESSIONS, this.sessions.size * 2);
+      }
       this.sessions.set(sessionId, (s = { id: sessionId, target: this.targetOf(sessionId), queue: [], sent: null }));
     }
     const session = s;
@@ -130,7 +142,8 @@ export class AppendBatches {
         },
         fail: reject,
       });
-      if (session.sent === null && session.queue.length === 1) this.markReady(session);
+      // Also while a call is out: enough appends waiting send the next call early (see flush()).
+      if (session.sent === null) this.markReady(session);
     });
   }
 
@@ -166,18 +179,24 @@ export class AppendBatches {
     }
     let call: SessionQueue[] = [];
     let size = 0;
+    let bytes = 0;
     for (const session of this.ready) {
       // (Checked between calls only: a call being gathered is not counted yet.)
       if (this.inFlight >= this.maxInFlight) break;
       this.ready.delete(session);
       // A session with more waiting than fits keeps the rest for its next call.
-      session.sent = session.queue.splice(0, MAX_BATCH - size);
+      let take = 0;
+      while (take < session.queue.length && size < MAX_BATCH && (take === 0 || bytes < MAX_BATCH_CHARS)) {
+        bytes += session.queue[take++].packed.length;
+        size++;
+      }
+      session.sent = session.queue.splice(0, take);
       call.push(session);
-      size += session.sent.length;
-      if (this.onePerSession || size >= MAX_BATCH) {
+      if (this.onePerSession || size >= MAX_BATCH || bytes >= MAX_BATCH_CHARS) {
         this.send(call);
         call = [];
         size = 0;
+        bytes = 0;
       }
     }
     if (call.length > 0) this.send(call);

@@ -275,14 +275,17 @@ export class RedisCommandLog implements CommandLog {
     this.watching = true;
     try {
       const now = Date.now();
+      const lost = new Set<string>();
       await Promise.all(
         [...this.sessions.values()]
           .filter((channel) => now - channel.heardAt >= WATCH_MS)
           .map(async (channel) => {
             const missed = await Promise.all([...channel.subs].map((sub) => sub.check()));
-            if (missed.some(Boolean)) await this.redis.resubscribe(channel.name);
+            if (missed.some(Boolean)) lost.add(channel.name);
           }),
       );
+      // Once per channel: on a single Redis every session that missed something shares one.
+      await Promise.all([...lost].map((name) => this.redis.resubscribe(name)));
     } finally {
       this.watching = false;
     }
@@ -292,22 +295,23 @@ export class RedisCommandLog implements CommandLog {
     let channel = this.sessions.get(sessionId);
     if (!channel) {
       const name = this.channelOf(sessionId);
-      const entry: SessionChannel = { name, subs: new Set(), heardAt: Date.now(), users: 0, joined: this.listen(name) };
+      const entry: SessionChannel = { name, subs: new Set(), heardAt: Date.now(), users: 0, joined: this.listen(name, sessionId) };
       this.sessions.set(sessionId, (channel = entry));
     }
     channel.users++;
     return channel;
   }
 
-  private listen(name: string): Promise<() => Promise<void>> {
-    const onMessage = (message: string) => this.heard(message);
+  private listen(name: string, sessionId: string): Promise<() => Promise<void>> {
     if (name !== SHARED_CHANNEL) {
-      const joined = this.redis.listen(name, onMessage);
+      // A session's own channel: its lines are its own (whatever a line says, as in the lines of
+      // a replica from before the session id was written in them).
+      const joined = this.redis.listen(name, (message) => this.heard(message, sessionId));
       joined.catch(() => undefined);
       return joined;
     }
     if (!this.shared) {
-      const shared = this.redis.listen(name, onMessage);
+      const shared = this.redis.listen(name, (message) => this.heard(message, null));
       this.shared = shared;
       // A failed subscription is tried again by the next session that joins.
       shared.catch(() => {
@@ -324,15 +328,18 @@ export class RedisCommandLog implements CommandLog {
     await unsubscribe(channel.joined);
   }
 
-  /** A publication: one line per command, each for this replica's subscribers of its session. */
-  private heard(message: string): void {
+  /**
+   * A publication: one line per command, each for this replica's subscribers of its session
+   * (`only`, on a session's own channel; else the one the line names).
+   */
+  private heard(message: string, only: string | null): void {
     let at = 0;
     while (at < message.length) {
       let end = message.indexOf('\n', at);
       if (end < 0) end = message.length;
       const line = message.slice(at, end);
       at = end + 1;
-      const channel = this.sessions.get(sessionOf(line) ?? '');
+      const channel = this.sessions.get(only ?? sessionOf(line) ?? '');
       if (!channel) continue;
       const published = parsePublished(line);
       if (!published) continue;

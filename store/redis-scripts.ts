@@ -45,8 +45,10 @@ local maxLen, verb, channel, packed = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[
 local out, lines = {}, {}
 local at = 1
 
--- One append; returns its reply and, once it is in the stream, its seq (head moves to it even
--- if a later step of the append fails: the entry exists).
+-- One append; returns its reply. Once it is in the stream its seq goes in out at once, and it is
+-- remembered and published before anything else can fail: head moves to it, a resend finds it
+-- and subscribers hear it even if compacting it fails afterwards (it is then answered as an
+-- error, and the sender's resend is recognised as a duplicate).
 local function append(epoch, head, log, state, sent, old, sid, by, c, k, body, compact, retires, publish, t)
   local sentField = false
   if c ~= '' then
@@ -68,6 +70,8 @@ local function append(epoch, head, log, state, sent, old, sid, by, c, k, body, c
     redis.call('UNLINK', old)
     if redis.call('EXISTS', sent) == 1 then redis.call('RENAME', sent, old) end
   end
+  if sentField then redis.call('HSET', sent, sentField, seq) end
+  if publish == '1' then lines[#lines + 1] = '{"s":' .. sid .. ',"e":"' .. epoch .. '","c":' .. cmd .. '}' end
 
   if compact == '1' then
     if retires == '1' then
@@ -81,9 +85,6 @@ local function append(epoch, head, log, state, sent, old, sid, by, c, k, body, c
     end
     redis.call('HSET', state, k, cmd)
   end
-
-  if sentField then redis.call('HSET', sent, sentField, seq) end
-  if publish == '1' then lines[#lines + 1] = '{"s":' .. sid .. ',"e":"' .. epoch .. '","c":' .. cmd .. '}' end
   return n
 end
 
@@ -91,12 +92,19 @@ local function failed(err)
   return {'error', type(err) == 'table' and (err.err or 'error') or tostring(err)}
 end
 
+-- Publishes what was appended and answers. A publication Redis refuses does not make logged
+-- appends look failed: subscribers find them in the log (their gap fill and watchdog).
+local function finish()
+  if #lines > 0 then pcall(redis.call, verb, channel, table.concat(lines, '\\n')) end
+  return out
+end
+
 for g = 1, #KEYS / 5 do
   local count, from = string.match(packed, '^(%d+)\\n()', at)
   if not from then
     -- Only a bug of ours gets here; what was parsed before is logged and answered as such.
     out[#out + 1] = {'error', 'malformed append batch'}
-    return out
+    return finish()
   end
   at = from
   local k0 = (g - 1) * 5
@@ -112,7 +120,7 @@ for g = 1, #KEYS / 5 do
     if not fields then
       out[#out + 1] = {'error', 'malformed append batch'}
       if head ~= start then redis.call('HSET', meta, 'head', head) end
-      return out
+      return finish()
     end
     local byEnd = fields + tonumber(byLen)
     local cEnd = byEnd + tonumber(cLen)
@@ -133,8 +141,7 @@ for g = 1, #KEYS / 5 do
   end
   if head ~= start then redis.call('HSET', meta, 'head', head) end
 end
-if #lines > 0 then redis.call(verb, channel, table.concat(lines, '\\n')) end
-return out
+return finish()
 `;
 
 /**
