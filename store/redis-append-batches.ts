@@ -10,9 +10,10 @@
  *  - A session never has two calls in flight, so its appends keep their order of receipt even
  *    when a call is sent twice (EVALSHA answered NOSCRIPT, then EVAL) or a cluster slot moves:
  *    with a session's calls pipelined, a retried earlier batch could land after a later one.
- *  - Other sessions do not wait for that call: when Redis is slow to answer, the next turn's
- *    appends of the sessions not in flight leave in a call of their own. (With one call in
- *    flight for all sessions, a slow answer capped the whole replica at one batch per round trip.)
+ *  - Other sessions do not have to wait for that call: when Redis is slow to answer and enough
+ *    appends of sessions not in flight are waiting, they leave in a call of their own (see
+ *    MAX_CALLS_IN_FLIGHT). With one call in flight for all sessions, a slow answer capped the
+ *    whole replica at one batch per round trip.
  *
  * Each append succeeds or fails alone (the script runs each under pcall): Redis does not undo a
  * script's writes, so failing a whole batch for one bad append would report appends as failed
@@ -56,7 +57,7 @@ interface Waiting {
   answer(reply: AppendReply): void;
   fail(err: unknown): void;
   /** Called once this append is answered (see settled()). */
-  then?: (() => void)[];
+  onSettled?: (() => void)[];
 }
 
 interface SessionQueue {
@@ -152,7 +153,7 @@ export class AppendBatches {
     const s = this.sessions.get(sessionId);
     const last = s?.queue.at(-1) ?? s?.sent?.at(-1);
     if (!last) return Promise.resolve();
-    return new Promise((resolve) => (last.then ??= []).push(resolve));
+    return new Promise((resolve) => (last.onSettled ??= []).push(resolve));
   }
 
   private markReady(session: SessionQueue): void {
@@ -268,5 +269,5 @@ function answer(a: Waiting, reply: AppendReply | null, err?: unknown): void {
   } catch {
     // The caller's own bug; the batch goes on.
   }
-  if (a.then) for (const f of a.then) f();
+  if (a.onSettled) for (const f of a.onSettled) f();
 }

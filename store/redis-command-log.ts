@@ -122,7 +122,7 @@ interface SessionChannel {
 }
 
 export class RedisCommandLog implements CommandLog {
-  /** This instance's subscribers per session; one channel listener each, on the shared subscriber. */
+  /** This instance's subscribers per session (a cluster: one channel listener each; a single Redis: one for all). */
   private readonly sessions = new Map<string, SessionChannel>();
   /** The subscription of SHARED_CHANNEL (single Redis), made with the first session and kept until close(). */
   private shared: Promise<() => Promise<void>> | null = null;
