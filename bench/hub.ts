@@ -22,8 +22,10 @@
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
  * side), skipping the memory store, the front door hop and idle memory. For development:
  * --front-door runs only the front door's hop; BENCH_SIZES=500,1000 replaces the sizes;
- * --tandem-sizes stops after tandem's sizes; --saturation runs only the saturation search of BENCH_TARGETS (memory,redis,peer; default tandem's); BENCH_SERVER_NODE_ARGS passes node options to the
- * servers (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+ * --tandem-sizes stops after tandem's sizes; --saturation runs only the saturation search of
+ * BENCH_TARGETS (memory,redis,peer; tandem's by default), or with BENCH_TRIALS=18000,24000 only
+ * trials at those rates; BENCH_SERVER_NODE_ARGS passes node options to the servers (e.g.
+ * "--cpu-prof --cpu-prof-dir=DIR").
  */
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';

@@ -3,8 +3,9 @@
  * with the code that calls them (a .lua file beside the sources would need a copy step in every
  * build and image). ioredis runs them with EVALSHA and falls back to EVAL on NOSCRIPT.
  *
- * Every script touches only keys of one session (one `{sessionId}` hash tag) or only the
- * `{tandem}` indexes, so each runs on a single Redis Cluster slot.
+ * On a cluster every call touches only keys of one session (one `{sessionId}` hash tag) or only
+ * the `{tandem}` indexes, so each runs on a single slot; on a single Redis an append batch may
+ * carry several sessions.
  */
 
 /**
