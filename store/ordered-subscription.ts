@@ -63,15 +63,7 @@ export class OrderedSubscription implements Subscription {
     if (this.closed || this.ended) return;
     // The common case, the next command with nothing queued before it, is delivered at once: no
     // promise, no microtask, nothing allocated per command.
-    if (this.pending === 0 && 'cmd' in message && message.epoch === this.epoch) {
-      const { seq } = message.cmd;
-      if (seq <= this.last) return;
-      if (seq === this.last + 1) {
-        this.last = seq;
-        this.emit({ type: 'command', cmd: message.cmd });
-        return;
-      }
-    }
+    if (this.pending === 0 && 'cmd' in message && message.epoch === this.epoch && this.takeInOrder(message.cmd)) return;
     this.enqueue(() => this.handle(message));
   }
 
@@ -103,15 +95,21 @@ export class OrderedSubscription implements Subscription {
       this.emitEnded();
       return;
     }
-    const { seq } = message.cmd;
-    if (seq <= this.last) return;
-    if (seq > this.last + 1) {
-      await this.fill();
-      // The fill delivered it (the log holds everything published); if it could not, wait.
-      return;
-    }
-    this.last = seq;
-    this.emit({ type: 'command', cmd: message.cmd });
+    if (this.takeInOrder(message.cmd)) return;
+    // A gap: the fill delivers it (the log holds everything published); if it cannot, wait.
+    await this.fill();
+  }
+
+  /**
+   * Delivers `cmd` when it is the next one. True when nothing more is needed (it was the next
+   * one, or one already delivered); false when commands before it are missing.
+   */
+  private takeInOrder(cmd: LoggedCommand): boolean {
+    if (cmd.seq <= this.last) return true;
+    if (cmd.seq !== this.last + 1) return false;
+    this.last = cmd.seq;
+    this.emit({ type: 'command', cmd });
+    return true;
   }
 
   private async catchUp(): Promise<void> {

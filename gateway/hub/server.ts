@@ -21,10 +21,20 @@ import type { Duplex } from 'node:stream';
 import * as uWS from 'uWebSockets.js';
 import { BACKPRESSURE_LIMIT_BYTES, CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, MAX_FRAME_BYTES } from '../../protocol/limits.js';
 import { parseClientCommand, type ClientCommand, type HubErrorCode } from '../../protocol/messages.js';
-import { SessionEndedError, UnknownSessionError } from '../../store/command-log.js';
+import { SessionEndedError, UnknownSessionError, type LogMeta } from '../../store/command-log.js';
 import type { App } from '../app.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import { BRIDGE_SECRET_HEADER, CLIENT_ADDR_HEADER, JOIN_HEADER, bridgeUpgrade, decodeJoin, encodeJoin, refuseUpgrade } from './bridge.js';
+import {
+  BRIDGE_SECRET_HEADER,
+  CLIENT_ADDR_HEADER,
+  JOIN_HEADER,
+  bridgeUpgrade,
+  decodeJoin,
+  encodeJoin,
+  refuseUpgrade,
+  type JoinState,
+} from './bridge.js';
+import type { HubClaims } from './tokens.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
 import { Rooms } from './fanout.js';
@@ -75,13 +85,22 @@ function listen(uws: uWS.TemplatedApp, host: string, port: number): Promise<uWS.
   });
 }
 
-function refuse(res: uWS.HttpResponse, code: ErrorCode, message: string): void {
-  answer(res, ERRORS[code].status, code, message);
+/** Why a join is refused: what both entrances (uWS's upgrade, the front door's raw socket) answer. */
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+function refusalOf(code: ErrorCode, message: string): Refusal {
+  return { status: ERRORS[code].status, code, message };
 }
 
 /** The 503 while shutting down, with the front door's code for a draining gateway. */
-function refuseDraining(res: uWS.HttpResponse): void {
-  answer(res, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
+const DRAINING: Refusal = { status: 503, code: 'TANDEM_ERR_DRAINING', message: 'the gateway is shutting down' };
+
+function refuse(res: uWS.HttpResponse, r: Refusal): void {
+  answer(res, r.status, r.code, r.message);
 }
 
 function answer(res: uWS.HttpResponse, status: number, code: string, message: string): void {
@@ -105,6 +124,31 @@ export async function startHub(app: App): Promise<Hub> {
   const mode = app.config.operatorControl;
   let accepting = true;
   let nextId = 1;
+
+  /** A join's token, checked before anything is read or upgraded. */
+  function checkToken(token: string): { claims: HubClaims } | { refusal: Refusal } {
+    if (!accepting) return { refusal: DRAINING };
+    const verified = app.tokens.verify(token, 'hub');
+    if (verified.ok) return { claims: verified.claims };
+    return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', token ? `the hub token is ${verified.reason}` : 'a hub token is required') };
+  }
+
+  /** A join's session: it must exist and not have ended; its state is what the welcome names. */
+  async function readSession(sessionId: string): Promise<{ state: JoinState } | { refusal: Refusal }> {
+    let meta: LogMeta | null;
+    try {
+      meta = await app.store.log.meta(sessionId);
+    } catch (err) {
+      app.metrics.storeErrors.inc();
+      app.log.warn({ err }, 'hub: session lookup failed');
+      return { refusal: refusalOf('TANDEM_ERR_STORE_UNAVAILABLE', 'the store is unreachable') };
+    }
+    if (!meta || meta.status === 'ended') {
+      return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended') };
+    }
+    if (!accepting) return { refusal: DRAINING };
+    return { state: { epoch: meta.epoch, head: meta.head } };
+  }
 
   function sendError(conn: Connection, code: HubErrorCode, message: string, c?: string): void {
     conn.send(JSON.stringify(c === undefined ? { type: 'error', code, message } : { type: 'error', code, message, c }));
@@ -157,20 +201,16 @@ export async function startHub(app: App): Promise<Hub> {
       const extensions = req.getHeader('sec-websocket-extensions');
       const bridged = req.getHeader(BRIDGE_SECRET_HEADER) === bridgeSecret;
       const clientAddr = bridged ? req.getHeader(CLIENT_ADDR_HEADER) : Buffer.from(res.getRemoteAddressAsText()).toString();
-      const token = req.getQuery('token');
       const resume = parseResume(req.getQuery('since'), req.getQuery('epoch'));
-      if (!accepting) return refuseDraining(res);
-      const verified = app.tokens.verify(token, 'hub');
-      if (!verified.ok) {
-        return refuse(res, 'TANDEM_ERR_UNAUTHORIZED', token ? `the hub token is ${verified.reason}` : 'a hub token is required');
-      }
-      const claims = verified.claims;
+      const checked = checkToken(req.getQuery('token') ?? '');
+      if ('refusal' in checked) return refuse(res, checked.refusal);
+      const { claims } = checked;
       const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
-      const checked = bridged ? decodeJoin(req.getHeader(JOIN_HEADER)) : null;
-      if (checked) {
+      const joined = bridged ? decodeJoin(req.getHeader(JOIN_HEADER)) : null;
+      if (joined) {
         // The front door already read the session (exists, not ended): upgrading here, in the
         // handler's own context, needs no cork and makes uWS print nothing.
-        const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, checked, app.metrics);
+        const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, joined, app.metrics);
         return res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
       }
       // Direct public hub port (TANDEM_HUB_PORT): the session read happens here, so the upgrade
@@ -178,30 +218,20 @@ export async function startHub(app: App): Promise<Hub> {
       // warning per such join; deployments that mind it route the hub through the front door.
       let aborted = false;
       res.onAborted(() => (aborted = true));
-      app.store.log.meta(claims.s).then(
-        (meta) => {
-          if (aborted) return;
-          if (!meta || meta.status === 'ended') {
-            return res.cork(() => refuse(res, 'TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended'));
-          }
-          if (!accepting) return res.cork(() => refuseDraining(res));
-          const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, { epoch: meta.epoch, head: meta.head }, app.metrics);
-          // Deliberately NOT inside res.cork: after its callback, uWS's HttpResponse::cork still
-          // reads the response's state through `this`. When the upgrade reallocated the socket in
-          // place (same address, now a WebSocket), that read hits freed or foreign memory; if the
-          // stray bits say "connection: close, responded" it shuts the brand-new WebSocket down
-          // (the client sees welcome, then 1006, and no close of ours is counted). Upgrading from
-          // the parser (memory store: the meta read settles before uWS returns) never takes that
-          // path, which is why only the Redis store showed it. Uncorked, uWS writes the 101 itself
-          // and prints one "writes must be made from within a corked callback" warning.
-          res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
-        },
-        (err: unknown) => {
-          app.metrics.storeErrors.inc();
-          app.log.warn({ err }, 'hub: session lookup failed');
-          if (!aborted) res.cork(() => refuse(res, 'TANDEM_ERR_STORE_UNAVAILABLE', 'the store is unreachable'));
-        },
-      );
+      void readSession(claims.s).then((session) => {
+        if (aborted) return;
+        if ('refusal' in session) return res.cork(() => refuse(res, session.refusal));
+        const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, session.state, app.metrics);
+        // Deliberately NOT inside res.cork: after its callback, uWS's HttpResponse::cork still
+        // reads the response's state through `this`. When the upgrade reallocated the socket in
+        // place (same address, now a WebSocket), that read hits freed or foreign memory; if the
+        // stray bits say "connection: close, responded" it shuts the brand-new WebSocket down
+        // (the client sees welcome, then 1006, and no close of ours is counted). Upgrading from
+        // the parser (memory store: the meta read settles before uWS returns) never takes that
+        // path, which is why only the Redis store showed it. Uncorked, uWS writes the 101 itself
+        // and prints one "writes must be made from within a corked callback" warning.
+        res.upgrade<Slot>({ conn }, key, protocol, extensions, context);
+      });
     },
 
     open: (ws) => {
@@ -253,7 +283,7 @@ export async function startHub(app: App): Promise<Hub> {
   });
 
   uws.any('/*', (res) => {
-    refuse(res, 'TANDEM_ERR_NOT_FOUND', 'the hub only answers WebSocket upgrades at /__tandem/hub');
+    refuse(res, refusalOf('TANDEM_ERR_NOT_FOUND', 'the hub only answers WebSocket upgrades at /__tandem/hub'));
   });
 
   /**
@@ -262,31 +292,14 @@ export async function startHub(app: App): Promise<Hub> {
    * uWS can upgrade without waiting on anything.
    */
   function frontDoorJoin(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (!accepting) return refuseUpgrade(socket, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
-    const query = new URL(req.url ?? '/', 'http://hub').searchParams;
-    const token = query.get('token') ?? '';
-    const verified = app.tokens.verify(token, 'hub');
-    if (!verified.ok) {
-      const message = token ? `the hub token is ${verified.reason}` : 'a hub token is required';
-      return refuseUpgrade(socket, ERRORS.TANDEM_ERR_UNAUTHORIZED.status, 'TANDEM_ERR_UNAUTHORIZED', message);
-    }
-    app.store.log.meta(verified.claims.s).then(
-      (meta) => {
-        if (socket.destroyed) return;
-        if (!meta || meta.status === 'ended') {
-          const message = 'the token names a session that is unknown or has ended';
-          return refuseUpgrade(socket, ERRORS.TANDEM_ERR_UNAUTHORIZED.status, 'TANDEM_ERR_UNAUTHORIZED', message);
-        }
-        if (!accepting) return refuseUpgrade(socket, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
-        const join = encodeJoin({ epoch: meta.epoch, head: meta.head });
-        bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: join });
-      },
-      (err: unknown) => {
-        app.metrics.storeErrors.inc();
-        app.log.warn({ err }, 'hub: session lookup failed');
-        refuseUpgrade(socket, ERRORS.TANDEM_ERR_STORE_UNAVAILABLE.status, 'TANDEM_ERR_STORE_UNAVAILABLE', 'the store is unreachable');
-      },
-    );
+    const refuseRaw = (r: Refusal) => refuseUpgrade(socket, r.status, r.code, r.message);
+    const checked = checkToken(new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? '');
+    if ('refusal' in checked) return refuseRaw(checked.refusal);
+    void readSession(checked.claims.s).then((session) => {
+      if (socket.destroyed) return;
+      if ('refusal' in session) return refuseRaw(session.refusal);
+      bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: encodeJoin(session.state) });
+    });
   }
 
   const listening: uWS.us_listen_socket[] = [];
@@ -299,6 +312,11 @@ export async function startHub(app: App): Promise<Hub> {
   const unix = await listenUnix(uws, socketPath);
   // A crash or process.exit() skips stop(): the file goes with the process all the same.
   const removeSocket = () => rmSync(socketPath, { force: true });
+  const releaseSocket = () => {
+    if (!unix) return;
+    removeSocket();
+    process.off('exit', removeSocket);
+  };
   if (unix) {
     listening.push(unix);
     process.once('exit', removeSocket);
@@ -308,10 +326,7 @@ export async function startHub(app: App): Promise<Hub> {
   if (app.config.hubPort > 0) {
     const pub = await listen(uws, app.config.host, app.config.hubPort).catch((err: unknown) => {
       for (const s of listening) uWS.us_listen_socket_close(s);
-      if (unix) {
-        removeSocket();
-        process.off('exit', removeSocket);
-      }
+      releaseSocket();
       throw err;
     });
     listening.push(pub);
@@ -322,10 +337,7 @@ export async function startHub(app: App): Promise<Hub> {
   async function stop(): Promise<void> {
     accepting = false;
     for (const s of listening.splice(0)) uWS.us_listen_socket_close(s);
-    if (unix) {
-      removeSocket();
-      process.off('exit', removeSocket);
-    }
+    releaseSocket();
     for (const conn of [...live]) {
       conn.send('{"type":"reconnect"}');
       conn.end(CLOSE_RESTART, 'gateway restarting', 'restart');
