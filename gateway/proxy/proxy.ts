@@ -49,6 +49,17 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/**
+ * What an operator's browser may ask of an origin: to load what the customer's page shows, never
+ * to act. Operators act through the customer's page (the hub checks TANDEM_OPERATOR_CONTROL
+ * there); a POST of their own would carry the session's cookies past that check.
+ */
+export function operatorMayLoad(method: string | undefined): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+const OPERATOR_READ_ONLY = "an operator's browser may only GET and HEAD through the gateway: operators act through the customer's page";
+
 export function createProxy(app: App): Proxy {
   const map: OriginMap = createOriginMap(app.origin, app.config.allow);
   const upstream = createUpstream({
@@ -165,6 +176,9 @@ export function createProxy(app: App): Proxy {
     }
     const target = new URL(real);
     const who = await participants.of(req);
+    if (who?.role === 'operator' && !operatorMayLoad(req.method)) {
+      return sendError(res, 'TANDEM_ERR_FORBIDDEN', OPERATOR_READ_ONLY, { allow: 'GET, HEAD' });
+    }
 
     const keptId = req.method === 'GET' || req.method === 'HEAD' ? keptIdOf(path) : null;
     if (keptId) return serveKept(req, res, keptId, who);
@@ -361,6 +375,14 @@ export function createProxy(app: App): Proxy {
     }
     const target = new URL(real);
     const who = await participants.of(req);
+    if (who?.role === 'operator') {
+      // A socket to the origin would let the operator's browser send whatever it likes with the session's cookies.
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' +
+          JSON.stringify({ error: 'TANDEM_ERR_FORBIDDEN', message: OPERATOR_READ_ONLY }),
+      );
+      return;
+    }
     const headers = await originHeaders(req, target, who, true);
     const onError = (err: UpstreamError): void => {
       app.log.warn({ reqId: requestId(req), origin, err: { message: err.message } }, 'origin websocket failed');

@@ -168,12 +168,16 @@ t.test('proxy-session: a form POST reaches the origin once; the others get the k
   t.notMatch(fetchPost.text, /data-kept=/, 'a fetch() POST is not a navigation: nothing kept');
 });
 
-t.test('proxy-session: a WebSocket handshake that sets a cookie sets none in an operator browser', async (t) => {
+t.test('proxy-session: a WebSocket handshake that sets a cookie is kept in the jar; an operator opens no origin socket', async (t) => {
   const s = await newSession();
   const handshake = (cookie: string): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/ws?cookie`, { headers: { cookie } });
       ws.once('upgrade', (res) => {
+        resolve(res);
+        ws.terminate();
+      });
+      ws.once('unexpected-response', (_req, res) => {
         resolve(res);
         ws.terminate();
       });
@@ -184,7 +188,8 @@ t.test('proxy-session: a WebSocket handshake that sets a cookie sets none in an 
   t.equal(lines.length, 1, 'the customer browser gets the cookie');
   t.notMatch(lines[0], /Domain=127\.0\.0\.1/i, 'with the gateway as its domain');
   const operator = await handshake(`tandem_p=${s.operator}`);
-  t.notOk(operator.headers['set-cookie'], 'the operator browser gets none');
+  t.equal(operator.statusCode, 403, "an operator's browser opens no socket to the origin (GET and HEAD only)");
+  t.notOk(operator.headers['set-cookie'], 'the operator browser gets no cookie');
   const echoed = await request(`${gw.url}/headers`, { headers: { cookie: `tandem_p=${s.operator}` } });
   t.match(String((JSON.parse(echoed.text) as { headers: Record<string, string> }).headers.cookie), /wsc=1/, 'the jar has it');
 });
