@@ -138,21 +138,21 @@ export function createApi(app: App): Api {
       throw new TandemError('TANDEM_ERR_BAD_REQUEST', 'name and password are required strings');
     }
     const address = clientAddress(req);
-    const wait = svc.logins.blockedFor(name, address);
+    // Reserved before anything is awaited, so concurrent guesses are counted before any is checked.
+    const wait = svc.logins.reserve(name, address);
     if (wait > 0)
       return sendError(
         res,
         'TANDEM_ERR_RATE_LIMITED',
-        `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`,
+        `too many login attempts: try again in ${Math.ceil(wait / 1000)} s`,
         retryAfter(wait),
       );
     await svc.ready;
     if (!(await svc.operators.verify(name, password))) {
-      svc.logins.failed(name, address);
       app.log.warn({ operator: name, address }, 'failed console login');
       return sendError(res, 'TANDEM_ERR_UNAUTHORIZED', 'wrong name or password');
     }
-    svc.logins.succeeded(name);
+    svc.logins.succeeded(name, address);
     const token = app.tokens.console(name, ttl);
     sendJson(
       res,

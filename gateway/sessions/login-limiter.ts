@@ -1,6 +1,6 @@
 /**
- * Rate limits for the API: failed logins per operator name and per client address, and
- * session creation per client address. Each is a sliding window of event times per key, kept
+ * Rate limits for the API: login attempts per operator name and client address, and session
+ * creation per client address. Each is a sliding window of event times per key, kept
  * in this replica's memory: a replica behind a load balancer limits what reaches it, which
  * bounds a guesser at (replicas × limit) attempts a window.
  */
@@ -51,33 +51,71 @@ export class SlidingWindow {
     return wait;
   }
 
+  /** Forgets the latest event of `key` (a reservation given back). */
+  release(key: string): void {
+    const times = this.#events.get(key);
+    if (!times) return;
+    times.pop();
+    if (times.length === 0) this.#events.delete(key);
+  }
+
   clear(key: string): void {
     this.#events.delete(key);
   }
 }
 
+/**
+ * Login attempts, reserved before the password is checked: a reservation is counted at once in
+ * every window, synchronously, so 30 guesses sent together are counted as 30 before the first
+ * scrypt ends (checking first and recording the failure after the hash let all of them through).
+ * A right password gives its reservation back.
+ *
+ * Three windows, so that guessing is bounded without handing anyone a way to lock an operator out:
+ * - a name from one address: a few attempts, then a long wait (the ordinary guesser);
+ * - one address, whatever the names: a few dozen (one address trying many names);
+ * - a name from every address together: a short window, so guesses spread over many addresses
+ *   are bounded too, while a lockout caused by someone else's guesses lasts minutes, not hours;
+ *   and the operator's own address stays free of the other windows' counts.
+ */
 export class LoginLimiter {
-  readonly byName: SlidingWindow;
+  readonly byNameAddress: SlidingWindow;
   readonly byAddress: SlidingWindow;
+  readonly byName: SlidingWindow;
 
-  constructor(opts: { perName?: number; perAddress?: number; windowMs?: number } = {}, now: () => number = Date.now) {
+  constructor(
+    opts: { perNameAddress?: number; perAddress?: number; perName?: number; windowMs?: number; nameWindowMs?: number } = {},
+    now: () => number = Date.now,
+  ) {
     const windowMs = opts.windowMs ?? 15 * 60_000;
-    this.byName = new SlidingWindow({ limit: opts.perName ?? 5, windowMs }, now);
+    this.byNameAddress = new SlidingWindow({ limit: opts.perNameAddress ?? 5, windowMs }, now);
     this.byAddress = new SlidingWindow({ limit: opts.perAddress ?? 20, windowMs }, now);
+    this.byName = new SlidingWindow({ limit: opts.perName ?? 30, windowMs: opts.nameWindowMs ?? 5 * 60_000 }, now);
   }
 
-  /** Milliseconds to wait before another attempt for this name from this address (0: go ahead). */
-  blockedFor(name: string, address: string): number {
-    return Math.max(this.byName.blockedFor(name), this.byAddress.blockedFor(address));
-  }
-
-  failed(name: string, address: string): void {
-    this.byName.record(name);
+  /**
+   * Reserves one attempt for this name from this address: 0 when reserved (counted in every
+   * window), else the milliseconds to wait (nothing counted).
+   */
+  reserve(name: string, address: string): number {
+    const pair = pairKey(name, address);
+    const wait = Math.max(this.byNameAddress.blockedFor(pair), this.byAddress.blockedFor(address), this.byName.blockedFor(name));
+    if (wait > 0) return wait;
+    this.byNameAddress.record(pair);
     this.byAddress.record(address);
+    this.byName.record(name);
+    return 0;
   }
 
-  /** A right password clears the name's failures (not the address's: one address may guess many names). */
-  succeeded(name: string): void {
-    this.byName.clear(name);
+  /**
+   * A right password: the name's failures from this address are forgotten and its reservation
+   * given back (not the address's: one address may guess many names).
+   */
+  succeeded(name: string, address: string): void {
+    this.byNameAddress.clear(pairKey(name, address));
+    this.byName.release(name);
   }
+}
+
+function pairKey(name: string, address: string): string {
+  return `${address}\u0000${name}`;
 }
