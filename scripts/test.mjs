@@ -1,6 +1,6 @@
 // `npm test`: runs every tap test built into dist/test, prints tap's own report, and closes with
 // the tally `N passed, N failed` (counting the named tests inside each file).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,6 +22,13 @@ if (files.length === 0) {
   console.error(`no built test matches ${filter.join(' ') || 'dist/test'}: run npm run build first`);
   console.log('\n0 passed, 1 failed');
   process.exit(1);
+}
+
+// The real-apps suite's third-party apps (npm packages cached outside the project, Debian's
+// Django): installed once here, before tap runs its files in parallel.
+if (files.some((f) => f.includes('/real-'))) {
+  const r = spawnSync(process.execPath, ['dist/test/real-apps/install.js'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) console.error('installing the real apps failed; their tests will say why');
 }
 
 const child = spawn(

@@ -1,0 +1,279 @@
+/**
+ * e2e helpers for the real-apps suite: a third-party app behind its counting server, the gateway
+ * in front of it, one Chromium; a comparison of the customer's page with an operator's mirror
+ * (visible text, title, scroll, field values, the DOM of a region); and an operator's input on
+ * the mirror with the real mouse and keyboard, as a person at the console would act.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/browser.js';
+import { startTestGateway } from '../../helpers/gateway.js';
+import { hashPassword } from '../../../gateway/sessions/operators.js';
+import type { RealApp } from '../../real-apps/apps.js';
+import { OPERATOR_PASSWORD, type Participant, type SharingEnv, type Tap } from './sharing.js';
+
+export interface RealEnv extends SharingEnv {
+  app: RealApp;
+}
+
+/** Starts the app (behind its counting server), a gateway whose origin is that server, and Chromium. */
+export async function startRealEnv<A extends RealApp>(
+  t: Tap,
+  start: () => Promise<A>,
+  env: Record<string, string> = {},
+): Promise<RealEnv & { app: A }> {
+  const app = await start();
+  t.teardown(() => app.close());
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-real-e2e-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const operatorsFile = join(dir, 'operators.jsonl');
+  const records = await Promise.all(['alice', 'bob'].map((n) => hashPassword(n, OPERATOR_PASSWORD)));
+  writeFileSync(operatorsFile, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const gateway = await startTestGateway({ TANDEM_ORIGIN: app.front.url, TANDEM_OPERATORS: operatorsFile, ...env });
+  t.teardown(() => gateway.close());
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  return {
+    app,
+    origin: { url: app.front.url, counters: app.front.counters, close: () => app.close() },
+    second: null,
+    browser,
+    urls: [gateway.url],
+    inProcess: gateway,
+    replicas: [],
+    redis: null,
+    operatorsFile,
+  };
+}
+
+/** What a participant sees of the shared page. */
+export interface PageState {
+  title: string;
+  /** The body's innerText, a line per visible line, whitespace collapsed; Tandem's own layers left out. */
+  text: string[];
+  scroll: [number, number];
+  /** Every field but the masked ones, in document order: `tag[name]=value`. */
+  values: string[];
+  /** The region's DOM as a canonical outline (tags, attributes, text), when a region was asked for. */
+  region: string | null;
+}
+
+/**
+ * Reads a document's state. Runs in the browser from its source text (so it can read a document
+ * where no script may run: the mirror, through the operator's shell), hence no outside names.
+ */
+function readState(doc: Document, regionSel: string | null): PageState {
+  const URL_ATTRS = new Set([
+    'href',
+    'src',
+    'srcset',
+    'action',
+    'formaction',
+    'poster',
+    'xlink:href',
+    'background',
+    'value',
+    'checked',
+    'selected',
+  ]);
+  const masked = (el: Element): boolean => {
+    const ac = (el.getAttribute('autocomplete') ?? '').toLowerCase();
+    return (
+      (el as HTMLInputElement).type === 'password' ||
+      /\b(cc-number|cc-csc|cc-exp|current-password|new-password)\b/.test(ac) ||
+      el.closest('[data-tandem-mask]') !== null
+    );
+  };
+  const ours = (el: Element): boolean => el.closest('[data-tandem]') !== null;
+  const lines = (s: string): string[] =>
+    s
+      .split('\n')
+      .map((l) => l.replace(/\s+/g, ' ').trim())
+      .filter((l) => l !== '');
+  const body = doc.body;
+  let text = body ? lines(body.innerText) : [];
+  for (const el of Array.from(doc.querySelectorAll('[data-tandem]'))) {
+    if (el.parentElement?.closest('[data-tandem]')) continue;
+    for (const l of lines((el as HTMLElement).innerText ?? '')) {
+      const i = text.indexOf(l);
+      if (i >= 0) text = text.slice(0, i).concat(text.slice(i + 1));
+    }
+  }
+  const values: string[] = [];
+  for (const el of Array.from(doc.querySelectorAll('input, textarea, select'))) {
+    if (ours(el) || masked(el)) continue;
+    const f = el as HTMLInputElement;
+    const tag = el.tagName.toLowerCase();
+    const name = el.getAttribute('name') ?? el.getAttribute('id') ?? '';
+    let v: string;
+    if (tag === 'select') v = Array.from((el as HTMLSelectElement).selectedOptions, (o) => o.value).join(',');
+    else if (f.type === 'checkbox' || f.type === 'radio') v = f.checked ? 'on' : 'off';
+    else v = f.value;
+    values.push(`${tag}[${name}]=${v}`);
+  }
+  const outline = (n: Node, depth: number, out: string[]): void => {
+    if (n.nodeType === 3) {
+      const s = (n.textContent ?? '').replace(/\s+/g, ' ').trim();
+      if (s) out.push(`${' '.repeat(depth)}"${s}"`);
+      return;
+    }
+    if (n.nodeType !== 1) return;
+    const el = n as Element;
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'script' || tag === 'noscript' || tag === 'template' || el.hasAttribute('data-tandem')) return;
+    const attrs = Array.from(el.attributes)
+      .filter((a) => !URL_ATTRS.has(a.name) && !a.name.startsWith('on') && !a.name.startsWith('data-tandem') && !a.name.startsWith('rr_'))
+      .map(
+        (a) =>
+          `${a.name}="${a.value
+            .replace(/url\([^)]*\)/g, 'url()')
+            .replace(/\s+/g, ' ')
+            .trim()}"`,
+      )
+      .sort();
+    out.push(`${' '.repeat(depth)}<${tag}${attrs.length ? ' ' + attrs.join(' ') : ''}>`);
+    if (masked(el)) return;
+    for (const c of Array.from(el.childNodes)) outline(c, depth + 1, out);
+  };
+  let region: string | null = null;
+  if (regionSel) {
+    const el = doc.querySelector(regionSel);
+    const out: string[] = [];
+    if (el) outline(el, 0, out);
+    region = el ? out.join('\n') : `(no ${regionSel})`;
+  }
+  const win = doc.defaultView;
+  return { title: doc.title, text, scroll: [Math.round(win?.scrollX ?? 0), Math.round(win?.scrollY ?? 0)], values, region };
+}
+
+const READ = readState.toString();
+
+/** The customer's page, read in its content frame. */
+export async function customerState(customer: Participant, region: string | null = null): Promise<PageState> {
+  return (await customer.content().evaluate(`(${READ})(document, ${JSON.stringify(region)})`)) as PageState;
+}
+
+/** The operator's mirror: the document of `[data-tandem="content"]`, read through the shell. */
+export async function mirrorState(operator: Participant, region: string | null = null): Promise<PageState> {
+  return (await operator.page.evaluate(
+    `(() => {
+      const f = document.querySelector('[data-tandem="content"]');
+      const doc = f && f.contentDocument;
+      if (!doc) throw new Error('the content frame has no readable document');
+      return (${READ})(doc, ${JSON.stringify(region)});
+    })()`,
+  )) as PageState;
+}
+
+export interface MatchTap extends Tap {
+  same(found: unknown, wanted: unknown, message: string): unknown;
+}
+
+/**
+ * Whether the operator's mirror equals the customer's page: polls until they agree (or time
+ * runs out), then asserts the two states equal, so a failure shows the difference.
+ */
+export async function mirrorMatches(
+  t: MatchTap,
+  customer: Participant,
+  operator: Participant,
+  what: string,
+  opts: { region?: string; timeout?: number } = {},
+): Promise<boolean> {
+  const region = opts.region ?? null;
+  const until = Date.now() + (opts.timeout ?? 10_000);
+  let c: PageState | null = null;
+  let o: PageState | { error: string } | null = null;
+  for (;;) {
+    c = await customerState(customer, region);
+    try {
+      o = await mirrorState(operator, region);
+    } catch (err) {
+      o = { error: (err as Error).message };
+    }
+    if (JSON.stringify(c) === JSON.stringify(o) || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.same(o, c, `${what}: the mirror equals the customer's page`);
+  return JSON.stringify(c) === JSON.stringify(o);
+}
+
+/** Where an element of the mirror is on the operator's screen (its centre, or a point in it). */
+export async function mirrorPoint(
+  operator: Participant,
+  selector: string,
+  at?: { x: number; y: number },
+): Promise<{ x: number; y: number }> {
+  const p = (await operator.page.evaluate(
+    ([sel, at]) => {
+      const f = document.querySelector('[data-tandem="content"]') as HTMLIFrameElement | null;
+      const doc = f?.contentDocument;
+      const el = doc?.querySelector(sel as string);
+      if (!f || !el) return null;
+      const fr = f.getBoundingClientRect();
+      const scale = f.clientWidth ? fr.width / f.offsetWidth : 1;
+      const r = el.getBoundingClientRect();
+      const pt = at as { x: number; y: number } | null;
+      const x = r.left + (pt ? pt.x : r.width / 2);
+      const y = r.top + (pt ? pt.y : r.height / 2);
+      return { x: fr.left + (f.clientLeft + x) * scale, y: fr.top + (f.clientTop + y) * scale };
+    },
+    [selector, at ?? null] as const,
+  )) as { x: number; y: number } | null;
+  if (!p) throw new Error(`no ${selector} in the operator's mirror`);
+  return p;
+}
+
+/** Waits until the mirror has an element matching `selector`. */
+export async function waitInMirror(operator: Participant, selector: string, timeout = 15_000): Promise<void> {
+  await operator.page.waitForFunction(
+    (sel) => !!(document.querySelector('[data-tandem="content"]') as HTMLIFrameElement | null)?.contentDocument?.querySelector(sel),
+    selector,
+    {
+      timeout,
+    },
+  );
+}
+
+/** The operator clicks an element of the mirror with the real mouse. */
+export async function opClick(
+  operator: Participant,
+  selector: string,
+  opts: { at?: { x: number; y: number }; clickCount?: number } = {},
+): Promise<void> {
+  await waitInMirror(operator, selector);
+  const p = await mirrorPoint(operator, selector, opts.at);
+  await operator.page.mouse.click(p.x, p.y, { clickCount: opts.clickCount ?? 1 });
+}
+
+/** The operator drags from one element of the mirror to another (or to a point of it). */
+export async function opDrag(operator: Participant, from: string, to: string, at?: { x: number; y: number }): Promise<void> {
+  const a = await mirrorPoint(operator, from);
+  const b = await mirrorPoint(operator, to, at);
+  const mouse = operator.page.mouse;
+  await mouse.move(a.x, a.y);
+  await mouse.down();
+  await mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await mouse.move(b.x, b.y, { steps: 5 });
+  await mouse.up();
+}
+
+/** The operator types on the keyboard (into whatever the mirror has focused). */
+export async function opType(operator: Participant, text: string): Promise<void> {
+  await operator.page.keyboard.type(text, { delay: 15 });
+}
+
+export async function opPress(operator: Participant, key: string): Promise<void> {
+  await operator.page.keyboard.press(key);
+}
+
+/** Lets late requests arrive, then asserts the side-effecting requests, each exactly once. */
+export async function sideEffectsAre(t: MatchTap, app: RealApp, wanted: string[], what: string, settleMs = 600): Promise<void> {
+  await new Promise((r) => setTimeout(r, settleMs));
+  t.same(app.front.sideEffects, wanted, `${what}: every side-effecting request arrived exactly once`);
+}
+
+export type { Page };
