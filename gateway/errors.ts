@@ -11,6 +11,7 @@ export const ERRORS = {
   TANDEM_ERR_METHOD: { status: 405, text: 'method not allowed' },
   TANDEM_ERR_BAD_REQUEST: { status: 400, text: 'the request is malformed' },
   TANDEM_ERR_TOO_LARGE: { status: 413, text: 'the request body is too large' },
+  TANDEM_ERR_REQUEST_TIMEOUT: { status: 408, text: 'the request body did not arrive in time' },
   TANDEM_ERR_UNAUTHORIZED: { status: 401, text: 'a valid login or token is required' },
   TANDEM_ERR_FORBIDDEN: { status: 403, text: 'not allowed' },
   TANDEM_ERR_HOST_NOT_ALLOWED: { status: 403, text: 'that origin is not configured for this gateway' },
@@ -45,11 +46,30 @@ export function sendError(res: ServerResponse, code: ErrorCode, message?: string
     return;
   }
   const body = JSON.stringify({ error: code, message: message ?? ERRORS[code].text });
-  res.writeHead(ERRORS[code].status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(ERRORS[code].status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...closeIfBodyUnread(res),
+    ...headers,
+  });
   res.end(body);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...closeIfBodyUnread(res),
+    ...headers,
+  });
   res.end(JSON.stringify(value));
+}
+
+/**
+ * An answer given before the request's body has arrived (a refusal that needs no body) closes
+ * the connection: otherwise node reads and drops the rest of the body to keep the connection,
+ * and a client trickling a long body would hold it as long as it likes.
+ */
+function closeIfBodyUnread(res: ServerResponse): Record<string, string> {
+  return res.req && !res.req.complete ? { connection: 'close' } : {};
 }

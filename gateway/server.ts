@@ -20,6 +20,11 @@ import { sendHealth, sendReadiness, setOwnHeaders, trackRequest, withTimeout } f
 import { assignRequestId } from './ops/request-id.js';
 import { Drain } from './ops/drain.js';
 
+/** Receiving a whole request (an upload through the proxy included). */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** Receiving a request's head. */
+export const HEADERS_TIMEOUT_MS = 30_000;
+
 export interface Gateway {
   readonly server: http.Server | https.Server;
   readonly port: number;
@@ -116,9 +121,12 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
-  // Origins can be slow; the proxy applies its own origin timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  // A request must arrive whole (head and body) within REQUEST_TIMEOUT_MS, or its socket is cut:
+  // a slow body cannot hold a connection forever. This bounds receiving the request only; a
+  // slow origin's answer is bounded by the proxy's own origin timeout. Tandem's own bodies have
+  // a tighter bound of their own (request-body.ts).
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.keepAliveTimeout = 65_000;
 
   const port = opts.port ?? app.config.port;

@@ -7,7 +7,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
-import { sendError } from '../errors.js';
+import { sendError, TandemError } from '../errors.js';
+import { readBody } from '../request-body.js';
 import { logUrl } from '../ops/logger.js';
 import { requestId } from '../ops/request-id.js';
 
@@ -60,45 +61,34 @@ export function acceptCspReport(app: App, req: IncomingMessage, res: ServerRespo
     .trim()
     .toLowerCase();
   if (!TYPES.has(type)) return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'expected application/csp-report or application/reports+json');
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_REPORT_BYTES) {
-    res.setHeader('connection', 'close');
-    return sendError(res, 'TANDEM_ERR_TOO_LARGE', `a report may have at most ${MAX_REPORT_BYTES} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > MAX_REPORT_BYTES) {
-      if (!over) {
-        over = true;
-        chunks.length = 0;
-        res.setHeader('connection', 'close');
-        sendError(res, 'TANDEM_ERR_TOO_LARGE', `a report may have at most ${MAX_REPORT_BYTES} bytes`);
+  readBody(req, { maxBytes: MAX_REPORT_BYTES }).then(
+    (body) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'the report is not JSON');
       }
-      return;
-    }
-    chunks.push(c);
-  });
-  req.on('error', () => res.destroy());
-  req.on('end', () => {
-    if (over) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'the report is not JSON');
-    }
-    const violations = violationsOf(parsed);
-    if (violations === null) return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'the body is not a CSP report');
-    for (const v of violations) {
-      app.metrics.cspReports.inc();
-      app.log.warn(
-        { reqId: requestId(req), blocked: logUrl(v.blocked), directive: v.directive, document: logUrl(v.document) },
-        'csp: a URL escaped rewriting',
-      );
-    }
-    res.writeHead(204, { 'cache-control': 'no-store' }).end();
-  });
+      report(app, req, res, parsed);
+    },
+    (err: unknown) => {
+      if (!(err instanceof TandemError)) return void res.destroy();
+      sendError(res, err.code, err.code === 'TANDEM_ERR_TOO_LARGE' ? `a report may have at most ${MAX_REPORT_BYTES} bytes` : err.message, {
+        connection: 'close',
+      });
+    },
+  );
+}
+
+function report(app: App, req: IncomingMessage, res: ServerResponse, parsed: unknown): void {
+  const violations = violationsOf(parsed);
+  if (violations === null) return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'the body is not a CSP report');
+  for (const v of violations) {
+    app.metrics.cspReports.inc();
+    app.log.warn(
+      { reqId: requestId(req), blocked: logUrl(v.blocked), directive: v.directive, document: logUrl(v.document) },
+      'csp: a URL escaped rewriting',
+    );
+  }
+  res.writeHead(204, { 'cache-control': 'no-store' }).end();
 }

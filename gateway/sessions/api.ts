@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import { sendError, sendJson, TandemError, ERRORS, type ErrorCode } from '../errors.js';
 import { caller, bearer, clearCookie, clientAddress, serializeCookie, CONSOLE_COOKIE, PARTICIPANT_COOKIE, parseCookies } from './auth.js';
 import { services, type Services } from './services.js';
+import { closesConnection, readBody } from '../request-body.js';
 import { sendLog } from './log-export.js';
 import type { HubClaims } from '../hub/tokens.js';
 import { seedJarFromRequest } from '../proxy/participant.js';
@@ -22,14 +23,8 @@ export interface Api {
 const MAX_BODY = 16 * 1024;
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new TandemError('TANDEM_ERR_TOO_LARGE', `the body is over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const body = await readBody(req, { maxBytes: MAX_BODY });
+  const text = body.toString('utf8').trim();
   if (!text) return {};
   let value: unknown;
   try {
@@ -275,7 +270,8 @@ export function createApi(app: App): Api {
         await route(req, res, url);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (err instanceof TandemError) return sendError(res, err.code, err.message);
+        if (err instanceof TandemError)
+          return sendError(res, err.code, err.message, closesConnection(err.code) ? { connection: 'close' } : {});
         if (code && code in ERRORS) return sendError(res, code as ErrorCode, (err as Error).message);
         app.log.error({ err, url: url.pathname }, 'API call failed');
         sendError(res, 'TANDEM_ERR_INTERNAL');
