@@ -113,6 +113,7 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tandem</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assets.url('shell.css')}">
 <script type="application/json" id="tandem-config">${escapeJsonForHtml(config)}</script>
 <script src="${assets.url('shell.js')}" defer></script>
@@ -122,6 +123,7 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
   <span class="tandem-status" data-tandem="status">idle</span>
   <span class="tandem-code" data-tandem="code"></span>
   <span class="tandem-link" aria-live="polite"></span>
+  <form class="tandem-address-form" role="search"><input data-tandem="address" aria-label="Page address" spellcheck="false" autocomplete="off"></form>
   <span class="tandem-participants" data-tandem="participants"></span>
   <span class="tandem-tools">
     <button type="button" data-tandem="tool-draw" aria-pressed="false">Draw</button>
@@ -139,7 +141,7 @@ const SHELL_HEADERS = {
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
   'referrer-policy': 'same-origin',
 };
 

@@ -5,8 +5,23 @@
  */
 
 import { MAX_KEY_LENGTH } from './limits.js';
+import { isGatewayPath, validateAct, validateChunk } from './mirror.js';
 
-export type Op = 'nav' | 'scroll' | 'resize' | 'input' | 'focus' | 'click' | 'submit' | 'pointer' | 'ink' | 'ink-clear' | 'control';
+export type Op =
+  | 'nav'
+  | 'scroll'
+  | 'resize'
+  | 'input'
+  | 'focus'
+  | 'click'
+  | 'submit'
+  | 'pointer'
+  | 'ink'
+  | 'ink-clear'
+  | 'control'
+  | 'snapshot'
+  | 'dom'
+  | 'act';
 
 export interface OpSpec {
   /** Kept as the latest command of its key in the compacted state (replayed to late joiners). */
@@ -48,7 +63,7 @@ export const OPS: Readonly<Record<Op, OpSpec>> = {
     customerOnly: false,
     rateHz: 0,
     validate: object((d) => {
-      if (!isShortString(d.url, 8192) || d.url.length === 0) return 'url must be a non-empty string';
+      if (!isGatewayPath(d.url)) return 'url must be a path on the gateway';
       if (d.kept !== undefined && !isShortString(d.kept, 128)) return 'kept must be a string';
       if (d.title !== undefined && !isShortString(d.title, 1024)) return 'title must be a string';
       return null;
@@ -133,6 +148,12 @@ export const OPS: Readonly<Record<Op, OpSpec>> = {
     rateHz: 0,
     validate: object(() => null),
   },
+  /** A frame's document as the customer's browser has it: a chunk of its full snapshot. */
+  snapshot: { compact: true, retiresBelow: true, needsControl: false, customerOnly: true, rateHz: 0, validate: validateChunk },
+  /** A chunk of the changes to that document since its snapshot (mutations, values, scroll…). */
+  dom: { compact: true, retiresBelow: false, needsControl: false, customerOnly: true, rateHz: 0, validate: validateChunk },
+  /** An operator's action in the mirror, carried out by the customer's browser. */
+  act: { compact: false, retiresBelow: false, needsControl: true, customerOnly: false, rateHz: 0, validate: validateAct },
   control: {
     compact: true,
     retiresBelow: false,

@@ -1,13 +1,16 @@
 /**
- * What the content hooks and the shell say to each other. A page's hooks post one `hello` to
- * the shell (window.top) carrying a MessagePort; everything after goes over that private port,
- * so the page's own `message` listeners never see Tandem's traffic. Keys here are relative to
- * the frame (`scroll`, `form/0/email`): the shell knows the frame path from the hello's source
- * window and adds it.
+ * What the content hooks and the shell say to each other. The customer's page posts one `hello`
+ * to the shell (window.top) carrying a MessagePort; everything after goes over that private
+ * port, so the page's own `message` listeners never see Tandem's traffic. Keys here are relative
+ * to the frame (`pointer/<id>`, `ink/<id>/<n>`): the shell adds the frame path.
+ *
+ * Only the customer's browser runs the page, so only its shell hears from hooks: operators see
+ * a mirror rebuilt in their shell (inject/shell/mirror.ts) and never load a proxied page.
  */
 
 import type { Op } from '../../protocol/commands.js';
 import type { ParticipantInfo, Role } from '../../protocol/messages.js';
+import type { Act } from '../../protocol/mirror.js';
 
 export const HELLO = 'tandem-hello';
 
@@ -15,8 +18,6 @@ export interface Hello {
   tandem: typeof HELLO;
   url: string;
   title: string;
-  /** The id of a kept POST response this page is (the submitter's view of it). */
-  kept?: string;
 }
 
 export interface LocalCommand {
@@ -25,19 +26,27 @@ export interface LocalCommand {
   d: unknown;
 }
 
+/** rrweb's recorded events, passed through as data. */
+export type RecordedEvent = { type: number; data: unknown; timestamp: number } & Record<string, unknown>;
+
 /** Hooks → shell, over the port. */
 export type FromHooks =
+  /** The page's address changed without a new document (history API, fragment). */
   | { t: 'nav'; url: string; title: string }
-  /** `n` numbers the page's commands, so the shell can say which ones it had seen (`ack`). */
-  | { t: 'cmd'; cmd: LocalCommand; n: number }
-  | { t: 'state'; cmds: LocalCommand[] }
+  /** The page's title or icon (a gateway URL) changed. */
+  | { t: 'meta'; title: string; icon: string }
+  | { t: 'cmd'; cmd: LocalCommand }
+  | { t: 'snapshot'; sid: string; events: RecordedEvent[] }
+  | { t: 'changes'; sid: string; events: RecordedEvent[] }
+  /** Names of masked fields a GET form is about to put in the page's address. */
+  | { t: 'masked-params'; names: string[] }
   | { t: 'error'; message: string };
 
 export interface PageSetup {
   me: string;
   role: Role;
   color: string;
-  /** Whether this participant's clicks, typing and navigation are applied (operator control). */
+  /** Whether this participant may drive (always true for the customer). */
   allowed: boolean;
   drawing: boolean;
   participants: ParticipantInfo[];
@@ -45,12 +54,16 @@ export interface PageSetup {
 
 /** Shell → hooks, over the port. */
 export type ToHooks =
+  /** A session is live: record the page and share it. */
   | ({ t: 'setup' } & PageSetup)
-  /** `ack`: the last page command (`n`) the shell had handled when it sent this one. */
-  | { t: 'cmd'; k: string; op: Op; d: unknown; by: string; ack?: number }
-  | { t: 'collect' }
+  | { t: 'cmd'; k: string; op: Op; d: unknown; by: string }
+  /** An operator's action, already checked against the control rules by hub and shell. */
+  | { t: 'act'; act: Act; by: string }
+  /** Take a new full snapshot (someone joined, the connection resumed). */
+  | { t: 'snapshot' }
+  /** The session is over: stop recording. */
+  | { t: 'stop' }
   | { t: 'presence'; participants: ParticipantInfo[] }
-  | { t: 'allowed'; allowed: boolean }
   | { t: 'drawing'; on: boolean };
 
 /** Path, query and fragment: the part of a gateway URL that means the same on every replica. */

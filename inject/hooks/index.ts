@@ -1,7 +1,7 @@
 /**
  * The hooks bundle (dist/inject/hooks.js), loaded by the tag the proxy puts early in the head
  * of every proxied HTML page: `<script src=".../hooks.js" data-primary data-allow
- * data-page-origin data-kept data-mask>`. Installs the URL runtime first, then the sharing
+ * data-page-origin data-mask>`. Installs the URL runtime first, then the sharing
  * hooks (in frames under a shell only). Nothing is left on the page's globals.
  */
 
@@ -25,7 +25,7 @@ import { installSharing } from './page.js';
         pageOrigin: data.pageOrigin ?? data.primary,
       });
     }
-    installSharing(window, { mask: data.mask ?? '', kept: data.kept || undefined });
+    installSharing(window, { mask: data.mask ?? '' });
   } catch {
     /* never throw into the host page */
   }

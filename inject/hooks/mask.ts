@@ -3,7 +3,8 @@
  * not in a state send, not in any message to the shell) and operators cannot type into them.
  */
 
-const CARD_AUTOCOMPLETE = /(?:^|\s)cc-(?:number|csc|exp)/i;
+/** Payment-card and password autocomplete tokens (`cc-exp-month` too). */
+const CARD_AUTOCOMPLETE = /(?:^|\s)(?:cc-(?:number|csc|exp)|current-password|new-password)/i;
 
 export class Mask {
   readonly #selectors: string;
@@ -19,6 +20,11 @@ export class Mask {
       }
     }
     this.#selectors = s;
+  }
+
+  /** TANDEM_MASK as a selector list ('' when unset or invalid). */
+  get selectors(): string {
+    return this.#selectors;
   }
 
   isMasked(el: Element): boolean {

@@ -11,6 +11,9 @@ import type { ParticipantInfo } from '../../protocol/messages.js';
 import { Coalescer } from './coalesce.js';
 import { native, type Ctx } from './context.js';
 
+/** Tandem's own layer in a page: the recorder leaves it out of what the mirrors get. */
+export const OVERLAY_CLASS = 'tandem-overlay';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const TOP_Z = '2147483646';
 
@@ -67,6 +70,7 @@ export class Overlay {
     if (!el || !el.isConnected) {
       el = this.ctx.doc.createElement('div');
       el.setAttribute('data-tandem', 'pointer');
+      el.setAttribute('class', OVERLAY_CLASS);
       el.setAttribute('data-tandem-participant', by);
       el.setAttribute('aria-hidden', 'true');
       el.style.cssText = `position:absolute;left:0;top:0;z-index:${TOP_Z};pointer-events:none;transition:transform 60ms linear;margin:0;padding:0`;
@@ -97,6 +101,7 @@ export class Overlay {
     if (this.#ink && this.#ink.isConnected) return this.#ink;
     const svg = doc.createElementNS(SVG, 'svg');
     svg.setAttribute('data-tandem', 'ink');
+    svg.setAttribute('class', OVERLAY_CLASS);
     svg.setAttribute('aria-hidden', 'true');
     svg.style.cssText = `position:absolute;left:0;top:0;z-index:${TOP_Z};overflow:visible;touch-action:none`;
     doc.documentElement.appendChild(svg);

@@ -1,45 +1,36 @@
 /**
- * The sharing hooks of one page: says hello to the shell with a private MessagePort, reports
- * navigation, and routes the shell's remote commands to the modules that apply them.
- * Remote commands wait for DOMContentLoaded; local detection starts at once.
+ * The sharing hooks of the customer's page (the content frame's top document): say hello to the
+ * shell with a private MessagePort, record the document while a session is live (recorder.ts),
+ * carry out operators' actions (actions.ts), report same-document navigations, the title and
+ * icon, and draw the shared pointers and ink (overlay.ts). Child frames have no hooks of their
+ * own: the top page's recorder covers every same-origin frame below it.
  */
 
-import { splitKey } from '../../protocol/keys.js';
-import type { Op } from '../../protocol/commands.js';
-import { HELLO, pagePath, type FromHooks, type Hello, type LocalCommand, type ToHooks } from './bridge.js';
+import { HELLO, pagePath, type FromHooks, type Hello, type RecordedEvent, type ToHooks } from './bridge.js';
 import { native, type Ctx } from './context.js';
 import { Mask } from './mask.js';
-import { Forms } from './forms.js';
-import { Scroll } from './scroll.js';
-import { Clicks } from './clicks.js';
 import { Overlay } from './overlay.js';
+import { Recorder } from './recorder.js';
+import { Actions } from './actions.js';
 
 export interface HookOptions {
   mask: string;
-  kept?: string;
 }
-
-/** Events an operator without control may not send into the page. */
-const KEY_EVENTS = new Set(['keydown', 'keypress', 'keyup', 'beforeinput', 'paste', 'drop']);
-const DRIVE_EVENTS = [...KEY_EVENTS, 'click', 'dblclick', 'contextmenu', 'mousedown', 'mouseup', 'pointerdown', 'pointerup', 'submit'];
 
 export function installSharing(win: Window, opts: HookOptions): void {
   const shell = win.top;
-  if (!shell || shell === win) return;
+  // Only the content frame's own page: the shell is its parent.
+  if (!shell || shell === win || win.parent !== shell) return;
   const doc = win.document;
   const channel = new MessageChannel();
   const port = channel.port1;
-  const queue: ToHooks[] = [];
-  let domReady = doc.readyState !== 'loading';
-  /** Commands sent to the shell, and per key the number of the last input sent. */
-  let sent = 0;
-  const lastSent = new Map<string, number>();
 
   const post = (m: FromHooks): void => {
     try {
       port.postMessage(m);
-    } catch {
-      /* a closed port: the page is going away */
+    } catch (err) {
+      // An event that cannot be cloned (a page's exotic value): say so rather than lose the page.
+      if (m.t !== 'error') post({ t: 'error', message: `could not post ${m.t}: ${String(err).slice(0, 200)}` });
     }
   };
 
@@ -49,11 +40,9 @@ export function installSharing(win: Window, opts: HookOptions): void {
     mask: new Mask(opts.mask),
     setup: null,
     applying: false,
-    send(k: string, op: Op, d: unknown) {
-      if (ctx.applying || !ctx.setup) return;
-      const n = ++sent;
-      if (op === 'input') lastSent.set(k, n);
-      post({ t: 'cmd', cmd: { k, op, d }, n });
+    send(k, op, d) {
+      if (!ctx.setup) return;
+      post({ t: 'cmd', cmd: { k, op, d } });
     },
     listen(target, type, fn, capture = false) {
       native.add.call(
@@ -73,41 +62,19 @@ export function installSharing(win: Window, opts: HookOptions): void {
       post({ t: 'error', message: String((err as Error)?.stack ?? err).slice(0, 500) });
     },
     apply<T>(fn: () => T): T {
-      const was = ctx.applying;
-      ctx.applying = true;
-      try {
-        return fn();
-      } finally {
-        ctx.applying = was;
-      }
+      return fn();
     },
   };
 
-  // Operators without control point and draw; nothing they press reaches the page. Nobody
-  // types into a masked field on an operator's side.
-  for (const type of DRIVE_EVENTS) {
-    const keyish = KEY_EVENTS.has(type);
-    ctx.listen(
-      win,
-      type,
-      (e) => {
-        const s = ctx.setup;
-        if (!e.isTrusted || !s || s.role !== 'operator') return;
-        const t = e.target as Element | null;
-        if (t?.closest?.('[data-tandem]')) return;
-        const masked = keyish && !!t?.closest?.('[data-tandem-masked]');
-        if (s.allowed && !masked) return;
-        e.preventDefault();
-        e.stopImmediatePropagation();
-      },
-      true,
-    );
-  }
-
-  const forms = new Forms(ctx);
-  const scroll = new Scroll(ctx);
-  const clicks = new Clicks(ctx);
+  const recorder = new Recorder(win, ctx.mask, {
+    snapshot: (sid, events) => post({ t: 'snapshot', sid, events: events as unknown as RecordedEvent[] }),
+    changes: (sid, events) => post({ t: 'changes', sid, events: events as unknown as RecordedEvent[] }),
+    report: (err) => ctx.report(err),
+  });
+  const actions = new Actions(recorder, (err) => ctx.report(err));
   const overlay = new Overlay(ctx);
+
+  // ---- where the page is ------------------------------------------------------------------------
 
   let lastPath = pagePath(win.location.href);
   const reportNav = (): void => {
@@ -115,6 +82,8 @@ export function installSharing(win: Window, opts: HookOptions): void {
     if (p === lastPath) return;
     lastPath = p;
     post({ t: 'nav', url: p, title: doc.title });
+    // The shell's nav retires this frame's recording in the log: a new snapshot follows it.
+    if (recorder.running) recorder.snapshotNow();
   };
   for (const m of ['pushState', 'replaceState'] as const) {
     const orig = win.history[m];
@@ -131,9 +100,37 @@ export function installSharing(win: Window, opts: HookOptions): void {
   ctx.listen(win, 'popstate', reportNav);
   ctx.listen(win, 'hashchange', reportNav);
 
-  const markMasked = (): void => {
-    if (ctx.setup?.role === 'operator') ctx.mask.markForOperator(doc);
+  let lastMeta = '';
+  const reportMeta = (): void => {
+    const icon = doc.querySelector<HTMLLinkElement>('link[rel~="icon" i]')?.href ?? '';
+    const key = doc.title + '\n' + icon;
+    if (key === lastMeta) return;
+    lastMeta = key;
+    post({ t: 'meta', title: doc.title, icon });
   };
+  ctx.listen(doc, 'DOMContentLoaded', () => {
+    reportMeta();
+    const head = doc.head;
+    if (head)
+      new MutationObserver(() => reportMeta()).observe(head, { childList: true, subtree: true, characterData: true, attributes: true });
+  });
+
+  // A GET form puts its fields in the next page's address: masked ones must not travel there.
+  ctx.listen(
+    win,
+    'submit',
+    (e) => {
+      const form = e.target as HTMLFormElement | null;
+      if (!form || form.localName !== 'form' || (form.method || 'get').toLowerCase() !== 'get') return;
+      const names = [...form.elements]
+        .filter((f) => (f as HTMLInputElement).name && recorder.isMasked(f))
+        .map((f) => (f as HTMLInputElement).name);
+      if (names.length) post({ t: 'masked-params', names });
+    },
+    true,
+  );
+
+  // ---- the shell's messages ---------------------------------------------------------------------
 
   const run = (m: ToHooks): void => {
     switch (m.t) {
@@ -141,20 +138,26 @@ export function installSharing(win: Window, opts: HookOptions): void {
         ctx.setup = m;
         overlay.setPeople(m.participants);
         overlay.setDrawing(m.drawing);
-        markMasked();
+        recorder.start();
+        break;
+      case 'stop':
+        ctx.setup = null;
+        recorder.stop();
+        overlay.setPeople([]);
+        overlay.clearInk();
+        break;
+      case 'snapshot':
+        if (recorder.running) recorder.snapshotNow();
         break;
       case 'presence':
         if (ctx.setup) ctx.setup.participants = m.participants;
         overlay.setPeople(m.participants);
         break;
-      case 'allowed':
-        if (ctx.setup) ctx.setup.allowed = m.allowed;
-        break;
       case 'drawing':
         overlay.setDrawing(m.on);
         break;
-      case 'collect':
-        post({ t: 'state', cmds: [...scroll.collect(), ...forms.collect()] satisfies LocalCommand[] });
+      case 'act':
+        actions.run(m.act);
         break;
       case 'cmd':
         applyCommand(m);
@@ -163,30 +166,13 @@ export function installSharing(win: Window, opts: HookOptions): void {
   };
 
   const applyCommand = (m: Extract<ToHooks, { t: 'cmd' }>): void => {
-    const part = splitKey(m.k)[0];
-    const d = m.d as never;
     switch (m.op) {
-      case 'input':
-        // A local edit that the shell had not seen yet when it sent this one reaches the hub
-        // after it, so it wins everywhere: keep it here too.
-        if ((lastSent.get(m.k) ?? 0) > (m.ack ?? Infinity)) return;
-        return forms.applyInput(m.k, (m.d as { value: unknown }).value);
-      case 'scroll':
-        return scroll.apply(m.k, d);
-      case 'click':
-        return clicks.apply(d);
       case 'pointer':
-        return overlay.applyPointer(m.by, d);
+        return overlay.applyPointer(m.by, m.d as { x: number; y: number });
       case 'ink':
-        return overlay.applyInk(m.k, d);
+        return overlay.applyInk(m.k, m.d as { points: number[][]; color: string });
       case 'ink-clear':
         return overlay.clearInk();
-      case 'focus': {
-        const who = ctx.setup?.participants.find((p) => p.id === m.by);
-        return forms.applyFocus(m.by, d, who?.color ?? '#2563eb', who?.name ?? '');
-      }
-      default:
-        void part;
     }
   };
 
@@ -194,43 +180,13 @@ export function installSharing(win: Window, opts: HookOptions): void {
     const m = (e as MessageEvent).data as ToHooks;
     if (!m || typeof m !== 'object') return;
     try {
-      if (m.t === 'cmd' && !domReady) queue.push(m);
-      else run(m);
+      run(m);
     } catch (err) {
       ctx.report(err);
     }
   });
   port.start();
 
-  ctx.listen(doc, 'DOMContentLoaded', () => {
-    domReady = true;
-    markMasked();
-    for (const m of queue.splice(0)) {
-      try {
-        run(m);
-      } catch (err) {
-        ctx.report(err);
-      }
-    }
-    if (ctx.setup?.role === 'operator') {
-      // Fields added later (a step of a wizard, a modal) are masked too; one pass a task.
-      let queued = false;
-      new MutationObserver(() => {
-        if (queued) return;
-        queued = true;
-        native.setTimeout(() => {
-          queued = false;
-          try {
-            markMasked();
-          } catch (err) {
-            ctx.report(err);
-          }
-        }, 0);
-      }).observe(doc.documentElement, { childList: true, subtree: true });
-    }
-  });
-
   const hello: Hello = { tandem: HELLO, url: lastPath, title: doc.title };
-  if (opts.kept) hello.kept = opts.kept;
   shell.postMessage(hello, win.location.origin, [channel.port2]);
 }

@@ -1,15 +1,20 @@
 /**
- * The shell (control frame): the toolbar and the content frame. It holds the participant's one
- * hub connection, so navigations inside the content frame never drop it, and relays between
- * the hub and the hooks of every page in the frame (see frames.ts).
+ * The shell (control frame): the toolbar and the stage. It holds the participant's one hub
+ * connection, so navigations inside the content frame never drop it.
+ *   - The customer's stage is the content frame, where the page runs; customer-page.ts relays
+ *     its recording to the hub and operators' actions into it.
+ *   - An operator's stage is the mirror (mirror.ts): the customer's document rebuilt without
+ *     page script; what the operator does there goes to the customer's page as actions.
  */
 
 import type { Command, ParticipantInfo, Role } from '../../protocol/messages.js';
 import { OPS } from '../../protocol/commands.js';
+import { isGatewayPath, type Chunk } from '../../protocol/mirror.js';
 import { HubConnection, type LinkState } from '../transport.js';
 import { api, type SessionGrant } from './api.js';
-import { Frames, withKept } from './frames.js';
 import type { PageSetup } from '../hooks/bridge.js';
+import { CustomerPage } from './customer-page.js';
+import { Mirror } from './mirror.js';
 
 interface ShellConfig {
   role: Role;
@@ -24,8 +29,7 @@ type Status = 'idle' | 'waiting' | 'connected' | 'ended';
 
 const cfg = JSON.parse(document.getElementById('tandem-config')?.textContent ?? '{}') as ShellConfig;
 const $ = <T extends HTMLElement>(id: string): T | null => document.querySelector<T>(`[data-tandem="${id}"]`);
-const iframe = $<HTMLIFrameElement>('content')!;
-const stage = iframe.parentElement as HTMLElement;
+const stage = document.querySelector<HTMLElement>('.tandem-stage')!;
 const isCustomer = cfg.role === 'customer';
 
 let session: SessionGrant | null = null;
@@ -33,36 +37,103 @@ let hub: HubConnection | null = null;
 let me = '';
 let myColor = '#2563eb';
 let synced = false;
-/** A call the customer just placed: its first replay is followed by the full state send. */
-let fresh = false;
 let ended = false;
 let participants: ParticipantInfo[] = [];
 let mode = cfg.control;
 let granted = false;
 let drawing = false;
-let viewport: { w: number; h: number } | null = null;
 
 const allowed = (): boolean => isCustomer || mode === 'always' || (mode === 'ask' && granted);
+const live = (): boolean => !!hub && synced && !ended;
 
-const frames = new Frames(iframe, {
-  live: () => !!hub && synced && !ended,
-  me: () => me,
-  allowed,
-  setup: (): PageSetup | null => (me && !ended ? pageSetup() : null),
-  send: (k, op, d, a) => hub?.send(k, op, d, a),
-  topChanged: (url, kept) => {
-    if (!isCustomer) return;
-    try {
-      history.replaceState(null, '', withKept(url, kept));
-    } catch {
-      /* a URL the shell cannot show */
-    }
-  },
-  report: (message) => console.warn('[tandem]', message),
-  topNavLogged: () => queueMicrotask(() => sendViewport(true)),
+function pageSetup(): PageSetup {
+  return { me, role: cfg.role, color: myColor, allowed: allowed(), drawing, participants };
+}
+
+const report = (message: string): void => console.warn('[tandem]', message);
+
+// ---- the page's address, title and icon -----------------------------------------------------
+
+const address = $<HTMLInputElement>('address');
+const defaultTitle = document.title;
+let icon = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+
+function showAddress(url: string): void {
+  if (address && document.activeElement !== address) address.value = url;
+}
+
+function showMeta(title: string, iconUrl: string): void {
+  document.title = title || defaultTitle;
+  if (!icon) {
+    icon = document.createElement('link');
+    icon.rel = 'icon';
+    document.head.appendChild(icon);
+  }
+  // Only the gateway's own URLs: the shell's CSP would refuse others, and nothing else is asked.
+  let href = 'data:,';
+  try {
+    if (iconUrl && new URL(iconUrl).origin === location.origin) href = iconUrl;
+  } catch {
+    /* not a URL */
+  }
+  if (icon.href !== href) icon.href = href;
+}
+
+address?.form?.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const url = address.value.trim();
+  if (!isGatewayPath(url)) return;
+  if (isCustomer) customer?.navigate(url);
+  else if (live() && allowed()) hub?.send('top/act', 'act', { type: 'goto', url });
+  address.blur();
 });
 
-addEventListener('message', (e) => frames.onWindowMessage(e));
+// ---- the stage --------------------------------------------------------------------------------
+
+const contentFrame = $<HTMLIFrameElement>('content');
+
+const customer = isCustomer
+  ? new CustomerPage(contentFrame!, {
+      live,
+      setup: () => (me && !ended ? pageSetup() : null),
+      send: (k, op, d, a) => hub?.send(k, op, d, a),
+      mayAct: (by) => {
+        const p = participants.find((x) => x.id === by);
+        return !!p && p.role === 'operator' && (mode === 'always' || (mode === 'ask' && granted));
+      },
+      address: (url) => {
+        showAddress(url);
+        try {
+          history.replaceState(null, '', url);
+        } catch {
+          /* a URL the shell cannot show */
+        }
+      },
+      meta: showMeta,
+      navSent: () => queueMicrotask(() => sendViewport(true)),
+      report,
+    })
+  : null;
+
+const mirror = isCustomer
+  ? null
+  : new Mirror(
+      stage,
+      {
+        send: (k, op, d) => {
+          if (live()) hub?.send(`top/${k}`, op, d, op === 'ink-clear' ? 'all' : 'others');
+        },
+        allowed,
+        setup: () => (me && !ended ? pageSetup() : null),
+        meta: showMeta,
+        report,
+      },
+      cfg.mask,
+    );
+
+if (customer) addEventListener('message', (e) => customer.onWindowMessage(e));
+// An operator's stage starts empty: the mirror's frame arrives with the first snapshot.
+if (mirror) contentFrame?.remove();
 
 // ---- toolbar --------------------------------------------------------------------------------
 
@@ -105,6 +176,7 @@ function render(): void {
   const grant = $<HTMLInputElement>('grant-control');
   if (grant) grant.checked = granted;
   document.body.dataset.control = allowed() ? 'allowed' : 'denied';
+  if (address) address.readOnly = !isCustomer && !allowed();
   const draw = $('tool-draw');
   if (draw) draw.setAttribute('aria-pressed', String(drawing));
 }
@@ -115,69 +187,66 @@ function showLink(state: LinkState): void {
   if (el) el.textContent = state === 'reconnecting' ? 'reconnecting…' : state === 'connecting' ? 'connecting…' : '';
 }
 
-// ---- viewport -------------------------------------------------------------------------------
-
-/** An operator's content frame takes the customer's viewport and is scaled to fit. */
-function fitViewport(): void {
-  if (isCustomer || !viewport) return;
-  const { w, h } = viewport;
-  const scale = Math.min(1, stage.clientWidth / w, stage.clientHeight / h);
-  iframe.style.width = `${w}px`;
-  iframe.style.height = `${h}px`;
-  iframe.style.transform = scale < 1 ? `scale(${scale})` : '';
-  iframe.dataset.scale = String(scale);
-}
-addEventListener('resize', fitViewport);
+// ---- the customer's viewport ------------------------------------------------------------------
 
 let lastSize = '';
 let sizeTimer = 0;
 function sendViewport(force = false): void {
-  if (!isCustomer || !hub || !synced || ended) return;
-  const d = { w: Math.round(iframe.clientWidth), h: Math.round(iframe.clientHeight) };
+  if (!isCustomer || !contentFrame || !live()) return;
+  const d = { w: Math.round(contentFrame.clientWidth), h: Math.round(contentFrame.clientHeight) };
   const key = `${d.w}x${d.h}`;
   if ((!force && key === lastSize) || d.w <= 0 || d.h <= 0) return;
   lastSize = key;
-  hub.send('top/viewport', 'resize', d);
+  hub?.send('top/viewport', 'resize', d);
 }
-if (isCustomer) {
+if (isCustomer && contentFrame) {
   new ResizeObserver(() => {
     if (sizeTimer) return;
     sizeTimer = setTimeout(() => {
       sizeTimer = 0;
       sendViewport();
     }, 1000 / OPS.resize.rateHz) as unknown as number;
-  }).observe(iframe);
+  }).observe(contentFrame);
 }
 
 // ---- the session ----------------------------------------------------------------------------
 
-function onCommand(cmd: Command, replay: boolean): void {
-  // Our own commands come back when resuming after a drop (already applied), and the ordered
-  // ones (nav, input) always: they tell where ours stand in the session's order.
-  if (!replay && cmd.by === me) {
-    frames.own(cmd);
-    return;
-  }
-  if (cmd.op === 'resize') {
-    viewport = cmd.d as { w: number; h: number };
-    fitViewport();
-    frames.record(cmd);
-    return;
-  }
+function onCommand(cmd: Command): void {
   if (cmd.op === 'control') {
     granted = (cmd.d as { granted: boolean }).granted === true;
-    frames.broadcast({ t: 'allowed', allowed: allowed() });
     render();
     return;
   }
-  frames.remote(cmd);
+  // Ours come back only for ops sent to all (ink-clear), and when resuming after a drop.
+  if (cmd.by === me && cmd.op !== 'ink-clear') return;
+  if (customer) return customer.deliver(cmd);
+  if (!mirror) return;
+  switch (cmd.op) {
+    case 'nav':
+      return showAddress((cmd.d as { url: string }).url);
+    case 'resize': {
+      const v = cmd.d as { w: number; h: number };
+      return mirror.viewport(v.w, v.h);
+    }
+    case 'snapshot':
+      return mirror.snapshot(cmd.d as Chunk);
+    case 'dom':
+      return mirror.changes(cmd.d as Chunk);
+    case 'pointer':
+      return mirror.pointer(cmd.by, cmd.d as { x: number; y: number });
+    case 'ink':
+      return mirror.ink(cmd.k.slice('top/'.length), cmd.d as { points: number[][]; color: string });
+    case 'ink-clear':
+      return mirror.clearInk();
+  }
 }
 
-function start(grant: SessionGrant, isFresh: boolean): void {
+let knownOperators = new Set<string>();
+
+function start(grant: SessionGrant): void {
   session = grant;
   ended = false;
   synced = false;
-  fresh = isFresh;
   participants = [];
   hub = new HubConnection(cfg.hub || '/__tandem/hub', grant.token, {
     onLink: showLink,
@@ -187,35 +256,29 @@ function start(grant: SessionGrant, isFresh: boolean): void {
         case 'welcome':
           me = m.participant;
           if (typeof m.color === 'string') myColor = m.color;
-          if (hub?.replaying) {
-            synced = false;
-            frames.forget();
-          }
+          if (hub?.replaying) synced = false;
           break;
         case 'reset':
           synced = false;
-          frames.forget();
+          mirror?.forget();
           break;
         case 'replayed':
           synced = true;
-          frames.broadcast({ t: 'setup', ...pageSetup() });
-          if (fresh) {
-            fresh = false;
-            // Its top nav re-sends the viewport.
-            frames.sendFullState();
-          } else {
-            frames.resync();
-            sendViewport(true);
-          }
+          customer?.start();
           break;
-        case 'presence':
+        case 'presence': {
           participants = Array.isArray(m.participants) ? m.participants : [];
-          frames.broadcast({ t: 'presence', participants });
+          const setup = pageSetup();
+          customer?.post({ t: 'presence', participants });
+          mirror?.setPeople(setup.participants);
+          const operators = new Set(participants.filter((p) => p.role === 'operator').map((p) => p.id));
+          if ([...operators].some((id) => !knownOperators.has(id))) customer?.snapshot();
+          knownOperators = operators;
           break;
+        }
         case 'control':
           mode = m.mode;
           granted = m.granted;
-          frames.broadcast({ t: 'allowed', allowed: allowed() });
           break;
         case 'ended':
           finish();
@@ -230,26 +293,19 @@ function start(grant: SessionGrant, isFresh: boolean): void {
   render();
 }
 
-function pageSetup(): PageSetup {
-  return { me, role: cfg.role, color: myColor, allowed: allowed(), drawing, participants };
-}
+const ENDED_NOTICE =
+  '<!doctype html><meta charset="utf-8"><body style="font:16px system-ui,sans-serif;display:grid;place-items:center;height:90vh;color:#334155"><p data-tandem-ended>The session has ended.</p></body>';
 
-/** The session is over: for an operator the content frame is cleared and says so. */
+/** The session is over: the customer's page stops recording; an operator's mirror is cleared. */
 function finish(): void {
   if (ended) return;
   ended = true;
   hub?.close();
   hub = null;
   participants = [];
-  frames.broadcast({ t: 'presence', participants: [] });
-  frames.forget();
-  if (!isCustomer) {
-    frames.pages.clear();
-    iframe.removeAttribute('src');
-    iframe.srcdoc =
-      '<!doctype html><meta charset="utf-8"><body style="font:16px system-ui,sans-serif;display:grid;place-items:center;height:90vh;color:#334155"><p data-tandem-ended>The session has ended.</p></body>';
-    iframe.style.transform = '';
-  }
+  customer?.post({ t: 'presence', participants: [] });
+  customer?.stop();
+  mirror?.end(ENDED_NOTICE);
   render();
 }
 
@@ -264,8 +320,7 @@ $('connect')?.addEventListener('click', () => {
         await api.end(s.id, s.token);
       } else {
         // The gateway seeds the session's cookie jar from this request's origin cookies.
-        const grant = await api.create();
-        start(grant, true);
+        start(await api.create());
       }
     } catch (err) {
       console.warn('[tandem]', (err as Error).message);
@@ -297,25 +352,29 @@ $('invite')?.addEventListener('click', () => {
 
 $<HTMLInputElement>('grant-control')?.addEventListener('change', (e) => {
   granted = (e.target as HTMLInputElement).checked;
-  if (hub && synced) hub.send('session/control', 'control', { granted }, 'all');
+  if (live()) hub?.send('session/control', 'control', { granted }, 'all');
   render();
 });
 
 $('tool-draw')?.addEventListener('click', () => {
   drawing = !drawing;
-  frames.broadcast({ t: 'drawing', on: drawing });
+  customer?.post({ t: 'drawing', on: drawing });
+  mirror?.setDrawing(drawing);
   render();
 });
 
-$('tool-clear')?.addEventListener('click', () => frames.clearInk());
+// Applied by everyone, the sender included, when it comes back in the session's order.
+$('tool-clear')?.addEventListener('click', () => {
+  if (live()) hub?.send('top/ink', 'ink-clear', {}, 'all');
+});
 
 // ---- start ----------------------------------------------------------------------------------
 
 render();
 if (cfg.session) {
-  start({ id: cfg.session.id, code: cfg.session.code, token: cfg.session.token, name: cfg.session.name }, false);
+  start({ id: cfg.session.id, code: cfg.session.code, token: cfg.session.token, name: cfg.session.name });
 } else if (isCustomer) {
   void api.current().then((s) => {
-    if (s && s.token && s.status !== 'ended' && (s.role ?? 'customer') === 'customer' && !session) start(s, false);
+    if (s && s.token && s.status !== 'ended' && (s.role ?? 'customer') === 'customer' && !session) start(s);
   });
 }

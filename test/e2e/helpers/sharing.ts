@@ -94,8 +94,12 @@ export interface Participant {
 }
 
 function participant(context: BrowserContext, page: Page, base: string): Participant {
+  // The customer's content frame is named in the shell's markup; an operator's mirror frame is
+  // made by the shell (its name set after creation, which Playwright does not see): it is the
+  // shell's one child frame.
   const content = (): Frame => {
-    const f = page.frames().find((fr) => fr.parentFrame() === page.mainFrame() && fr.name() === 'tandem-content');
+    const children = page.mainFrame().childFrames();
+    const f = children.find((fr) => fr.name() === 'tandem-content') ?? (children.length === 1 ? children[0] : undefined);
     if (!f) throw new Error('no content frame');
     return f;
   };

@@ -1,0 +1,251 @@
+/**
+ * Records the content frame's document with rrweb (every same-origin child frame included): a
+ * full snapshot, then every change, batched per animation frame and handed to the shell. Masking
+ * happens here, before anything leaves the page, in two passes: rrweb's own (every field value
+ * goes through `maskInputFn`, masked text through `maskTextFn`) and a scrub of each event that
+ * catches what rrweb copies as plain attributes (a server-rendered `value=` of a masked field, a
+ * textarea's text) and keeps a field masked for as long as the page lives.
+ */
+
+import { record } from 'rrweb';
+import type { eventWithTime } from '@rrweb/types';
+import { native } from './context.js';
+import type { Mask } from './mask.js';
+import { OVERLAY_CLASS } from './overlay.js';
+
+/** Serialized node types and event kinds of rrweb that the scrub reads. */
+const NODE_ELEMENT = 2;
+const NODE_TEXT = 3;
+const EVENT_FULL = 2;
+const EVENT_INCREMENTAL = 3;
+const SOURCE_MUTATION = 0;
+const SOURCE_INPUT = 5;
+
+/** What masked text and values become; their length is not told either. */
+export const MASKED_TEXT = '••••••';
+
+interface SerializedNode {
+  type: number;
+  id: number;
+  tagName?: string;
+  attributes?: Record<string, unknown>;
+  childNodes?: SerializedNode[];
+  textContent?: string;
+}
+
+export interface RecorderSink {
+  /** A full snapshot of the document: a new id space `sid`. */
+  snapshot(sid: string, events: eventWithTime[]): void;
+  /** Changes since that snapshot, in order. */
+  changes(sid: string, events: eventWithTime[]): void;
+  report(err: unknown): void;
+}
+
+const newSid = (): string => Math.random().toString(36).slice(2, 10) || '0';
+
+export class Recorder {
+  readonly #masked = new WeakSet<Element>();
+  #stop: (() => void) | undefined;
+  #sid = '';
+  #pending: eventWithTime[] = [];
+  #snapshot: eventWithTime[] | null = null;
+  #flushQueued = false;
+  /** Changes since the last snapshot, to take a checkpoint now and then. */
+  #sinceSnapshot = 0;
+
+  constructor(
+    private readonly win: Window,
+    private readonly mask: Mask,
+    private readonly sink: RecorderSink,
+    private readonly checkpointEvery = 2000,
+  ) {}
+
+  get sid(): string {
+    return this.#sid;
+  }
+
+  get running(): boolean {
+    return this.#stop !== undefined;
+  }
+
+  /** The node an id of the current snapshot names, if it is still in the document. */
+  node(id: number): Node | null {
+    return record.mirror.getNode(id);
+  }
+
+  id(node: Node): number {
+    return record.mirror.getId(node);
+  }
+
+  /** Whether an element's value and text must never leave the page; once masked, always. */
+  isMasked(el: Element): boolean {
+    if (this.#masked.has(el)) return true;
+    if (!this.mask.isMasked(el)) return false;
+    this.#masked.add(el);
+    return true;
+  }
+
+  start(): void {
+    if (this.#stop) return;
+    const maskSelectors = ['[data-tandem-mask]', this.mask.selectors].filter(Boolean).join(',');
+    this.#stop = record({
+      emit: (e, isCheckout) => this.#emit(e, isCheckout === true),
+      maskAllInputs: true,
+      maskInputFn: (text, el) => (this.isMasked(el) ? '' : text),
+      maskTextSelector: maskSelectors,
+      maskTextFn: (text) => (text.trim() ? MASKED_TEXT : text),
+      blockClass: OVERLAY_CLASS,
+      // Comments and scripts mean nothing to a mirror that runs no script; refresh and base
+      // would act there, so they never travel.
+      slimDOMOptions: { script: true, comment: true, headMetaHttpEquiv: true },
+      recordCanvas: true,
+      sampling: { canvas: 4, mousemove: false, mouseInteraction: false, scroll: 50 },
+      inlineStylesheet: true,
+      collectFonts: false,
+      errorHandler: (err) => {
+        this.sink.report(err);
+        return true;
+      },
+    });
+  }
+
+  stop(): void {
+    this.#stop?.();
+    this.#stop = undefined;
+    this.#pending = [];
+    this.#snapshot = null;
+  }
+
+  /** A new full snapshot (a navigation in the page, a checkpoint, someone joined or resumed). */
+  snapshotNow(): void {
+    if (!this.#stop) return this.start();
+    record.takeFullSnapshot(true);
+  }
+
+  #emit(e: eventWithTime, isCheckout: boolean): void {
+    try {
+      this.#scrub(e);
+    } catch (err) {
+      // An event that could not be checked does not leave the page.
+      this.sink.report(err);
+      return;
+    }
+    if (e.type === 4 /* Meta */ || (isCheckout && e.type !== EVENT_FULL)) {
+      // A snapshot starts with its Meta event; what was pending belongs to the old id space.
+      this.#flush();
+      this.#snapshot = [e];
+      return;
+    }
+    if (e.type === EVENT_FULL) {
+      this.#flush();
+      const events = [...(this.#snapshot ?? []), e];
+      this.#snapshot = null;
+      this.#sid = newSid();
+      this.#sinceSnapshot = 0;
+      this.sink.snapshot(this.#sid, events);
+      return;
+    }
+    if (this.#snapshot) {
+      this.#snapshot.push(e);
+      return;
+    }
+    this.#pending.push(e);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      // One batch a frame: typing and scrolling become a few commands a second, not hundreds.
+      native.setTimeout(() => {
+        this.#flushQueued = false;
+        this.#flush();
+      }, 16);
+    }
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0 || !this.#sid) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.sink.changes(this.#sid, batch);
+    this.#sinceSnapshot += batch.length;
+    if (this.#sinceSnapshot >= this.checkpointEvery) {
+      this.#sinceSnapshot = 0;
+      native.setTimeout(() => this.snapshotNow(), 0);
+    }
+  }
+
+  // ---- the scrub: masking that does not rely on rrweb alone ------------------------------------
+
+  #scrub(e: eventWithTime): void {
+    if (e.type === EVENT_FULL) {
+      this.#scrubTree((e.data as { node: SerializedNode }).node, false);
+      return;
+    }
+    if (e.type !== EVENT_INCREMENTAL) return;
+    const data = e.data as { source: number } & Record<string, unknown>;
+    if (data.source === SOURCE_INPUT) {
+      const el = this.#elementOf(data.id as number);
+      if (el && this.isMasked(el)) {
+        (data as { text?: string }).text = '';
+      }
+      return;
+    }
+    if (data.source !== SOURCE_MUTATION) return;
+    const m = data as unknown as {
+      adds: { parentId: number; node: SerializedNode }[];
+      attributes: { id: number; attributes: Record<string, unknown> }[];
+      texts: { id: number; value: string | null }[];
+    };
+    for (const add of m.adds) {
+      const parent = this.#elementOf(add.parentId);
+      this.#scrubTree(add.node, !!parent && this.#insideMasked(parent));
+    }
+    for (const a of m.attributes) {
+      const el = this.#elementOf(a.id);
+      if (el && this.isMasked(el)) {
+        if ('value' in a.attributes) a.attributes.value = '';
+        a.attributes['data-tandem-masked'] = '';
+      }
+    }
+    for (const t of m.texts) {
+      const el = this.#elementOf(t.id);
+      if (el && t.value && this.#insideMasked(el)) t.value = MASKED_TEXT;
+    }
+  }
+
+  /** The element a node id names (a text node's parent). */
+  #elementOf(id: number): Element | null {
+    const n = record.mirror.getNode(id);
+    if (!n) return null;
+    return n.nodeType === 1 ? (n as Element) : n.parentElement;
+  }
+
+  #insideMasked(el: Element): boolean {
+    if (this.isMasked(el)) return true;
+    const host = el.closest(['[data-tandem-mask]', this.mask.selectors].filter(Boolean).join(','));
+    return host !== null;
+  }
+
+  /** Walks a serialized tree top-down; `masked`: an ancestor's text is masked. */
+  #scrubTree(root: SerializedNode, masked: boolean): void {
+    const stack: [SerializedNode, boolean][] = [[root, masked]];
+    while (stack.length) {
+      const [n, inMasked] = stack.pop()!;
+      let hide = inMasked;
+      if (n.type === NODE_ELEMENT) {
+        const attrs = (n.attributes ??= {});
+        const tag = n.tagName ?? '';
+        if (tag === 'input' || tag === 'textarea' || tag === 'select' || 'data-tandem-mask' in attrs || this.mask.selectors) {
+          const el = record.mirror.getNode(n.id) as Element | null;
+          if (el && el.nodeType === 1 && this.isMasked(el)) hide = true;
+        }
+        if (hide) {
+          if ('value' in attrs) attrs.value = '';
+          if (tag === 'input' || tag === 'textarea' || tag === 'select') attrs['data-tandem-masked'] = '';
+          if (tag === 'option') delete attrs.selected;
+        }
+      } else if (n.type === NODE_TEXT && hide && n.textContent && n.textContent.trim()) {
+        n.textContent = MASKED_TEXT;
+      }
+      if (n.childNodes) for (const c of n.childNodes) stack.push([c, hide]);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Makes a recorded document inert before the mirror rebuilds it. The recording comes from the
+ * customer's page, and a hostile page can forge it, so nothing in it is trusted: handler
+ * attributes, `javascript:` and `data:` documents, `srcdoc`, script elements, `<base>`, refresh
+ * and anything that would load a document in the operator's browser are taken out here. The
+ * mirror's frame is sandboxed without scripts and the shell's CSP (inherited by that frame) keeps
+ * every load on the gateway; this is the third wall, and the one that keeps navigations out.
+ */
+
+const NODE_ELEMENT = 2;
+const EVENT_FULL = 2;
+const EVENT_META = 4;
+const EVENT_INCREMENTAL = 3;
+const SOURCE_MUTATION = 0;
+
+export interface SerializedNode {
+  type: number;
+  id: number;
+  tagName?: string;
+  attributes?: Record<string, unknown>;
+  childNodes?: SerializedNode[];
+  textContent?: string;
+  isSVG?: boolean;
+}
+
+export interface RecordedEvent {
+  type: number;
+  data: unknown;
+  timestamp: number;
+}
+
+/** Attributes whose value is a URL that the mirror would follow or load. */
+const URL_ATTRIBUTES = new Set([
+  'href',
+  'src',
+  'action',
+  'formaction',
+  'xlink:href',
+  'data',
+  'poster',
+  'background',
+  'codebase',
+  'ping',
+  'lowsrc',
+  'dynsrc',
+]);
+/** Elements that would load or run a document of their own. */
+const DOCUMENT_LOADERS = new Set(['iframe', 'frame', 'object', 'embed', 'applet', 'portal', 'fencedframe']);
+/** Elements whose every attribute is dropped: `<base>` would change how the mirror resolves URLs. */
+const NEUTERED = new Set(['base']);
+const SCRIPTY = new Set(['script', 'noscript']);
+/** Link relations the mirror needs (stylesheets the recorder could not inline). */
+const KEPT_LINK_RELS = /^\s*stylesheet\s*$/i;
+
+function isDangerousUrl(v: string): boolean {
+  // Browsers ignore ASCII whitespace and control characters inside a scheme.
+  const s = v.replace(/[\u0000-\u0020\u007f]+/g, '').toLowerCase();
+  return (
+    s.startsWith('javascript:') ||
+    s.startsWith('vbscript:') ||
+    s.startsWith('data:text/html') ||
+    s.startsWith('data:image/svg') ||
+    s.startsWith('data:application')
+  );
+}
+
+/** Cleans one element's attributes in place (a full set or a mutation's changed ones). */
+export function sanitizeAttributes(tag: string, attrs: Record<string, unknown>, isChange = false): void {
+  const t = tag.toLowerCase();
+  for (const name of Object.keys(attrs)) {
+    const n = name.toLowerCase();
+    const v = attrs[name];
+    let drop = NEUTERED.has(t) || n.startsWith('on') || n === 'srcdoc' || n === 'formtarget' || n === 'target';
+    if (!drop && typeof v === 'string' && (URL_ATTRIBUTES.has(n) || n.endsWith(':href')) && isDangerousUrl(v)) drop = true;
+    if (!drop && DOCUMENT_LOADERS.has(t) && (n === 'src' || n === 'data' || n === 'rr_src')) drop = true;
+    if (!drop && t === 'link' && n === 'href' && !(isChange || KEPT_LINK_RELS.test(String(attrs.rel ?? '')))) drop = true;
+    if (!drop && (t === 'animate' || t === 'set') && n === 'attributename' && /href/i.test(String(v))) drop = true;
+    // A refresh (or any http-equiv) would act in the mirror; without it, `content` is inert.
+    if (!drop && n === 'http-equiv') drop = true;
+    if (drop) {
+      // A change sets null: the attribute is removed from the mirror's node.
+      if (isChange) attrs[name] = null;
+      else delete attrs[name];
+    }
+  }
+}
+
+/** Cleans a serialized tree in place. */
+export function sanitizeTree(root: SerializedNode): void {
+  const stack = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === NODE_ELEMENT) {
+      const tag = (n.tagName ?? '').toLowerCase();
+      if (SCRIPTY.has(tag)) {
+        // Kept as a node (later changes may name it), never as a script.
+        n.tagName = 'noscript';
+        n.attributes = {};
+        n.childNodes = [];
+        continue;
+      }
+      n.attributes ??= {};
+      sanitizeAttributes(tag, n.attributes);
+    }
+    if (n.childNodes) for (const c of n.childNodes) stack.push(c);
+  }
+}
+
+/** Cleans one recorded event in place; false when it should be dropped altogether. */
+export function sanitizeEvent(e: RecordedEvent, tagOf: (id: number) => string): boolean {
+  if (!e || typeof e !== 'object' || typeof e.type !== 'number') return false;
+  if (e.type === EVENT_META) {
+    const d = e.data as { href?: unknown };
+    if (d && typeof d.href === 'string' && isDangerousUrl(d.href)) d.href = 'about:blank';
+    return true;
+  }
+  if (e.type === EVENT_FULL) {
+    const node = (e.data as { node?: SerializedNode })?.node;
+    if (!node || typeof node !== 'object') return false;
+    sanitizeTree(node);
+    return true;
+  }
+  if (e.type !== EVENT_INCREMENTAL) return e.type < 2;
+  const d = e.data as { source?: number } & Record<string, unknown>;
+  if (!d || typeof d !== 'object') return false;
+  if (d.source !== SOURCE_MUTATION) return true;
+  const m = d as unknown as {
+    adds?: { node: SerializedNode }[];
+    attributes?: { id: number; attributes: Record<string, unknown> }[];
+  };
+  for (const add of m.adds ?? []) if (add?.node) sanitizeTree(add.node);
+  for (const a of m.attributes ?? []) if (a?.attributes) sanitizeAttributes(tagOf(a.id), a.attributes, true);
+  return true;
+}

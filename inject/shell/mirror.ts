@@ -1,0 +1,336 @@
+/**
+ * The operator's view of the customer's page: rrweb's Replayer rebuilds the recorded document
+ * in a frame sandboxed without scripts (its own `allow-same-origin` only, so the shell can reach
+ * in), sized to the customer's viewport and scaled to fit the stage. Snapshots and changes come
+ * from the log in `seq` order; each is sanitized (mirror-sanitize.ts) before rrweb sees it.
+ * Events are applied as they arrive (rrweb's live mode with a baseline past every timestamp),
+ * so the customer's and the operator's clocks never matter.
+ *
+ * The frame carries `data-tandem="content"`. Pointers and ink are drawn in its document by the
+ * same overlay the customer's page uses; every rebuild of the document redraws them.
+ */
+
+import { Replayer } from 'rrweb';
+import type { eventWithTime } from '@rrweb/types';
+import type { Chunk } from '../../protocol/mirror.js';
+import type { Op } from '../../protocol/commands.js';
+import type { PageSetup } from '../hooks/bridge.js';
+import { native, type Ctx } from '../hooks/context.js';
+import { Mask } from '../hooks/mask.js';
+import { Overlay } from '../hooks/overlay.js';
+import { ChunkAssembler } from './chunks.js';
+import { sanitizeEvent, type RecordedEvent, type SerializedNode } from './mirror-sanitize.js';
+import { MirrorInput } from './mirror-input.js';
+
+const SOURCE_SCROLL = 3;
+const SOURCE_INPUT = 5;
+const EVENT_FULL = 2;
+const EVENT_INCREMENTAL = 3;
+
+/** While the operator types in a field, its echoed values wait this long after the last key. */
+const TYPING_QUIET_MS = 400;
+
+export interface MirrorHost {
+  /** Sends a command to the hub (keys relative to the page, `top/` is added). */
+  send(k: string, op: Op, d: unknown): void;
+  allowed(): boolean;
+  setup(): PageSetup | null;
+  /** The mirrored page's title or icon changed. */
+  meta(title: string, icon: string): void;
+  report(message: string): void;
+}
+
+const STYLE_RULES = [
+  // Tandem's own overlay in the customer's page arrives as empty placeholders.
+  '.tandem-overlay:not([data-tandem]) { display: none !important }',
+  '[data-tandem-masked] { outline: 2px dashed #b45309 !important; outline-offset: -2px }',
+  'noscript { display: none !important }',
+];
+
+export class Mirror {
+  readonly #snapshots = new ChunkAssembler();
+  readonly #changes = new ChunkAssembler();
+  readonly #mask: Mask;
+  #replayer: Replayer | null = null;
+  #sid = '';
+  #overlay: Overlay | null = null;
+  #input: MirrorInput | null = null;
+  #viewport: { w: number; h: number } | null = null;
+  readonly #ink = new Map<string, { points: number[][]; color: string }>();
+  readonly #pointers = new Map<string, { x: number; y: number }>();
+  #drawing = false;
+  /** An input event for the field the operator is typing in, held until they pause. */
+  #held: { id: number; event: RecordedEvent; timer: number } | null = null;
+  /** Where the customer's page last put each scrolled node, to tell our echo from the operator. */
+  readonly #remoteScroll = new Map<number, { x: number; y: number }>();
+
+  constructor(
+    private readonly stage: HTMLElement,
+    private readonly host: MirrorHost,
+    mask: string,
+  ) {
+    this.#mask = new Mask(mask);
+    addEventListener('resize', () => this.#fit());
+  }
+
+  get frame(): HTMLIFrameElement | null {
+    return this.#replayer?.iframe ?? null;
+  }
+
+  get sid(): string {
+    return this.#sid;
+  }
+
+  // ---- the recording ----------------------------------------------------------------------------
+
+  snapshot(c: Chunk): void {
+    const text = this.#snapshots.add(c);
+    if (text === null) return;
+    const events = this.#parse(text);
+    if (!events) return;
+    this.#sid = c.sid;
+    this.#changes.reset();
+    this.#held = null;
+    this.#remoteScroll.clear();
+    const full = events.find((e) => e.type === EVENT_FULL);
+    if (full) this.#readIcon((full.data as { node: SerializedNode }).node);
+    const replayer = this.#ensureReplayer();
+    // The events array rrweb keeps for seeking is of no use live: let the old page go.
+    const ctx = (replayer.service.state.context as { events: unknown[] }).events;
+    if (Array.isArray(ctx)) ctx.length = 0;
+    this.#add(events);
+  }
+
+  changes(c: Chunk): void {
+    const text = this.#changes.add(c);
+    if (text === null || c.sid !== this.#sid || !this.#replayer) return;
+    const events = this.#parse(text);
+    if (events) this.#add(events);
+  }
+
+  #parse(text: string): RecordedEvent[] | null {
+    let events: unknown;
+    try {
+      events = JSON.parse(text);
+    } catch {
+      this.host.report('mirror: a recorded batch is not JSON');
+      return null;
+    }
+    if (!Array.isArray(events)) return null;
+    const tagOf = (id: number): string => {
+      const n = this.#replayer?.getMirror().getNode(id) as Element | null;
+      return n && n.nodeType === 1 ? n.localName : '';
+    };
+    return (events as RecordedEvent[]).filter((e) => sanitizeEvent(e, tagOf));
+  }
+
+  #add(events: RecordedEvent[]): void {
+    const r = this.#replayer!;
+    for (const e of events) {
+      if (e.type === EVENT_INCREMENTAL) {
+        const d = e.data as { source: number; id: number; x: number; y: number };
+        if (d.source === SOURCE_SCROLL) this.#remoteScroll.set(d.id, { x: d.x, y: d.y });
+        if (d.source === SOURCE_INPUT && this.#input?.typingIn(d.id, TYPING_QUIET_MS)) {
+          this.#hold(d.id, e);
+          continue;
+        }
+      }
+      r.addEvent(e as unknown as eventWithTime);
+    }
+    queueMicrotask(() => this.#afterChanges());
+  }
+
+  /** Keeps the latest echo of the field being typed in until the operator pauses. */
+  #hold(id: number, e: RecordedEvent): void {
+    if (this.#held && this.#held.id !== id) this.#replayer?.addEvent(this.#held.event as unknown as eventWithTime);
+    if (this.#held) native.clearTimeout(this.#held.timer);
+    const timer = native.setTimeout(() => {
+      const h = this.#held;
+      if (!h || h.event !== e) return;
+      if (this.#input?.typingIn(id, TYPING_QUIET_MS)) return this.#hold(id, e);
+      this.#held = null;
+      this.#replayer?.addEvent(e as unknown as eventWithTime);
+    }, TYPING_QUIET_MS);
+    this.#held = { id, event: e, timer };
+  }
+
+  #ensureReplayer(): Replayer {
+    if (this.#replayer) return this.#replayer;
+    const r = new Replayer([], {
+      root: this.stage,
+      liveMode: true,
+      mouseTail: false,
+      showWarning: false,
+      showDebug: false,
+      triggerFocus: false,
+      pauseAnimation: false,
+      UNSAFE_replayCanvas: false,
+      // Every event is applied as it arrives (see startLive below): straight to the document,
+      // never to rrweb's virtual DOM, which is only flushed when seeking.
+      useVirtualDom: false,
+      insertStyleRules: STYLE_RULES,
+      logger: { log: () => undefined, warn: () => undefined } as unknown as Console,
+    });
+    r.startLive(Number.MAX_SAFE_INTEGER);
+    r.enableInteract();
+    const f = r.iframe;
+    f.setAttribute('data-tandem', 'content');
+    f.setAttribute('name', 'tandem-content');
+    f.setAttribute('title', "The customer's page");
+    r.wrapper.classList.add('tandem-mirror');
+    r.on('fullsnapshot-rebuilded', () => this.#rebuilt());
+    r.on('resize', () => this.#fit());
+    this.#replayer = r;
+    return r;
+  }
+
+  /** A new document in the frame: listeners, overlay and marks go in again. */
+  #rebuilt(): void {
+    const r = this.#replayer!;
+    const win = r.iframe.contentWindow;
+    const doc = r.iframe.contentDocument;
+    if (!win || !doc) return;
+    const ctx: Ctx = {
+      win,
+      doc,
+      mask: this.#mask,
+      setup: this.host.setup(),
+      applying: false,
+      send: (k, op, d) => {
+        if (ctx.setup) this.host.send(k, op, d);
+      },
+      listen(target, type, fn, capture = false) {
+        native.add.call(
+          target,
+          type,
+          (e: Event) => {
+            try {
+              fn(e);
+            } catch (err) {
+              ctx.report(err);
+            }
+          },
+          capture,
+        );
+      },
+      report: (err) => this.host.report(String((err as Error)?.stack ?? err).slice(0, 500)),
+      apply: (fn) => fn(),
+    };
+    this.#overlay = new Overlay(ctx);
+    this.#input = new MirrorInput(ctx, r.getMirror(), {
+      sid: () => this.#sid,
+      allowed: () => this.host.allowed(),
+      send: (d) => this.host.send('act', 'act', d),
+      isRemoteScroll: (id, x, y) => {
+        const p = this.#remoteScroll.get(id);
+        return !!p && Math.abs(p.x - x) < 2 && Math.abs(p.y - y) < 2;
+      },
+      mask: this.#mask,
+    });
+    if (ctx.setup) {
+      this.#overlay.setPeople(ctx.setup.participants);
+      this.#overlay.setDrawing(this.#drawing);
+    }
+    for (const [k, d] of this.#ink) this.#overlay.applyInk(k, d);
+    for (const [by, p] of this.#pointers) this.#overlay.applyPointer(by, p);
+    this.#afterChanges();
+  }
+
+  #afterChanges(): void {
+    const doc = this.#replayer?.iframe.contentDocument;
+    if (!doc) return;
+    this.#input?.markMasked();
+    this.host.meta(doc.title, this.#icon);
+  }
+
+  #icon = '';
+
+  /** The page's icon, if it is one of the gateway's own URLs (the shell shows it as its own). */
+  #readIcon(root: SerializedNode): void {
+    const html = root.childNodes?.find((n) => n.tagName === 'html');
+    const head = html?.childNodes?.find((n) => n.tagName === 'head');
+    const link = head?.childNodes?.find((n) => n.tagName === 'link' && /(^|\s)icon(\s|$)/i.test(String(n.attributes?.rel ?? '')));
+    const href = String(link?.attributes?.href ?? '');
+    try {
+      const u = new URL(href, location.href);
+      this.#icon = u.origin === location.origin ? u.href : '';
+    } catch {
+      this.#icon = '';
+    }
+  }
+
+  // ---- the customer's viewport ------------------------------------------------------------------
+
+  viewport(w: number, h: number): void {
+    this.#viewport = { w, h };
+    this.#fit();
+  }
+
+  #fit(): void {
+    const r = this.#replayer;
+    if (!r) return;
+    const w = this.#viewport?.w ?? Number(r.iframe.width);
+    const h = this.#viewport?.h ?? Number(r.iframe.height);
+    if (!w || !h) return;
+    r.iframe.width = String(w);
+    r.iframe.height = String(h);
+    r.iframe.style.width = `${w}px`;
+    r.iframe.style.height = `${h}px`;
+    r.iframe.style.display = 'block';
+    const scale = Math.min(1, this.stage.clientWidth / w, this.stage.clientHeight / h);
+    r.wrapper.style.width = `${w}px`;
+    r.wrapper.style.height = `${h}px`;
+    r.wrapper.style.transformOrigin = '0 0';
+    r.wrapper.style.transform = scale < 1 ? `scale(${scale})` : '';
+    r.iframe.dataset.scale = String(scale);
+  }
+
+  // ---- pointers and ink -------------------------------------------------------------------------
+
+  pointer(by: string, d: { x: number; y: number }): void {
+    this.#pointers.set(by, d);
+    this.#overlay?.applyPointer(by, d);
+  }
+
+  ink(k: string, d: { points: number[][]; color: string }): void {
+    this.#ink.set(k, d);
+    this.#overlay?.applyInk(k, d);
+  }
+
+  clearInk(): void {
+    this.#ink.clear();
+    this.#overlay?.clearInk();
+  }
+
+  setPeople(participants: PageSetup['participants']): void {
+    for (const id of this.#pointers.keys()) if (!participants.some((p) => p.id === id)) this.#pointers.delete(id);
+    this.#overlay?.setPeople(participants);
+  }
+
+  setDrawing(on: boolean): void {
+    this.#drawing = on;
+    this.#overlay?.setDrawing(on);
+  }
+
+  /** The page's log starts over (a reset): forget the current document's id space. */
+  forget(): void {
+    this.#sid = '';
+    this.#snapshots.reset();
+    this.#changes.reset();
+  }
+
+  /** The session ended: the mirror is replaced by a notice. */
+  end(notice: string): void {
+    this.forget();
+    this.#replayer?.destroy();
+    this.#replayer = null;
+    this.#overlay = null;
+    this.#input = null;
+    const f = document.createElement('iframe');
+    f.setAttribute('data-tandem', 'content');
+    f.setAttribute('name', 'tandem-content');
+    f.setAttribute('sandbox', '');
+    f.srcdoc = notice;
+    this.stage.replaceChildren(f);
+  }
+}
