@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+
 import { launchChromium } from '../../helpers/browser.js';
 import { startTestGateway } from '../../helpers/gateway.js';
 import { hashPassword } from '../../../gateway/sessions/operators.js';
@@ -276,4 +276,18 @@ export async function sideEffectsAre(t: MatchTap, app: RealApp, wanted: string[]
   t.same(app.front.sideEffects, wanted, `${what}: every side-effecting request arrived exactly once`);
 }
 
-export type { Page };
+/** The customer drags, with the real mouse, from one element of the page to another (or a point of it). */
+export async function customerDrag(customer: Participant, from: string, to: string, at?: { x: number; y: number }): Promise<void> {
+  const c = customer.content();
+  const a = await c.locator(from).first().boundingBox();
+  const b = await c.locator(to).first().boundingBox();
+  if (!a || !b) throw new Error(`no box for ${a ? to : from}`);
+  const bx = b.x + (at ? at.x : b.width / 2);
+  const by = b.y + (at ? at.y : b.height / 2);
+  const mouse = customer.page.mouse;
+  await mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await mouse.down();
+  await mouse.move((a.x + a.width / 2 + bx) / 2, (a.y + a.height / 2 + by) / 2, { steps: 5 });
+  await mouse.move(bx, by, { steps: 5 });
+  await mouse.up();
+}
