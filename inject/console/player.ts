@@ -1,17 +1,22 @@
 /**
- * The replay player for a past session: the recorded pages load in an iframe through the
- * gateway (so they get the sharing hooks), and the player stands in for the shell towards those
- * hooks: it answers their hello and hands them the recorded scrolls, field values, pointers and
- * ink in time order, exactly as the shell hands live commands. Clicks and submits are shown in
- * the list but never replayed: a replay must not act on the origin. Only the top frame is replayed.
+ * The replay player for a past session: the log is the recording. Its snapshots and changes
+ * (the customer's document as rrweb recorded it, chunked) are reassembled, sanitized like a live
+ * mirror's, and handed to rrweb's Replayer, which rebuilds the pages as the customer saw them in
+ * a frame without scripts. Nothing is loaded but what the recorded pages show (stylesheets,
+ * images, fonts: GETs), and nothing of the log acts on the origin. Each event is placed at the
+ * time its command was logged, so the timeline and the command list share one clock.
  *
  * Controls (data-tandem): player-play, player-pause, player-speed, player-timeline (ms from
  * the first command), player-time, player-commands (one <li data-seq> per command,
- * `tc-done` once applied), player-frame (the iframe), player-export, player-close.
+ * `tc-done` once reached), player-frame (the replay's frame), player-export, player-close.
  */
 
-import type { ToHooks } from '../hooks/bridge.js';
+import { Replayer } from 'rrweb';
+import type { eventWithTime } from '@rrweb/types';
 import type { Op } from '../../protocol/commands.js';
+import type { Chunk } from '../../protocol/mirror.js';
+import { ChunkAssembler } from '../shell/chunks.js';
+import { sanitizeEvent, type RecordedEvent } from '../shell/mirror-sanitize.js';
 import { $, duration, el } from './http.js';
 
 interface Logged {
@@ -23,57 +28,52 @@ interface Logged {
   t: number;
 }
 
-/** What the hooks can show of a recording without acting on the page. */
-const REPLAYED = new Set<Op>(['scroll', 'input', 'pointer', 'ink', 'ink-clear', 'focus']);
-/** Longest the clock waits for a recorded page to load before it moves on without it. */
-const PAGE_WAIT_MS = 5000;
-const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
-
-const isTop = (k: string) => k === 'top' || (k.startsWith('top/') && !/^top\/\d+(\/|$)/.test(k));
+/** Turns the log's snapshot and dom commands into rrweb events on the log's clock. */
+export function recordingOf(log: readonly Logged[]): RecordedEvent[] {
+  const snapshots = new ChunkAssembler();
+  const changes = new ChunkAssembler();
+  const out: RecordedEvent[] = [];
+  let sid = '';
+  const tags = new Map<number, string>();
+  for (const c of log) {
+    if (c.op !== 'snapshot' && c.op !== 'dom') continue;
+    const chunk = c.d as Chunk;
+    const text = (c.op === 'snapshot' ? snapshots : changes).add(chunk);
+    if (text === null) continue;
+    if (c.op === 'snapshot') sid = chunk.sid;
+    else if (chunk.sid !== sid) continue;
+    let events: unknown;
+    try {
+      events = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(events)) continue;
+    for (const e of events as RecordedEvent[]) {
+      if (!sanitizeEvent(e, tags)) continue;
+      e.timestamp = c.t;
+      out.push(e);
+    }
+  }
+  return out;
+}
 
 export class Player {
   #log: Logged[] = [];
   #t0 = 0;
-  #pos = 0;
-  /** Index of the last command applied to the current page (-1: none). */
-  #applied = -1;
-  /** Index of the nav whose page the iframe shows (or is loading). */
-  #page = -2;
-  #port: MessagePort | null = null;
+  #replayer: Replayer | null = null;
   #playing = false;
   #timer = 0;
-  #last = 0;
   #items: HTMLLIElement[] = [];
-  #loadStarted = 0;
-  readonly #frame = $<HTMLIFrameElement>('player-frame');
+  readonly #stage = document.querySelector<HTMLElement>('.tc-stage')!;
 
   constructor() {
-    addEventListener('message', (e) => {
-      if (e.source !== this.#frame.contentWindow || !e.data || (e.data as { tandem?: string }).tandem !== 'tandem-hello' || !e.ports[0])
-        return;
-      this.#port = e.ports[0];
-      this.#port.start();
-      const people = [...new Set(this.#log.map((c) => c.by))].map((id, i) => ({
-        id,
-        name: id.startsWith('c-') ? 'customer' : 'operator',
-        role: (id.startsWith('c-') ? 'customer' : 'operator') as 'customer' | 'operator',
-        color: COLORS[i % COLORS.length],
-      }));
-      this.#post({
-        t: 'setup',
-        me: 'tandem-player',
-        role: 'operator',
-        color: '#64748b',
-        allowed: false,
-        drawing: false,
-        participants: people,
-      });
-      this.#applied = this.#page;
-      this.#catchUp();
-    });
     $('player-play').addEventListener('click', () => this.play());
     $('player-pause').addEventListener('click', () => this.pause());
     $('player-timeline').addEventListener('input', (e) => this.seek(Number((e.target as HTMLInputElement).value)));
+    $<HTMLSelectElement>('player-speed').addEventListener('change', (e) =>
+      this.#replayer?.setConfig({ speed: Number((e.target as HTMLSelectElement).value) || 1 }),
+    );
     $('player-close').addEventListener('click', () => this.close());
   }
 
@@ -96,9 +96,7 @@ export class Player {
       .map((l) => JSON.parse(l) as Logged)
       .sort((a, b) => a.seq - b.seq);
     this.#t0 = this.#log[0]?.t ?? 0;
-    const end = this.#log.length ? this.#log[this.#log.length - 1].t - this.#t0 : 0;
-    const timeline = $<HTMLInputElement>('player-timeline');
-    timeline.max = String(end);
+    $<HTMLInputElement>('player-timeline').max = String(this.#end());
     this.#items = this.#log.map((c) =>
       el(
         'li',
@@ -110,92 +108,111 @@ export class Player {
       ),
     );
     $('player-commands').replaceChildren(...this.#items);
-    this.#page = -2;
+    this.#build();
     this.seek(0);
+  }
+
+  #build(): void {
+    this.#replayer?.destroy();
+    this.#replayer = null;
+    this.#stage.replaceChildren();
+    const events = recordingOf(this.#log);
+    if (events.length < 2) {
+      this.#stage.append(el('p', { 'data-tandem': 'player-empty' }, 'Nothing of the page was recorded in this session.'));
+      return;
+    }
+    // A first event at the log's start keeps the player's clock and the command list together.
+    if (events[0].timestamp > this.#t0) events.unshift({ ...events[0], timestamp: this.#t0 });
+    const r = new Replayer(events as unknown as eventWithTime[], {
+      root: this.#stage,
+      mouseTail: false,
+      showWarning: false,
+      triggerFocus: false,
+      speed: Number($<HTMLSelectElement>('player-speed').value) || 1,
+      insertStyleRules: ['.tandem-overlay:not([data-tandem]) { display: none !important }', 'noscript { display: none !important }'],
+      logger: { log: () => undefined, warn: () => undefined } as unknown as Console,
+    });
+    r.iframe.setAttribute('data-tandem', 'player-frame');
+    r.iframe.setAttribute('title', 'Recorded page');
+    r.on('resize', (d) => this.#fit(d as { width: number; height: number }));
+    r.on('finish', () => this.pause());
+    this.#replayer = r;
+  }
+
+  /** The page is laid out at the customer's viewport and scaled to fit, as operators saw it. */
+  #fit(d: { width: number; height: number }): void {
+    const r = this.#replayer;
+    if (!r || !(d.width > 0 && d.height > 0)) return;
+    const scale = Math.min(1, this.#stage.clientWidth / d.width);
+    Object.assign(r.wrapper.style, {
+      width: `${d.width}px`,
+      height: `${d.height}px`,
+      transform: `scale(${scale})`,
+      transformOrigin: '0 0',
+    });
+    this.#stage.style.height = `${Math.ceil(d.height * scale)}px`;
   }
 
   close(): void {
     this.pause();
     $('player').hidden = true;
-    this.#frame.src = 'about:blank';
-    this.#port = null;
-    this.#page = -2;
+    this.#replayer?.destroy();
+    this.#replayer = null;
+    this.#stage.replaceChildren();
   }
 
   play(): void {
     if (this.#playing || this.#log.length === 0) return;
-    if (this.#pos >= this.#end()) this.seek(0);
+    if (this.#pos() >= this.#end()) this.seek(0);
     this.#playing = true;
-    this.#last = performance.now();
+    this.#replayer?.play(this.#pos());
     $<HTMLButtonElement>('player-play').disabled = true;
     $<HTMLButtonElement>('player-pause').disabled = false;
     this.#timer = window.setInterval(() => {
-      const now = performance.now();
-      const speed = Number($<HTMLSelectElement>('player-speed').value) || 1;
-      // The clock waits while a recorded page loads (up to a limit), so at any speed every
-      // page is shown and gets its commands.
-      const loading = this.#page >= 0 && !this.#port && now - this.#loadStarted < PAGE_WAIT_MS;
-      // Nor does one tick jump over a page: it stops at the next recorded navigation.
-      if (!loading) this.#pos = Math.min(this.#end(), this.#nextNav(), this.#pos + (now - this.#last) * speed);
-      this.#last = now;
       this.#show();
-      if (this.#pos >= this.#end()) this.pause();
+      if (this.#pos() >= this.#end()) this.pause();
     }, 40);
   }
 
   pause(): void {
+    const was = this.#playing;
     this.#playing = false;
     clearInterval(this.#timer);
+    if (was) this.#replayer?.pause();
     $<HTMLButtonElement>('player-play').disabled = false;
     $<HTMLButtonElement>('player-pause').disabled = true;
+    if (was) this.#show();
   }
 
   /** Moves to `ms` after the first command: the page of that moment, in the state of that moment. */
   seek(ms: number): void {
-    const back = ms < this.#pos;
-    this.#pos = Math.max(0, Math.min(ms, this.#end()));
-    if (back) this.#applied = Math.min(this.#applied, this.#page);
-    this.#show(back);
+    const to = Math.max(0, Math.min(ms, this.#end()));
+    this.#seekTo = to;
+    if (this.#playing) this.#replayer?.play(to);
+    else this.#replayer?.pause(to);
+    this.#show();
   }
 
-  /** The time of the first top-frame navigation after the page shown (the end when none). */
-  #nextNav(): number {
-    for (let i = Math.max(0, this.#page + 1); i < this.#log.length; i++) {
-      const c = this.#log[i];
-      if (c.op === 'nav' && c.k === 'top') return c.t - this.#t0;
-    }
-    return this.#end();
+  #seekTo = 0;
+
+  #pos(): number {
+    const r = this.#replayer;
+    if (!r) return this.#seekTo;
+    // The replayer's clock starts at its first event, which sits at the log's first command.
+    return Math.max(0, Math.min(this.#end(), this.#playing ? r.getCurrentTime() : this.#seekTo));
   }
 
   #end(): number {
     return this.#log.length ? this.#log[this.#log.length - 1].t - this.#t0 : 0;
   }
 
-  /** The last index whose time is at or before the position. */
-  #upTo(): number {
-    let i = -1;
-    while (i + 1 < this.#log.length && this.#log[i + 1].t - this.#t0 <= this.#pos) i++;
-    return i;
-  }
-
-  #show(restart = false): void {
-    const upTo = this.#upTo();
-    let nav = -1;
-    for (let i = 0; i <= upTo; i++) if (this.#log[i].op === 'nav' && this.#log[i].k === 'top') nav = i;
-    if (nav < 0 && upTo < 0 && this.#log.length > 0 && this.#log[0].op === 'nav') nav = 0;
-    if (nav !== this.#page) {
-      this.#page = nav;
-      this.#port = null;
-      this.#applied = nav;
-      const url = nav >= 0 ? (this.#log[nav].d as { url?: string }).url : undefined;
-      this.#loadStarted = performance.now();
-      this.#frame.src = typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') ? url : 'about:blank';
-    } else if (restart && this.#port) {
-      this.#post({ t: 'cmd', k: 'ink', op: 'ink-clear', d: {}, by: 'tandem-player' });
-    }
-    this.#catchUp();
-    $<HTMLInputElement>('player-timeline').value = String(Math.round(this.#pos));
-    $('player-time').textContent = `${duration(this.#pos)} / ${duration(this.#end())}`;
+  #show(): void {
+    const pos = this.#pos();
+    if (this.#playing) this.#seekTo = pos;
+    let upTo = -1;
+    while (upTo + 1 < this.#log.length && this.#log[upTo + 1].t - this.#t0 <= pos) upTo++;
+    $<HTMLInputElement>('player-timeline').value = String(Math.round(pos));
+    $('player-time').textContent = `${duration(pos)} / ${duration(this.#end())}`;
     this.#items.forEach((li, i) => li.classList.toggle('tc-done', i <= upTo));
     this.#scrollListTo(this.#items[upTo]);
   }
@@ -211,37 +228,6 @@ export class Player {
     if (top < list.scrollTop) list.scrollTop = top;
     else if (top + li.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + li.offsetHeight - list.clientHeight;
   }
-
-  /** Hands the current page every recorded command after its nav, up to the position. */
-  #catchUp(): void {
-    if (!this.#port) return;
-    const upTo = this.#upTo();
-    for (let i = this.#applied + 1; i <= upTo; i++) {
-      const c = this.#log[i];
-      if (c.op === 'resize' && c.k.startsWith('top')) this.#resize(c.d as { w: number; h: number });
-      if (!REPLAYED.has(c.op) || !isTop(c.k)) continue;
-      const rel = c.op === 'ink-clear' && c.k === 'top/ink' ? 'ink' : c.k.slice('top/'.length);
-      if (rel) this.#post({ t: 'cmd', k: rel, op: c.op, d: c.d, by: c.by });
-    }
-    this.#applied = Math.max(this.#applied, upTo);
-  }
-
-  /** The page is laid out at the customer's viewport and scaled to fit, as operators see it live. */
-  #resize(d: { w: number; h: number }): void {
-    if (!(d.w > 0 && d.h > 0)) return;
-    const box = this.#frame.parentElement!;
-    const scale = Math.min(1, box.clientWidth / d.w);
-    Object.assign(this.#frame.style, { width: `${d.w}px`, height: `${d.h}px`, transform: `scale(${scale})`, transformOrigin: '0 0' });
-    box.style.height = `${Math.ceil(d.h * scale)}px`;
-  }
-
-  #post(m: ToHooks): void {
-    try {
-      this.#port?.postMessage(m);
-    } catch {
-      /* the page is gone */
-    }
-  }
 }
 
 function summary(c: Logged): string {
@@ -252,5 +238,7 @@ function summary(c: Logged): string {
   if (c.op === 'scroll' || c.op === 'pointer') return `${Math.round(Number(d.x))}, ${Math.round(Number(d.y))}`;
   if (c.op === 'resize') return `${d.w}×${d.h}`;
   if (c.op === 'ink') return `${Array.isArray(d.points) ? d.points.length : 0} points`;
+  if (c.op === 'snapshot' || c.op === 'dom') return `${d.i}/${d.n} ${String(d.part ?? '').length} chars`;
+  if (c.op === 'act') return String(d.type ?? '');
   return '';
 }

@@ -31,6 +31,8 @@ const TEXT_INPUT = /^(?:text|search|email|url|tel|password|number)$/;
 const MOVES = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
 const DRAG_START_PX = 5;
 const SCROLL_EVERY_MS = 33;
+/** An input event this soon after a key of ours is that key's own. */
+const KEY_INPUT_MS = 50;
 
 function isTextField(el: Element): el is HTMLInputElement | HTMLTextAreaElement {
   if (el.localName === 'textarea') return true;
@@ -69,6 +71,7 @@ export class MirrorInput {
     on('dragstart', (e) => e.preventDefault());
     on('submit', (e) => e.preventDefault());
     on('change', (e) => this.#change(e));
+    on('input', (e) => this.#input(e));
     on('scroll', (e) => this.#scroll(e));
   }
 
@@ -217,6 +220,20 @@ export class MirrorInput {
       field,
       sel: field ? undefined : this.#selection(el),
     });
+  }
+
+  /**
+   * A field's value changed without a key of ours behind it (an input method, autofill, a
+   * drop-down of suggestions): the whole value travels.
+   */
+  #input(e: Event): void {
+    const el = this.#target(e);
+    if (!el || !isTextField(el) || this.#masked(el) || !this.host.allowed()) return;
+    const id = this.ids.getId(el);
+    if (id < 0) return;
+    if (this.#typing && this.#typing.id === id && performance.now() - this.#typing.at < KEY_INPUT_MS) return;
+    this.#typing = { id, at: performance.now() };
+    this.#send({ type: 'value', sid: this.host.sid(), id, value: el.value });
   }
 
   /** A select or a file-less control changed by the browser's own UI (a drop-down list). */

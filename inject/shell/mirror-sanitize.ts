@@ -85,13 +85,14 @@ export function sanitizeAttributes(tag: string, attrs: Record<string, unknown>, 
   }
 }
 
-/** Cleans a serialized tree in place. */
-export function sanitizeTree(root: SerializedNode): void {
+/** Cleans a serialized tree in place, noting each element's tag by id. */
+export function sanitizeTree(root: SerializedNode, tags: Map<number, string>): void {
   const stack = [root];
   while (stack.length) {
     const n = stack.pop()!;
     if (n.type === NODE_ELEMENT) {
       const tag = (n.tagName ?? '').toLowerCase();
+      tags.set(n.id, SCRIPTY.has(tag) ? 'noscript' : tag);
       if (SCRIPTY.has(tag)) {
         // Kept as a node (later changes may name it), never as a script.
         n.tagName = 'noscript';
@@ -106,8 +107,12 @@ export function sanitizeTree(root: SerializedNode): void {
   }
 }
 
-/** Cleans one recorded event in place; false when it should be dropped altogether. */
-export function sanitizeEvent(e: RecordedEvent, tagOf: (id: number) => string): boolean {
+/**
+ * Cleans one recorded event in place; false when it should be dropped altogether. `tags` is the
+ * document's element tags by node id, kept up to date here (a full snapshot starts it over), so
+ * an attribute change is judged by the element it lands on, whoever sent it.
+ */
+export function sanitizeEvent(e: RecordedEvent, tags: Map<number, string>): boolean {
   if (!e || typeof e !== 'object' || typeof e.type !== 'number') return false;
   if (e.type === EVENT_META) {
     const d = e.data as { href?: unknown };
@@ -117,7 +122,8 @@ export function sanitizeEvent(e: RecordedEvent, tagOf: (id: number) => string): 
   if (e.type === EVENT_FULL) {
     const node = (e.data as { node?: SerializedNode })?.node;
     if (!node || typeof node !== 'object') return false;
-    sanitizeTree(node);
+    tags.clear();
+    sanitizeTree(node, tags);
     return true;
   }
   if (e.type !== EVENT_INCREMENTAL) return e.type < 2;
@@ -128,7 +134,8 @@ export function sanitizeEvent(e: RecordedEvent, tagOf: (id: number) => string): 
     adds?: { node: SerializedNode }[];
     attributes?: { id: number; attributes: Record<string, unknown> }[];
   };
-  for (const add of m.adds ?? []) if (add?.node) sanitizeTree(add.node);
-  for (const a of m.attributes ?? []) if (a?.attributes) sanitizeAttributes(tagOf(a.id), a.attributes, true);
+  for (const add of m.adds ?? []) if (add?.node) sanitizeTree(add.node, tags);
+  // An element the sanitizer never saw is judged as the most dangerous kind.
+  for (const a of m.attributes ?? []) if (a?.attributes) sanitizeAttributes(tags.get(a.id) ?? 'iframe', a.attributes, true);
   return true;
 }

@@ -51,6 +51,8 @@ export class Mirror {
   readonly #snapshots = new ChunkAssembler();
   readonly #changes = new ChunkAssembler();
   readonly #mask: Mask;
+  /** Element tags by node id, for the sanitizer. */
+  readonly #tags = new Map<number, string>();
   #replayer: Replayer | null = null;
   #sid = '';
   #overlay: Overlay | null = null;
@@ -117,11 +119,7 @@ export class Mirror {
       return null;
     }
     if (!Array.isArray(events)) return null;
-    const tagOf = (id: number): string => {
-      const n = this.#replayer?.getMirror().getNode(id) as Element | null;
-      return n && n.nodeType === 1 ? n.localName : '';
-    };
-    return (events as RecordedEvent[]).filter((e) => sanitizeEvent(e, tagOf));
+    return (events as RecordedEvent[]).filter((e) => sanitizeEvent(e, this.#tags));
   }
 
   #add(events: RecordedEvent[]): void {

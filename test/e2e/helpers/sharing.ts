@@ -193,10 +193,12 @@ export async function eventually<T>(fn: () => Promise<T>, what: string, timeout 
   }
 }
 
-/** The path (and query, hash) the participant's content frame shows. */
+/**
+ * The path (and query, hash) of the page the participant's toolbar shows (`data-tandem="address"`):
+ * the customer's content page, as the customer's browser has it, on every side.
+ */
 export async function contentPath(p: Participant): Promise<string> {
-  const u = new URL(p.content().url());
-  return u.pathname + u.search + u.hash;
+  return p.page.inputValue('[data-tandem="address"]');
 }
 
 /** The session's log as the API exports it (an operator's login). */
