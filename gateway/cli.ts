@@ -2,6 +2,7 @@
 /**
  * `npx tandem`: with no subcommand (or only flags) it starts the gateway, like main.js.
  *   tandem operator add NAME [--operators FILE]   adds or replaces an operator; password on stdin
+ *   tandem operator remove NAME [--operators FILE] removes an operator; their logins and tokens end
  *   tandem webhook-key                            prints the key that verifies webhook signatures
  *   tandem check [--flags]                        validates the configuration, reaches origins and store
  * Bad input: exit code 2 and one line on stderr.
@@ -54,10 +55,20 @@ async function operatorAdd(args: string[]): Promise<void> {
   process.stdout.write(`tandem: operator ${name} saved in ${c.operatorsFile}\n`);
 }
 
+async function operatorRemove(args: string[]): Promise<void> {
+  const [name, ...flags] = args;
+  if (!name || name.startsWith('--')) fail('operator remove: usage: tandem operator remove NAME');
+  const c = config(flags);
+  if (!(await new Operators(c.operatorsFile).remove(name)))
+    fail(`operator remove: there is no operator ${JSON.stringify(name)} in ${c.operatorsFile}`);
+  process.stdout.write(`tandem: operator ${name} removed from ${c.operatorsFile}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   if (command === undefined || command.startsWith('--')) return run(argv);
   if (command === 'operator' && sub === 'add') return operatorAdd(rest);
+  if (command === 'operator' && sub === 'remove') return operatorRemove(rest);
   if (command === 'check') process.exit(await checkCommand(process.env, argv.slice(1), process.stdout));
   if (command === 'webhook-key') {
     const c = config(argv.slice(1));
@@ -66,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   fail(
-    `unknown command ${JSON.stringify([command, sub].filter(Boolean).join(' '))}: try "tandem operator add NAME" or "tandem --origin URL"`,
+    `unknown command ${JSON.stringify([command, sub].filter(Boolean).join(' '))}: try "tandem operator add NAME", "tandem operator remove NAME" or "tandem --origin URL"`,
   );
 }
 

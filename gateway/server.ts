@@ -15,6 +15,8 @@ import { Assets, sendShell } from './pages.js';
 import { createProxy } from './proxy/proxy.js';
 import { startHub, type Hub } from './hub/server.js';
 import { createApi } from './sessions/api.js';
+import { services } from './sessions/services.js';
+import { Standing } from './identity/standing.js';
 import { handleTandemPage } from './sessions/pages.js';
 import { sendHealth, sendReadiness, setOwnHeaders, trackRequest, withTimeout } from './ops/health.js';
 import { assignRequestId } from './ops/request-id.js';
@@ -51,8 +53,10 @@ export function isGatewayPath(p: string): boolean {
 
 export async function startGateway(app: App, opts: { port?: number; host?: string } = {}): Promise<Gateway> {
   const assets = new Assets();
-  const proxy = createProxy(app);
-  const hub = await startHub(app);
+  // Who still stands among the operators: the call flow's membership and the accounts, for the proxy and the hub.
+  const standing = new Standing(app.store.directory, services(app).operators);
+  const proxy = createProxy(app, standing);
+  const hub = await startHub(app, standing);
   const api = createApi(app);
 
   const drain = new Drain();

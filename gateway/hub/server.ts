@@ -35,6 +35,7 @@ import {
   type JoinState,
 } from './bridge.js';
 import type { HubClaims } from './tokens.js';
+import type { Standing } from '../identity/standing.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
 import { Rooms } from './fanout.js';
@@ -116,7 +117,7 @@ function parseResume(since: string | undefined, epoch: string | undefined): Resu
   return { since: Number(since), epoch };
 }
 
-export async function startHub(app: App): Promise<Hub> {
+export async function startHub(app: App, standing: Standing): Promise<Hub> {
   const uws = uWS.App();
   const rooms = new Rooms(app, uws);
   const live = new Set<Connection>();
@@ -133,11 +134,16 @@ export async function startHub(app: App): Promise<Hub> {
     return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', token ? `the hub token is ${verified.reason}` : 'a hub token is required') };
   }
 
-  /** A join's session: it must exist and not have ended; its state is what the welcome names. */
-  async function readSession(sessionId: string): Promise<{ state: JoinState } | { refusal: Refusal }> {
+  /**
+   * A join's session and standing: the session must exist and not have ended, and an operator
+   * must still be in it with an account (Leave and `operator remove` end a token before it
+   * expires); the session's state is what the welcome names.
+   */
+  async function readSession(claims: HubClaims): Promise<{ state: JoinState } | { refusal: Refusal }> {
     let meta: LogMeta | null;
+    let ended: string | null;
     try {
-      meta = await app.store.log.meta(sessionId);
+      [meta, ended] = await Promise.all([app.store.log.meta(claims.s), standing.check(claims, { fresh: true })]);
     } catch (err) {
       app.metrics.storeErrors.inc();
       app.log.warn({ err }, 'hub: session lookup failed');
@@ -146,6 +152,7 @@ export async function startHub(app: App): Promise<Hub> {
     if (!meta || meta.status === 'ended') {
       return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended') };
     }
+    if (ended) return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', ended) };
     if (!accepting) return { refusal: DRAINING };
     return { state: { epoch: meta.epoch, head: meta.head } };
   }
@@ -218,7 +225,7 @@ export async function startHub(app: App): Promise<Hub> {
       // warning per such join; deployments that mind it route the hub through the front door.
       let aborted = false;
       res.onAborted(() => (aborted = true));
-      void readSession(claims.s).then((session) => {
+      void readSession(claims).then((session) => {
         if (aborted) return;
         if ('refusal' in session) return res.cork(() => refuse(res, session.refusal));
         const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, session.state, app.metrics);
@@ -295,7 +302,7 @@ export async function startHub(app: App): Promise<Hub> {
     const refuseRaw = (r: Refusal) => refuseUpgrade(socket, r.status, r.code, r.message);
     const checked = checkToken(new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? '');
     if ('refusal' in checked) return refuseRaw(checked.refusal);
-    void readSession(checked.claims.s).then((session) => {
+    void readSession(checked.claims).then((session) => {
       if (socket.destroyed) return;
       if ('refusal' in session) return refuseRaw(session.refusal);
       bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: encodeJoin(session.state) });

@@ -8,7 +8,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../app.js';
 import type { Role } from '../../protocol/messages.js';
+import type { HubClaims } from '../hub/tokens.js';
 import { CookieJar } from './cookie-jar.js';
+import type { Standing } from '../identity/standing.js';
 
 export const PARTICIPANT_COOKIE = 'tandem_p';
 const TANDEM_COOKIE_PREFIX = 'tandem_';
@@ -61,17 +63,33 @@ export class Participants {
 
   constructor(
     private readonly app: App,
+    private readonly standing: Standing,
     private readonly cacheMs = 2000,
   ) {}
 
-  /** The participant behind the request's `tandem_p` cookie, if it is valid and its session live. */
+  /**
+   * The participant behind the request's `tandem_p` cookie, if it is valid, its session live and,
+   * for an operator, their membership and account still stand (Leave and `operator remove` end it).
+   */
   async of(req: IncomingMessage): Promise<Participant | null> {
     const token = parseCookieHeader(req.headers.cookie).find((p) => p.name === PARTICIPANT_COOKIE)?.value;
     if (!token) return null;
     const v = this.app.tokens.verify(token, 'hub');
     if (!v.ok) return null;
     if (!(await this.#isLive(v.claims.s))) return null;
+    if (!(await this.#stands(v.claims))) return null;
     return { session: v.claims.s, id: v.claims.p, role: v.claims.r };
+  }
+
+  async #stands(claims: HubClaims): Promise<boolean> {
+    try {
+      return (await this.standing.check(claims)) === null;
+    } catch (err) {
+      // Unlike liveness, lending the session's cookies to someone who may have left is not worth a page.
+      this.app.metrics.storeErrors.inc();
+      this.app.log.warn({ err: { message: (err as Error).message } }, 'participant: membership lookup failed');
+      return false;
+    }
   }
 
   async #isLive(session: string): Promise<boolean> {

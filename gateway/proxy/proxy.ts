@@ -22,6 +22,7 @@ import { CookieJar } from './cookie-jar.js';
 import { isFormSubmission, KeptResponses, keptIdOf, type KeptRecorder } from './kept-responses.js';
 import { originCookies, Participants, serializeCookies, type Participant } from './participant.js';
 import { acceptCspReport } from './csp-report.js';
+import type { Standing } from '../identity/standing.js';
 import { rewriteBodyStream, rewriteResponseHead, type BodyKind } from './rewriting.js';
 
 export interface Proxy {
@@ -60,13 +61,13 @@ export function operatorMayLoad(method: string | undefined): boolean {
 
 const OPERATOR_READ_ONLY = "an operator's browser may only GET and HEAD through the gateway: operators act through the customer's page";
 
-export function createProxy(app: App): Proxy {
+export function createProxy(app: App, standing: Standing): Proxy {
   const map: OriginMap = createOriginMap(app.origin, app.config.allow);
   const upstream = createUpstream({
     timeoutMs: app.config.originTimeoutMs,
     ca: app.config.caFile ? readFileSync(app.config.caFile) : null,
   });
-  const participants = new Participants(app);
+  const participants = new Participants(app, standing);
   const jar = new CookieJar(app.store.directory, app.config.retentionMs);
   const kept = new KeptResponses(app.store.directory, app.config.retentionMs);
   const assets = new Assets();

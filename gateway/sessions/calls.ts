@@ -12,6 +12,9 @@ import { TandemError } from '../errors.js';
 import { newId } from '../hub/tokens.js';
 import type { CallRecord, SessionRecord } from '../../store/directory.js';
 import type { Webhooks, WebhookType } from './webhooks.js';
+import { membersKey, parseMembers, type Member } from '../identity/standing.js';
+
+export type { Member } from '../identity/standing.js';
 
 export const CALLS_TOPIC = 'calls';
 
@@ -22,19 +25,11 @@ export type CallsEvent =
   | { type: 'session'; session: SessionRecord }
   | { type: 'ended'; session: string };
 
-export interface Member {
-  participant: string;
-  joinedAt: number;
-  leftAt?: number;
-}
-
 export interface Joined {
   session: SessionRecord;
   participant: string;
   token: string;
 }
-
-const membersKey = (sessionId: string) => `members:${sessionId}`;
 
 /** An operator is one participant per session, so reloading the session URL keeps their pointer and presence. */
 export function operatorParticipant(sessionId: string, operator: string): string {
@@ -108,16 +103,7 @@ export class Calls {
   }
 
   async members(sessionId: string): Promise<Map<string, Member>> {
-    const raw = await this.#dir.hashGetAll(membersKey(sessionId));
-    const out = new Map<string, Member>();
-    for (const [name, value] of Object.entries(raw)) {
-      try {
-        out.set(name, JSON.parse(value) as Member);
-      } catch {
-        /* a damaged entry is no membership */
-      }
-    }
-    return out;
+    return parseMembers(await this.#dir.hashGetAll(membersKey(sessionId)));
   }
 
   async isMember(sessionId: string, operator: string): Promise<boolean> {

@@ -2,7 +2,7 @@
  * Operator accounts: the operators file (TANDEM_OPERATORS), one JSON object a line,
  * `{name, salt, hash, created}`, the hash an scrypt of the password with a per-user salt.
  * The file is re-read when it changes, so `npx tandem operator add` takes effect without a
- * restart; a later line for the same name replaces an earlier one.
+ * restart (`operator remove` too); a later line for the same name replaces an earlier one.
  */
 
 import { scrypt as scryptCb, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -134,21 +134,41 @@ export class Operators {
     const bad = checkName(name) ?? checkPassword(password);
     if (bad) throw new Error(bad);
     const record = await hashPassword(name, password);
+    const records = await this.#readFile();
+    records.set(name, record);
+    await this.#write(records);
+    return record;
+  }
+
+  /**
+   * Removes an account; false when there was none. Its console logins and hub tokens stop being
+   * honoured at once: every use checks that the account still exists.
+   */
+  async remove(name: string): Promise<boolean> {
+    const records = await this.#readFile();
+    if (!records.delete(name)) return false;
+    await this.#write(records);
+    return true;
+  }
+
+  async #readFile(): Promise<Map<string, OperatorRecord>> {
     let text = '';
     try {
       text = await readFile(this.file, 'utf8');
     } catch {
       /* a new file */
     }
-    const records = parseOperators(text);
-    records.set(name, record);
-    const body = [...records.values()].map((r) => JSON.stringify(r)).join('\n') + '\n';
+    return parseOperators(text);
+  }
+
+  /** Rewrites the file atomically: a temporary file, then a rename. */
+  async #write(records: Map<string, OperatorRecord>): Promise<void> {
+    const body = [...records.values()].map((r) => JSON.stringify(r)).join('\n') + (records.size > 0 ? '\n' : '');
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, body, { mode: 0o600 });
     await rename(tmp, this.file);
     this.#mtimeMs = -1;
-    return record;
   }
 
   /**

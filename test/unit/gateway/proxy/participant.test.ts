@@ -8,6 +8,7 @@ import {
   serializeCookies,
 } from '../../../../gateway/proxy/participant.js';
 import { CookieJar } from '../../../../gateway/proxy/cookie-jar.js';
+import { membersKey, Standing } from '../../../../gateway/identity/standing.js';
 import { Tokens } from '../../../../gateway/hub/tokens.js';
 import { createStore } from '../../../../store/index.js';
 import type { App } from '../../../../gateway/app.js';
@@ -34,7 +35,8 @@ t.test('participant: a valid tandem_p of a live session names the participant', 
   t.teardown(() => store.close());
   const tokens = new Tokens('0123456789abcdef0123');
   const app = { tokens, store } as unknown as App;
-  const participants = new Participants(app, 0);
+  const accounts = new Set(['Olga']);
+  const participants = new Participants(app, new Standing(store.directory, { get: async (n) => accounts.has(n) || null }, 0), 0);
   const rec = await store.directory.createSession('s1', { status: 'active', createdAt: Date.now(), people: [] });
   t.ok(rec);
   const req = (cookie?: string): IncomingMessage => ({ headers: cookie ? { cookie } : {} }) as IncomingMessage;
@@ -45,6 +47,15 @@ t.test('participant: a valid tandem_p of a live session names the participant', 
   t.equal(await participants.of(req(`tandem_p=${token}x`)), null, 'forged');
   t.equal(await participants.of(req(`tandem_p=${tokens.hub('s1', 'p1', 'operator', 'Olga', -1)}`)), null, 'expired');
   t.equal(await participants.of(req(`tandem_p=${tokens.hub('nope', 'p1', 'operator', 'Olga', 60_000)}`)), null, 'unknown session');
+  const member = (m: Record<string, unknown>) => store.directory.hashSet(membersKey('s1'), 'Olga', JSON.stringify(m), 60_000);
+  await member({ participant: 'p1', joinedAt: 1 });
+  t.same(await participants.of(req(`tandem_p=${token}`)), { session: 's1', id: 'p1', role: 'operator' }, 'a member');
+  accounts.delete('Olga');
+  t.equal(await participants.of(req(`tandem_p=${token}`)), null, 'a removed account lends nothing');
+  accounts.add('Olga');
+  await member({ participant: 'p1', joinedAt: 1, leftAt: 2 });
+  t.equal(await participants.of(req(`tandem_p=${token}`)), null, 'an operator who left gets nothing');
+  await member({ participant: 'p1', joinedAt: 1 });
   await store.directory.endSession('s1', 60_000);
   t.equal(await participants.of(req(`tandem_p=${token}`)), null, 'an ended session lends nothing');
 });
