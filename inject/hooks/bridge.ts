@@ -38,6 +38,8 @@ export type FromHooks =
   | { t: 'cmd'; cmd: LocalCommand }
   | { t: 'snapshot'; sid: string; events: RecordedEvent[] }
   | { t: 'changes'; sid: string; events: RecordedEvent[] }
+  /** The element that has focus now (a node id of snapshot `sid`), or none. */
+  | { t: 'focus'; sid: string; id: number | null }
   /** Names of masked fields a GET form is about to put in the page's address. */
   | { t: 'masked-params'; names: string[] }
   | { t: 'error'; message: string };

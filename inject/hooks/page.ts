@@ -130,6 +130,28 @@ export function installSharing(win: Window, opts: HookOptions): void {
     true,
   );
 
+  // Operators see where the customer's focus is, and type where it is (after a Tab, say).
+  let lastFocus = '';
+  const reportFocus = (): void => {
+    if (!recorder.running || !recorder.sid) return;
+    let el: Element | null = doc.activeElement;
+    // Focus inside a same-origin child frame: the element there, which the recording names too.
+    while (el && el.localName === 'iframe') {
+      try {
+        el = (el as HTMLIFrameElement).contentDocument?.activeElement ?? null;
+      } catch {
+        break;
+      }
+    }
+    const id = el && el !== doc.body ? recorder.id(el) : -1;
+    const key = `${recorder.sid}:${id}`;
+    if (key === lastFocus) return;
+    lastFocus = key;
+    post({ t: 'focus', sid: recorder.sid, id: id >= 0 ? id : null });
+  };
+  ctx.listen(win, 'focusin', () => native.setTimeout(reportFocus, 0), true);
+  ctx.listen(win, 'focusout', () => native.setTimeout(reportFocus, 0), true);
+
   // ---- the shell's messages ---------------------------------------------------------------------
 
   const run = (m: ToHooks): void => {
@@ -139,6 +161,7 @@ export function installSharing(win: Window, opts: HookOptions): void {
         overlay.setPeople(m.participants);
         overlay.setDrawing(m.drawing);
         recorder.start();
+        native.setTimeout(reportFocus, 0);
         break;
       case 'stop':
         ctx.setup = null;
@@ -148,6 +171,8 @@ export function installSharing(win: Window, opts: HookOptions): void {
         break;
       case 'snapshot':
         if (recorder.running) recorder.snapshotNow();
+        lastFocus = '';
+        native.setTimeout(reportFocus, 0);
         break;
       case 'presence':
         if (ctx.setup) ctx.setup.participants = m.participants;

@@ -140,6 +140,9 @@ export class CustomerPage {
         this.#title = m.title;
         this.host.meta(m.title, m.icon);
         return;
+      case 'focus':
+        if (this.host.live()) this.host.send('top/focus', 'focus', { el: m.id === null ? null : `${m.sid}:${m.id}` });
+        return;
       case 'masked-params':
         for (const n of m.names) if (typeof n === 'string') this.#maskedParams.add(n);
         return;

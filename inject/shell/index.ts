@@ -232,6 +232,8 @@ function onCommand(cmd: Command): void {
       return mirror.snapshot(cmd.d as Chunk);
     case 'dom':
       return mirror.changes(cmd.d as Chunk);
+    case 'focus':
+      return mirror.focus((cmd.d as { el: string | null }).el);
     case 'pointer':
       return mirror.pointer(cmd.by, cmd.d as { x: number; y: number });
     case 'ink':

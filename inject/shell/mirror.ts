@@ -232,6 +232,7 @@ export class Mirror {
     for (const [k, d] of this.#ink) this.#overlay.applyInk(k, d);
     for (const [by, p] of this.#pointers) this.#overlay.applyPointer(by, p);
     this.#afterChanges();
+    queueMicrotask(() => this.#applyFocus());
   }
 
   #afterChanges(): void {
@@ -255,6 +256,27 @@ export class Mirror {
     } catch {
       this.#icon = '';
     }
+  }
+
+  /** The customer's focus (`<sid>:<id>`, or null): the mirror's focus follows it. */
+  focus(el: string | null): void {
+    this.#focus = el;
+    this.#applyFocus();
+  }
+
+  #focus: string | null = null;
+
+  #applyFocus(): void {
+    const doc = this.#replayer?.iframe.contentDocument;
+    if (!doc || !this.#focus) return;
+    const [sid, id] = this.#focus.split(':');
+    if (sid !== this.#sid) return;
+    const node = this.#replayer!.getMirror().getNode(Number(id)) as HTMLElement | null;
+    if (!node || node.nodeType !== 1 || typeof node.focus !== 'function') return;
+    // Never out of the operator's own toolbar (typing an address, say).
+    const mine = document.activeElement;
+    if (mine && mine !== document.body && mine !== this.#replayer!.iframe) return;
+    if (node.ownerDocument.activeElement !== node) node.focus({ preventScroll: true });
   }
 
   // ---- the customer's viewport ------------------------------------------------------------------

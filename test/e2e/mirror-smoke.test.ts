@@ -25,3 +25,23 @@ t.test('mirror smoke', async (t) => {
   await eventually(async () => (await c.content().inputValue('#area')) === 'from op', 'customer textarea');
   await o.page.screenshot({ path: '/tmp/op.png' });
 });
+
+t.test('mirror: Tab moves the focus on both sides, and the next keys go there', async (t) => {
+  const env = await startSharingEnv(t);
+  const c = await openCustomer(env, '/fields');
+  const call = await callOperator(c);
+  const o = await openOperator(env, call);
+  await eventually(
+    async () => o.page.mainFrame().childFrames().length === 1 && (await o.content().$('#text')) !== null,
+    'mirror has the page',
+    15000,
+  );
+  await o.content().click('#text');
+  await o.page.keyboard.type('ab');
+  await o.page.keyboard.press('Tab');
+  await eventually(async () => (await c.content().evaluate(() => document.activeElement?.id)) === 'email', 'customer focus on #email');
+  await eventually(async () => (await o.content().evaluate(() => document.activeElement?.id)) === 'email', 'mirror focus on #email');
+  await o.page.keyboard.type('x@y.z');
+  await eventually(async () => (await c.content().inputValue('#email')) === 'x@y.z', 'customer #email typed');
+  t.equal(await c.content().inputValue('#text'), 'ab');
+});
