@@ -32,10 +32,11 @@ export async function enabledResponds(tab: ConsoleTab): Promise<number> {
   return tab.page.locator('[data-tandem="respond"]:not([disabled])').count();
 }
 
-/** The content frame of an operator's shell page. */
+/** The content frame of an operator's shell page: the mirror, the shell's one child frame. */
 export function contentOf(page: Page): () => Frame {
   return () => {
-    const f = page.frames().find((fr) => fr.parentFrame() === page.mainFrame() && fr.name() === 'tandem-content');
+    const children = page.mainFrame().childFrames();
+    const f = children.find((fr) => fr.name() === 'tandem-content') ?? (children.length === 1 ? children[0] : undefined);
     if (!f) throw new Error('no content frame');
     return f;
   };

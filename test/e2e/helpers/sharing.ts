@@ -238,3 +238,197 @@ export const pointerOf = (f: Frame, id: string) =>
 
 export const participantId = (p: Participant, role: string) =>
   p.page.$eval(`[data-tandem="participants"] [data-role="${role}"]`, (el) => (el as HTMLElement).dataset.tandemParticipant!);
+
+// ---- the mirror -------------------------------------------------------------------------------
+
+/**
+ * What a person sees of a document (or of the part under `selector`): its visible text, whitespace
+ * collapsed, and the state of every field in order. Tandem's own layer (pointers, ink, masked
+ * markers) and what never shows (scripts, styles) are left out, so the customer's page and an
+ * operator's mirror of it compare equal when they look the same.
+ */
+export interface SeenState {
+  title: string;
+  text: string;
+  fields: string[];
+}
+
+export function seenState(f: Frame, selector = 'body', opts: { skipMasked?: boolean } = {}): Promise<SeenState> {
+  return f.evaluate(
+    ([sel, skipMasked]) => {
+      const root = document.querySelector(sel as string);
+      if (!root) return { title: document.title, text: '<none>', fields: [] };
+      const hidden = 'script,style,noscript,template,[data-tandem],.tandem-overlay';
+      const parts: string[] = [];
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const p = n.parentElement;
+        if (p && p.closest(hidden)) continue;
+        parts.push(n.nodeValue ?? '');
+      }
+      const fields: string[] = [];
+      for (const el of Array.from(root.querySelectorAll('input,textarea,select'))) {
+        if (el.closest('[data-tandem],.tandem-overlay')) continue;
+        const name = el.id || (el as HTMLInputElement).name || el.localName;
+        const masked =
+          el.hasAttribute('data-tandem-masked') ||
+          el.closest('[data-tandem-mask]') !== null ||
+          (el as HTMLInputElement).type === 'password' ||
+          /cc-|password/.test(el.getAttribute('autocomplete') ?? '');
+        if (skipMasked && masked) continue;
+        if (el.localName === 'select')
+          fields.push(`${name}=${Array.from((el as HTMLSelectElement).selectedOptions, (o) => o.value).join('|')}`);
+        else if ((el as HTMLInputElement).type === 'checkbox' || (el as HTMLInputElement).type === 'radio')
+          fields.push(`${name}=${(el as HTMLInputElement).checked ? 'on' : 'off'}`);
+        else fields.push(`${name}=${(el as HTMLInputElement).value}`);
+      }
+      return { title: document.title, text: parts.join(' ').replace(/\s+/g, ' ').trim(), fields };
+    },
+    [selector, !!opts.skipMasked] as const,
+  );
+}
+
+/**
+ * Waits until the operator's mirror shows what the customer's page shows (title, visible text
+ * and every field's value under `selector`), and returns that state.
+ */
+export async function sameDocument(
+  customer: Participant,
+  operator: Participant,
+  selector = 'body',
+  opts: { skipMasked?: boolean; timeout?: number; customerFrame?: () => Frame; operatorFrame?: () => Frame } = {},
+): Promise<SeenState> {
+  let last: [SeenState, SeenState] | null = null;
+  try {
+    return (await eventually<SeenState | null>(
+      async () => {
+        const c = await seenState(opts.customerFrame ? opts.customerFrame() : customer.content(), selector, opts);
+        const o = await seenState(opts.operatorFrame ? opts.operatorFrame() : operator.content(), selector, opts);
+        last = [c, o];
+        return JSON.stringify(c) === JSON.stringify(o) ? c : null;
+      },
+      `the mirror to equal the customer page (${selector})`,
+      opts.timeout ?? 10_000,
+    )) as SeenState;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\ncustomer: ${JSON.stringify(last?.[0])}\nmirror:   ${JSON.stringify(last?.[1])}`);
+  }
+}
+
+/** Waits until the participant's content frame (an operator's mirror) has `selector`. */
+export async function waitForContent(p: Participant, selector: string, timeout = 15_000): Promise<void> {
+  await eventually(
+    async () =>
+      (await p
+        .content()
+        .$(selector)
+        .catch(() => null)) !== null,
+    `${selector} in the content frame`,
+    timeout,
+  );
+}
+
+/** Types an address into the toolbar and presses Enter, as a person would. */
+export async function typeAddress(p: Participant, path: string): Promise<void> {
+  const sel = '[data-tandem="address"]';
+  await p.page.click(sel, { clickCount: 3 });
+  await p.page.keyboard.press('Control+A');
+  await p.page.keyboard.type(path);
+  await p.page.keyboard.press('Enter');
+}
+
+/** A field's value in a frame (the customer's page or a mirror). */
+export const valueOf = (f: Frame, sel: string): Promise<string> => f.$eval(sel, (el) => (el as HTMLInputElement).value);
+export const checkedOf = (f: Frame, sel: string): Promise<boolean> => f.$eval(sel, (el) => (el as HTMLInputElement).checked);
+
+/** The frame an element (an `iframe`) of `page` shows. */
+export async function frameOf(page: Page, selector: string): Promise<Frame> {
+  const handle = await page.waitForSelector(selector, { state: 'attached' });
+  const f = await handle.contentFrame();
+  if (!f) throw new Error(`${selector} has no frame`);
+  return f;
+}
+
+/**
+ * Node ids of the latest recorded snapshot of the top page, from the session's log: what an
+ * operator's action names (the element with the given `id` attribute).
+ */
+export function recordedNodeId(log: LoggedCommand[], elementId: string): { sid: string; id: number } | null {
+  let sid = '';
+  let parts: string[] = [];
+  let text: string | null = null;
+  for (const c of log) {
+    if (c.op !== 'snapshot') continue;
+    const d = c.d as { sid: string; i: number; n: number; part: string };
+    if (d.i === 0) {
+      sid = d.sid;
+      parts = [];
+    }
+    if (d.sid !== sid) continue;
+    parts[d.i] = d.part;
+    if (parts.filter((x) => typeof x === 'string').length === d.n) text = parts.join('');
+  }
+  if (!text) return null;
+  type Node = { id: number; attributes?: Record<string, unknown>; childNodes?: Node[] };
+  const events = JSON.parse(text) as { type: number; data: { node?: Node } }[];
+  const full = events.find((e) => e.type === 2);
+  const stack: Node[] = full?.data.node ? [full.data.node] : [];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.attributes?.id === elementId) return { sid, id: n.id };
+    if (n.childNodes) stack.push(...n.childNodes);
+  }
+  return null;
+}
+
+/** Whether `fn` returns a truthy value before time runs out: for assertions that let the test go on. */
+export async function soon(fn: () => Promise<unknown>, timeout = 10_000): Promise<boolean> {
+  try {
+    await eventually(fn, 'a condition', timeout);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until `fn` returns `want` (compared as JSON); the error names the last value seen. */
+export async function until<T>(fn: () => Promise<T>, want: T, what: string, timeout = 10_000): Promise<void> {
+  const until = Date.now() + timeout;
+  const w = JSON.stringify(want);
+  let last = '';
+  for (;;) {
+    try {
+      const v = JSON.stringify(await fn());
+      if (v === w) return;
+      last = v;
+    } catch (err) {
+      last = (err as Error).message.split('\n')[0];
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: want ${w}, last ${last}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+/**
+ * One step of a scenario, as one assertion: passes when `fn` completes, fails with its error
+ * otherwise, and the scenario goes on (later steps say whether they still hold).
+ */
+export async function step(
+  t: { pass(m: string): unknown; fail(m: string): unknown },
+  name: string,
+  fn: () => Promise<unknown>,
+): Promise<boolean> {
+  try {
+    await fn();
+    t.pass(name);
+    return true;
+  } catch (err) {
+    t.fail(
+      `${name}: ${String((err as Error)?.message ?? err)
+        .split('\n')
+        .slice(0, 4)
+        .join(' | ')}`,
+    );
+    return false;
+  }
+}
