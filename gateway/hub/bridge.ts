@@ -49,6 +49,9 @@ export function refuseUpgrade(socket: Duplex, status: number, code: string, mess
   );
 }
 
+/** How long a bridged client may take to finish its side once the hub has closed. */
+const BRIDGE_LINGER_MS = 10_000;
+
 export interface BridgeTarget {
   /** The hub's Unix socket, or its loopback TCP address. */
   at: { path: string } | { host: string; port: number };
@@ -61,6 +64,8 @@ export function bridgeUpgrade(
   head: Buffer,
   target: BridgeTarget,
   extra: Record<string, string> = {},
+  /** The client's address as the front door decided it (TANDEM_TRUSTED_PROXIES); the peer's by default. */
+  clientAddr = (socket as net.Socket).remoteAddress ?? '',
 ): void {
   const client = socket as net.Socket;
   const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`];
@@ -70,26 +75,42 @@ export function bridgeUpgrade(
     if (raw[i].toLowerCase().startsWith('x-tandem-')) continue;
     lines.push(`${raw[i]}: ${raw[i + 1]}`);
   }
-  lines.push(`${BRIDGE_SECRET_HEADER}: ${target.secret}`, `${CLIENT_ADDR_HEADER}: ${client.remoteAddress ?? ''}`);
+  lines.push(`${BRIDGE_SECRET_HEADER}: ${target.secret}`, `${CLIENT_ADDR_HEADER}: ${clientAddr}`);
   for (const [name, value] of Object.entries(extra)) lines.push(`${name}: ${value}`);
 
   const upstream = net.connect(target.at);
   let answered = false;
+  let hubDone = false;
   if (!('path' in target.at)) upstream.setNoDelay(true);
   client.setNoDelay?.(true);
   upstream.once('data', () => (answered = true));
+  /**
+   * The hub has closed its side (after its close frame) or gone. The client's socket is ended,
+   * not destroyed, and what the client still sends is read and dropped: closing a socket with
+   * unread input makes the kernel answer with a reset, and writing on into a hub socket that
+   * uWS has closed fails with EPIPE, which destroys it with the close frame still unread. Either
+   * way a client that floods (and so is slow to read) got 1006 instead of the hub's 1008.
+   */
+  const finish = () => {
+    if (hubDone) return;
+    hubDone = true;
+    client.unpipe(upstream);
+    upstream.end();
+    client.on('data', () => undefined);
+    client.resume();
+    client.end();
+    // A client that never finishes its side of the close must not keep the socket open.
+    setTimeout(() => client.destroy(), BRIDGE_LINGER_MS).unref();
+  };
   upstream.on('error', () => {
     // The hub has stopped listening: this replica is shutting down.
     if (!answered) refuseUpgrade(client, 503, 'TANDEM_ERR_DRAINING', 'the gateway is shutting down');
-    else client.destroy();
+    else finish();
   });
   client.on('error', () => upstream.destroy());
   client.on('close', () => upstream.destroy());
-  upstream.on('close', () => {
-    client.end();
-    // A client that never finishes its side of the close must not keep the socket open.
-    setTimeout(() => client.destroy(), 1000).unref();
-  });
+  upstream.on('end', finish);
+  upstream.on('close', finish);
   upstream.write(lines.join('\r\n') + '\r\n\r\n');
   if (head.length > 0) upstream.write(head);
   client.pipe(upstream);
