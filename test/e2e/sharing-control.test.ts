@@ -1,6 +1,7 @@
 /**
  * Co-browsing, operator control: `ask` waits for the customer's grant, `never` keeps operators
- * to pointing and drawing; invite and leave.
+ * to pointing and drawing; without control nothing the operator does in the mirror reaches the
+ * customer's page (clicks, typing, links, the address bar). Invite and leave.
  */
 
 import t from 'tap';
@@ -11,13 +12,20 @@ import {
   openCustomer,
   openOperator,
   startSharingEnv,
+  step,
+  typeAddress,
+  until,
+  valueOf,
+  waitForContent,
   waitForStatus,
   mouseTo,
   pointerOf,
   participantId,
 } from './helpers/sharing.js';
 
-t.test('sharing: operator control ask waits for the grant, never keeps the operator to pointing', async (t) => {
+const settle = (ms = 600) => new Promise((r) => setTimeout(r, ms));
+
+t.test('sharing: operator control ask waits for the grant', async (t) => {
   const env = await startSharingEnv(t, { env: { TANDEM_OPERATOR_CONTROL: 'ask' } });
   const customer = await openCustomer(env, '/fields');
   const call = await callOperator(customer);
@@ -25,31 +33,50 @@ t.test('sharing: operator control ask waits for the grant, never keeps the opera
   await waitForStatus(customer, 'connected');
   const c = customer.content();
   const o = () => operator.content();
-  await eventually(async () => (await o().$('#count')) !== null, 'operator on /fields');
+  await waitForContent(operator, '#count');
   t.ok(await customer.page.$('[data-tandem="grant-control"]'), 'the customer has the grant toggle');
+  t.equal(await operator.page.getAttribute('body', 'data-control'), 'denied', 'the operator starts without control');
 
-  await o().click('#count');
-  await o().click('#text');
-  await operator.page.keyboard.type('nope');
-  await new Promise((r) => setTimeout(r, 500));
-  t.equal(await o().textContent('#counter'), '0', "without a grant the operator's click does nothing");
-  t.equal(await c.textContent('#counter'), '0', 'and nothing reaches the customer');
-  t.equal(await c.$eval('#text', (el) => (el as HTMLInputElement).value), '', 'typing neither');
+  await step(t, 'without a grant nothing the operator does reaches the customer', async () => {
+    await o().click('#count');
+    await o().click('#text');
+    await operator.page.keyboard.type('nope');
+    await o().click('#check');
+    await o().click('#to-two');
+    await typeAddress(operator, '/two');
+    await settle();
+    t.equal(await c.textContent('#counter'), '0', "the operator's click did not reach the customer");
+    t.equal(await valueOf(c, '#text'), '', 'nor the typing');
+    t.notOk(await c.$eval('#check', (el) => (el as HTMLInputElement).checked), 'nor the checkbox');
+    t.equal(await contentPath(customer), '/fields', 'nor the link or the address bar');
+    t.equal(await o().textContent('#counter'), '0', 'the mirror shows the customer page unchanged');
+    t.equal(await valueOf(o(), '#text'), '', 'and no typing of the operator in the mirror');
+    t.notOk(await o().$eval('#check', (el) => (el as HTMLInputElement).checked), 'nor a checked box');
+  });
 
-  await customer.page.check('[data-tandem="grant-control"]');
-  await eventually(async () => (await operator.page.getAttribute('body', 'data-control')) === 'allowed', 'operator gets control');
-  await o().click('#count');
-  await eventually(async () => (await c.textContent('#counter')) === '1', 'granted click reaches the customer');
-  t.equal(await o().textContent('#counter'), '1', 'and acts on the operator page');
-  await o().click('#text');
-  await operator.page.keyboard.type('ok');
-  await eventually(async () => (await c.$eval('#text', (el) => (el as HTMLInputElement).value)) === 'ok', 'granted typing');
+  await step(t, 'granted: clicks and typing reach the customer and show in the mirror', async () => {
+    await customer.page.check('[data-tandem="grant-control"]');
+    await until(() => operator.page.getAttribute('body', 'data-control'), 'allowed', 'operator gets control');
+    await o().click('#count');
+    await until(() => c.textContent('#counter'), '1', 'granted click reaches the customer');
+    await until(() => o().textContent('#counter'), '1', 'and shows in the mirror');
+    await o().click('#text');
+    await operator.page.keyboard.type('ok');
+    await until(() => valueOf(c, '#text'), 'ok', 'granted typing');
+    await until(() => valueOf(o(), '#text'), 'ok', 'granted typing in the mirror');
+  });
 
-  await customer.page.uncheck('[data-tandem="grant-control"]');
-  await eventually(async () => (await operator.page.getAttribute('body', 'data-control')) === 'denied', 'control withdrawn');
-  await o().click('#count');
-  await new Promise((r) => setTimeout(r, 400));
-  t.equal(await c.textContent('#counter'), '1', 'withdrawn: clicks stop again');
+  await step(t, 'withdrawn: clicks and typing stop again', async () => {
+    await customer.page.uncheck('[data-tandem="grant-control"]');
+    await until(() => operator.page.getAttribute('body', 'data-control'), 'denied', 'control withdrawn');
+    await o().click('#count');
+    await o().click('#text');
+    await operator.page.keyboard.type('more');
+    await settle();
+    t.equal(await c.textContent('#counter'), '1', 'withdrawn: clicks stop again');
+    t.equal(await valueOf(c, '#text'), 'ok', 'and typing');
+    t.equal(await valueOf(o(), '#text'), 'ok', 'the mirror still shows the customer value');
+  });
 });
 
 t.test('sharing: never mode lets operators point but not drive; invite and leave', async (t) => {
@@ -58,22 +85,34 @@ t.test('sharing: never mode lets operators point but not drive; invite and leave
   const call = await callOperator(customer);
   const operator = await openOperator(env, call);
   await waitForStatus(customer, 'connected');
+  const c = customer.content();
   const o = () => operator.content();
-  await eventually(async () => (await o().$('#count')) !== null, 'operator on /fields');
+  await waitForContent(operator, '#count');
   t.notOk(await customer.page.$('[data-tandem="grant-control"]'), 'no grant toggle in never mode');
-  await o().click('#count');
-  await o().click('#to-two');
-  await new Promise((r) => setTimeout(r, 500));
-  t.equal(await customer.content().textContent('#counter'), '0', 'an operator click does nothing');
-  t.equal(await contentPath(customer), '/fields', 'nor does an operator link');
-  const opId = await participantId(customer, 'operator');
-  await mouseTo(operator, 200, 150);
-  await eventually(() => pointerOf(customer.content(), opId), 'pointer still shared');
-  t.pass('the pointer is still shared');
 
-  await operator.page.click('[data-tandem="invite"]');
-  await eventually(async () => (await operator.page.textContent('[data-tandem="invite"]')) === 'Invited', 'invite sent');
-  t.pass('invite answers');
+  await step(t, 'an operator click, typing, a link or an address does nothing', async () => {
+    await o().click('#count');
+    await o().click('#text');
+    await operator.page.keyboard.type('nope');
+    await o().click('#to-two');
+    await typeAddress(operator, '/two');
+    await settle();
+    t.equal(await c.textContent('#counter'), '0', 'an operator click does nothing');
+    t.equal(await valueOf(c, '#text'), '', 'nor typing');
+    t.equal(await contentPath(customer), '/fields', 'nor an operator link or address');
+    t.equal(await valueOf(o(), '#text'), '', 'the mirror shows no typing');
+  });
+
+  await step(t, 'the pointer is still shared', async () => {
+    const opId = await participantId(customer, 'operator');
+    await mouseTo(operator, 200, 150);
+    await eventually(() => pointerOf(customer.content(), opId), 'pointer still shared');
+  });
+
+  await step(t, 'invite answers', async () => {
+    await operator.page.click('[data-tandem="invite"]');
+    await until(() => operator.page.textContent('[data-tandem="invite"]'), 'Invited', 'invite sent');
+  });
 
   await operator.page.click('[data-tandem="leave"]');
   await waitForStatus(operator, 'ended');
