@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { parseTrustedProxy } from './identity/client-address.js';
 
 export type OperatorControl = 'always' | 'ask' | 'never';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -19,6 +20,12 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly publicUrl: string | null;
+  /**
+   * The operator side's own origin (TANDEM_CONSOLE_URL): console, session pages and operator
+   * REST calls are served there and nowhere else. Demo: `http://localhost:<port>`. Null: one
+   * origin for everything (a warning at start). Without a port, any port of that host.
+   */
+  readonly consoleUrl: string | null;
   readonly redisUrl: string | null;
   readonly redisCluster: readonly { host: string; port: number }[];
   readonly secret: string;
@@ -41,6 +48,8 @@ export interface Config {
   readonly webhookUrl: string | null;
   /** How long a signed hub token stays valid. */
   readonly tokenTtlMs: number;
+  /** Addresses and CIDR ranges whose X-Forwarded-For and X-Forwarded-Proto are believed. */
+  readonly trustedProxies: readonly string[];
 }
 
 interface Variable {
@@ -125,6 +134,14 @@ const VARIABLES: Variable[] = [
     },
   },
   { name: 'TANDEM_PUBLIC_URL', parse: (r, c) => void (c.publicUrl = httpUrl(r).origin) },
+  {
+    name: 'TANDEM_CONSOLE_URL',
+    parse: (r, c) => {
+      const u = httpUrl(r);
+      if (u.pathname !== '/' || u.search || u.hash) throw new Error(`must be an origin without a path, got ${JSON.stringify(r)}`);
+      c.consoleUrl = u.origin;
+    },
+  },
   { name: 'TANDEM_REDIS_URL', parse: (r, c) => void (c.redisUrl = redisUrl(r)) },
   {
     name: 'TANDEM_REDIS_CLUSTER',
@@ -193,6 +210,17 @@ const VARIABLES: Variable[] = [
   { name: 'TANDEM_ORIGIN_TIMEOUT', parse: (r, c) => void (c.originTimeoutMs = parseDuration(r)) },
   { name: 'TANDEM_WEBHOOK_URL', parse: (r, c) => void (c.webhookUrl = httpUrl(r).href) },
   { name: 'TANDEM_TOKEN_TTL', parse: (r, c) => void (c.tokenTtlMs = parseDuration(r)) },
+  {
+    name: 'TANDEM_TRUSTED_PROXIES',
+    parse: (r, c) =>
+      void (c.trustedProxies = Object.freeze(
+        r
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map(parseTrustedProxy),
+      )),
+  },
 ];
 
 /** Every variable's name, in table order (docs/config.md is checked against it). */
@@ -220,6 +248,7 @@ export const DEFAULTS: Omit<Config, 'secret' | 'secretGenerated'> = {
   port: 8080,
   host: '0.0.0.0',
   publicUrl: null,
+  consoleUrl: null,
   redisUrl: null,
   redisCluster: [],
   operatorsFile: './operators.jsonl',
@@ -235,6 +264,7 @@ export const DEFAULTS: Omit<Config, 'secret' | 'secretGenerated'> = {
   originTimeoutMs: 15_000,
   webhookUrl: null,
   tokenTtlMs: 12 * UNIT_MS.h,
+  trustedProxies: [],
 };
 
 /** `--redis-url` → `TANDEM_REDIS_URL`. */
@@ -299,9 +329,17 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   if (c.origin && c.allow?.includes(c.origin)) {
     problems.push('TANDEM_ALLOW: must not repeat TANDEM_ORIGIN');
   }
+  if (c.consoleUrl && c.publicUrl && new URL(c.consoleUrl).host === new URL(c.publicUrl).host) {
+    problems.push('TANDEM_CONSOLE_URL: must be a host of its own, not that of TANDEM_PUBLIC_URL');
+  }
+  if (c.consoleUrl && c.origin && !c.publicUrl) {
+    problems.push("TANDEM_CONSOLE_URL: needs TANDEM_PUBLIC_URL too (the customers' origin, where operators' mirrors load the page's images and styles)");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   c.demo = !c.origin;
+  // The demo's operators use localhost beside the customers' 127.0.0.1: two origins, one port.
+  if (c.demo && !c.consoleUrl) c.consoleUrl = c.port ? `http://localhost:${c.port}` : "http://localhost";
   c.secretGenerated = !c.secret;
   c.secret ??= randomBytes(32).toString('base64url');
   return Object.freeze(c as Config);

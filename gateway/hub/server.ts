@@ -36,6 +36,7 @@ import {
 } from './bridge.js';
 import type { HubClaims } from './tokens.js';
 import type { Standing } from '../identity/standing.js';
+import { trustedProxies } from '../identity/client-address.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
 import { Rooms } from './fanout.js';
@@ -123,6 +124,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
   const live = new Set<Connection>();
   const bridgeSecret = randomBytes(18).toString('base64url');
   const mode = app.config.operatorControl;
+  const trusted = trustedProxies(app.config.trustedProxies);
   let accepting = true;
   let nextId = 1;
 
@@ -300,12 +302,13 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
    */
   function frontDoorJoin(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuseRaw = (r: Refusal) => refuseUpgrade(socket, r.status, r.code, r.message);
+    const clientAddr = trusted.clientAddress(req);
     const checked = checkToken(new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? '');
     if ('refusal' in checked) return refuseRaw(checked.refusal);
     void readSession(checked.claims).then((session) => {
       if (socket.destroyed) return;
       if ('refusal' in session) return refuseRaw(session.refusal);
-      bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: encodeJoin(session.state) });
+      bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: encodeJoin(session.state) }, clientAddr);
     });
   }
 

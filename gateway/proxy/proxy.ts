@@ -23,6 +23,7 @@ import { isFormSubmission, KeptResponses, keptIdOf, type KeptRecorder } from './
 import { originCookies, Participants, serializeCookies, type Participant } from './participant.js';
 import { acceptCspReport } from './csp-report.js';
 import type { Standing } from '../identity/standing.js';
+import { trustedProxies } from '../identity/client-address.js';
 import { rewriteBodyStream, rewriteResponseHead, type BodyKind } from './rewriting.js';
 
 export interface Proxy {
@@ -68,6 +69,7 @@ export function createProxy(app: App, standing: Standing): Proxy {
     ca: app.config.caFile ? readFileSync(app.config.caFile) : null,
   });
   const participants = new Participants(app, standing);
+  const trusted = trustedProxies(app.config.trustedProxies);
   const jar = new CookieJar(app.store.directory, app.config.retentionMs);
   const kept = new KeptResponses(app.store.directory, app.config.retentionMs);
   const assets = new Assets();
@@ -139,8 +141,8 @@ export function createProxy(app: App, standing: Standing): Proxy {
     }
 
     if (!upgrade) out['accept-encoding'] = originAcceptEncoding(req.headers['accept-encoding']);
-    const remote = req.socket.remoteAddress ?? '';
-    out['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${remote}` : remote;
+    // A client's own X-Forwarded-For is passed on only when a trusted proxy relayed it.
+    out['x-forwarded-for'] = trusted.forwardedFor(req);
     out['x-forwarded-proto'] = gatewaySecure ? 'https' : 'http';
     out['x-forwarded-host'] = req.headers.host ?? '';
     return out;

@@ -132,7 +132,7 @@ export function createApi(app: App): Api {
     if (typeof name !== 'string' || typeof password !== 'string' || !name || name.length > 64 || password.length > 1024) {
       throw new TandemError('TANDEM_ERR_BAD_REQUEST', 'name and password are required strings');
     }
-    const address = clientAddress(req);
+    const address = clientAddress(app, req);
     // Reserved before anything is awaited, so concurrent guesses are counted before any is checked.
     const wait = svc.logins.reserve(name, address);
     if (wait > 0)
@@ -168,7 +168,7 @@ export function createApi(app: App): Api {
       if (s && s.status !== 'ended')
         return sendJson(res, 200, { id: s.id, code: s.code, token: app.tokens.sign(current), participant: current.p, status: s.status });
     }
-    const wait = svc.creations.take(clientAddress(req));
+    const wait = svc.creations.take(clientAddress(app, req));
     if (wait > 0) return sendError(res, 'TANDEM_ERR_RATE_LIMITED', 'too many sessions from this address', retryAfter(wait));
     const made = await svc.calls.create({ name, url });
     // The customer's origin cookies go into the session's jar now, so an operator who responds

@@ -5,9 +5,9 @@
  */
 
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import type { App } from '../app.js';
 import type { ConsoleClaims, HubClaims } from '../hub/tokens.js';
+import { trustedProxies } from '../identity/client-address.js';
 
 export const CONSOLE_COOKIE = 'tandem_console';
 export const PARTICIPANT_COOKIE = 'tandem_p';
@@ -38,10 +38,11 @@ export function bearer(req: IncomingMessage): string | null {
   return m ? m[1] : null;
 }
 
-/** Whether the browser reached us over https (directly, or as TANDEM_PUBLIC_URL says). */
+/** Whether the browser reached us over https (directly, as TANDEM_PUBLIC_URL says, or as a trusted proxy says). */
 export function isSecure(app: App, req: IncomingMessage): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-  return app.config.publicUrl?.startsWith('https:') ?? false;
+  if (app.config.publicUrl?.startsWith('https:')) return true;
+  return trustedProxies(app.config.trustedProxies).forwardedHttps(req);
 }
 
 export interface CookieOptions {
@@ -60,26 +61,9 @@ export function clearCookie(app: App, req: IncomingMessage, name: string, path: 
   return serializeCookie(app, req, name, '', { path, maxAgeS: 0 });
 }
 
-function isPrivate(address: string): boolean {
-  const a = address.replace(/^::ffff:/, '');
-  if (a === '::1' || a.startsWith('127.')) return true;
-  if (isIP(a) === 4) return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a);
-  return /^f[cd]/i.test(a);
-}
-
-/**
- * The client's address for rate limits. Behind a load balancer on a private network (as in the
- * compose file) every peer is the balancer, so the address it appends to X-Forwarded-For is
- * used; a peer on a public address is taken as the client itself.
- */
-export function clientAddress(req: IncomingMessage): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
-  const xff = req.headers['x-forwarded-for'];
-  if (xff && isPrivate(peer)) {
-    const last = String(xff).split(',').pop()!.trim();
-    if (isIP(last)) return last;
-  }
-  return peer;
+/** The client's address for rate limits (X-Forwarded-For only from TANDEM_TRUSTED_PROXIES). */
+export function clientAddress(app: App, req: IncomingMessage): string {
+  return trustedProxies(app.config.trustedProxies).clientAddress(req);
 }
 
 export interface Caller {
