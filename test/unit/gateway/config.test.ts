@@ -32,6 +32,8 @@ t.test('config: every invalid value is named, one line each', async (t) => {
     [{ TANDEM_ORIGIN: 'https://bank.example/path' }, 'TANDEM_ORIGIN'],
     [{ TANDEM_ALLOW: 'https://a.example,nope' }, 'TANDEM_ALLOW'],
     [{ TANDEM_PORT: '70000' }, 'TANDEM_PORT'],
+    [{ TANDEM_TRUSTED_PROXIES: '10.0.0.0/8, nginx' }, 'TANDEM_TRUSTED_PROXIES'],
+    [{ TANDEM_TRUSTED_PROXIES: '10.0.0.1/40' }, 'TANDEM_TRUSTED_PROXIES'],
     [{ TANDEM_PORT: 'eighty' }, 'TANDEM_PORT'],
     [{ TANDEM_HOST: 'bad host!' }, 'TANDEM_HOST'],
     [{ TANDEM_PUBLIC_URL: 'gateway' }, 'TANDEM_PUBLIC_URL'],
