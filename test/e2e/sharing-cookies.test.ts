@@ -1,10 +1,22 @@
 /**
- * Co-browsing, logged-in pages: operators see the customer's logged-in pages, the session's
- * origin cookies kept by the gateway, without any origin cookie in the operator's browser.
+ * Co-browsing, logged-in pages: operators see the customer's logged-in pages in their mirror,
+ * without any origin cookie in the operator's browser, and what the operator does on them is
+ * done with the customer's login.
  */
 
 import t from 'tap';
-import { callOperator, contentPath, eventually, openCustomer, openOperator, startSharingEnv, waitForStatus } from './helpers/sharing.js';
+import {
+  callOperator,
+  contentPath,
+  openCustomer,
+  openOperator,
+  sameDocument,
+  startSharingEnv,
+  step,
+  typeAddress,
+  until,
+  waitForStatus,
+} from './helpers/sharing.js';
 
 t.test("sharing: the operator sees the customer's logged-in page and holds no origin cookie", async (t) => {
   const env = await startSharingEnv(t);
@@ -12,23 +24,41 @@ t.test("sharing: the operator sees the customer's logged-in page and holds no or
   const c = customer.content();
   await c.fill('#who', 'bob');
   await c.click('#in');
-  await eventually(
-    async () => (await c.$('#account')) !== null && (await c.textContent('#account')) === 'logged in as bob',
-    'customer logged in',
-  );
+  await until(() => c.textContent('#account').catch(() => ''), 'logged in as bob', 'customer logged in');
   const call = await callOperator(customer);
   const operator = await openOperator(env, call);
   await waitForStatus(customer, 'connected');
-  await eventually(async () => (await contentPath(operator)) === '/account', 'operator on /account');
-  await eventually(
-    async () =>
-      (await operator
-        .content()
-        .textContent('#account')
-        .catch(() => '')) === 'logged in as bob',
-    'operator sees the logged-in page',
-  );
-  t.pass("the operator's content frame shows the customer's logged-in page");
+
+  await step(t, "the operator's mirror shows the customer's logged-in page", async () => {
+    await until(() => contentPath(operator), '/account', 'operator on /account');
+    await until(
+      () =>
+        operator
+          .content()
+          .textContent('#account')
+          .catch(() => ''),
+      'logged in as bob',
+      'operator sees the logged-in page',
+    );
+    await sameDocument(customer, operator);
+  });
+
+  await step(t, 'a logged-in page the operator takes the customer to is logged in too', async () => {
+    await typeAddress(operator, '/two');
+    await until(() => contentPath(customer), '/two', 'customer on /two');
+    await typeAddress(operator, '/account');
+    await until(() => contentPath(customer), '/account', 'customer back on /account');
+    await until(
+      () =>
+        operator
+          .content()
+          .textContent('#account')
+          .catch(() => ''),
+      'logged in as bob',
+      'still logged in',
+    );
+  });
+
   const cookies = await operator.context.cookies();
   t.ok(cookies.length > 0, 'the operator holds its own Tandem cookies');
   t.same(
