@@ -108,7 +108,20 @@ export function escapeHtml(s: string): string {
 export const CONTENT_SANDBOX =
   'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads allow-pointer-lock allow-top-navigation-to-custom-protocols';
 
-export function renderShell(assets: Assets, config: ShellConfig): string {
+/**
+ * The content frame's sandbox for a customer's browser. Where the shell can catch the top
+ * window's navigations (the Navigation API: Chromium 102 on, known by its client hint), the
+ * frame may navigate top: `top.location = …` and `parent.location.assign(…)` then start a
+ * navigation that the shell cancels and carries into the content frame, and a frame buster's
+ * navigation to the frame's own address is cancelled (inject/shell/top-navigation.ts).
+ * Elsewhere top navigation stays off: those assignments throw in the page's script.
+ */
+export function contentSandbox(secChUa: string | string[] | undefined): string {
+  const m = typeof secChUa === 'string' ? /"Chromium";\s*v="(\d+)"/.exec(secChUa) : null;
+  return m && Number(m[1]) >= 102 ? `${CONTENT_SANDBOX} allow-top-navigation` : CONTENT_SANDBOX;
+}
+
+export function renderShell(assets: Assets, config: ShellConfig, sandbox = CONTENT_SANDBOX): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -132,7 +145,7 @@ export function renderShell(assets: Assets, config: ShellConfig): string {
     ${config.role === 'operator' ? '<button type="button" data-tandem="invite">Invite</button><button type="button" data-tandem="leave">Leave</button>' : '<button type="button" data-tandem="connect">Call operator</button>'}
   </span>
 </header>
-<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page" sandbox="${CONTENT_SANDBOX}"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe></main>
+<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page" sandbox="${sandbox}"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe></main>
 </body></html>`;
 }
 
@@ -146,6 +159,7 @@ const SHELL_HEADERS = {
 };
 
 export function sendShell(res: ServerResponse, assets: Assets, config: ShellConfig): void {
-  res.writeHead(200, SHELL_HEADERS);
-  res.end(renderShell(assets, config));
+  const sandbox = config.role === 'customer' ? contentSandbox(res.req?.headers['sec-ch-ua']) : CONTENT_SANDBOX;
+  res.writeHead(200, { ...SHELL_HEADERS, vary: 'Sec-CH-UA' });
+  res.end(renderShell(assets, config, sandbox));
 }

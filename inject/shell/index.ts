@@ -380,3 +380,7 @@ if (cfg.session) {
     if (s && s.token && s.status !== 'ended' && (s.role ?? 'customer') === 'customer' && !session) start(s);
   });
 }
+
+// Script navigations of the top window go into the content frame (Chromium; see top-navigation.ts).
+import { installTopNavigation } from './top-navigation.js';
+installTopNavigation();
