@@ -1,306 +1,825 @@
 /**
- * Co-browsing latency and cost, in Chromium through a real gateway on loopback:
+ * The mirror's latency and cost, in Chromium through a real gateway (its own process, memory
+ * store) on loopback: one customer context that runs the page and records it, one operator
+ * context whose shell rebuilds it in the mirror. Times are stamped in the pages with
+ * performance.timeOrigin + performance.now() (one browser, one clock; the skew between the two
+ * pages is printed) and given as percentiles over many samples; every figure is printed with its
+ * target and with a baseline measured side by side in the same run.
  *
- *   input, scroll, click, nav: from the customer's action to the operator's page showing it.
- *     Both ends are stamped in the pages with performance.timeOrigin + performance.now() (one
- *     machine, one clock shared by every page): the customer's keydown / scrollTo / click event,
- *     and the operator's page getting the value, the scroll position, the replayed click, or
- *     the new page's DOMContentLoaded. "Showing" is the DOM update, before the next paint.
- *     Baselines measured side by side: for input/scroll/click, one command relayed by the hub
- *     between two Node WebSocket clients of another session (the floor the browsers add to);
- *     for nav, the customer's own load of the same page (DOMContentLoaded).
- *   late join: a session with 2,000 logged commands; from the operator opening the session
- *     URL to its content frame showing the final state (test process observing the page).
- *     Baseline: a plain load of the same page through the gateway in a fresh tab.
- *   hooks size: dist/inject/hooks.js gzipped (level 9), against the 30 KB budget.
- *   page-load overhead: the demo site's pages, DOMContentLoaded and load of the page through
- *     the gateway (the content frame's own navigation timing) vs the origin directly.
+ *   1. customer → mirror: the customer's keydown / click / scrollTo, until the mirror's field
+ *      value / text / scroll position shows it (checked in the operator's shell right after each
+ *      hub message is handled, see sync-probe.ts). Baseline: one command relayed by the hub
+ *      between two Node WebSocket clients of another session.
+ *   2. operator → customer → mirror: a click on the counter button in the mirror, and typing in
+ *      the mirror into a field whose handler writes what is typed into the page, until the
+ *      mirror shows the page's answer; with the two legs. Baseline: the hub relay there and back.
+ *   3. late joiner: a 1 MB page whose log holds a snapshot and 1,999 changes (each its own logged
+ *      batch; rrweb's checkpoint is at 2,000), from the joiner opening the session URL until its
+ *      mirror equals the customer's page. Baselines: a plain load of the same page in a fresh
+ *      tab, through the gateway and directly.
+ *   4. hub frames' bytes per second, customer up and operator down, idle, typing and scrolling;
+ *      snapshot JSON sizes raw, gzipped and brotli'd (the hub sends frames uncompressed).
+ *   5. the recorder's main-thread time in the customer's renderer (CDP Performance.getMetrics
+ *      TaskDuration, ScriptDuration) during the same scripted activity on Node-RED's editor (the
+ *      heaviest real app installed by the real-apps suite; the bench's 1 MB page if missing),
+ *      with a session vs without one, rounds taking turns.
+ *   6. page-load overhead: DOMContentLoaded through the gateway vs the origin directly.
+ *   7. the hooks and shell bundles, gzipped and brotli'd.
  *
- *   npm run build && node dist/bench/sync.js [--samples 50]
+ *   npx tsc -b && node scripts/bundle.mjs && node dist/bench/sync.js [--samples 60] [--late 5] [--rounds 3] [--only 1,2,…]
  */
 
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Frame, Page } from 'playwright-core';
-import { startDemoSite } from '../demo/site.js';
-import { startTestGateway } from '../test/helpers/gateway.js';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { launchChromium } from '../test/helpers/browser.js';
 import { HubClient } from '../test/helpers/hub-client.js';
+import { startDemoSite } from '../demo/site.js';
+import { startBenchOrigin } from './sync-pages.js';
+import { customerProbe, type Watch } from './sync-probe.js';
 import {
-  callOperator,
-  eventually,
+  call,
+  cpuMs,
   openCustomer,
   openOperator,
-  startSharingEnv,
-  testTokens,
-  waitForStatus,
-} from '../test/e2e/helpers/sharing.js';
+  operatorContext,
+  sleep,
+  startGateway,
+  startNodeRed,
+  until,
+  type Gateway,
+  type Tab,
+} from './sync-env.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const SAMPLES = arg('samples', 50);
+const SAMPLES = arg('samples', 60);
+const LATE = arg('late', 5);
+const ROUNDS = arg('rounds', 3);
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? new Set(process.argv[i + 1].split(',').map(Number)) : null;
+})();
+const part = (n: number): boolean => !ONLY || ONLY.has(n);
+
+// ---- figures ------------------------------------------------------------------------------
 
 function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
-const med = (xs: number[]): number => pct(xs, 50);
-const ms = (n: number): string => `${n.toFixed(1)} ms`;
-const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
-const NOW = '(performance.timeOrigin + performance.now())';
+const p50 = (xs: number[]): number => pct(xs, 50);
+const p99 = (xs: number[]): number => pct(xs, 99);
+const f1 = (n: number): string => n.toFixed(1);
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+const mark = (ok: boolean): string => (ok ? '✔' : '✘');
 
-function row(name: string, xs: number[], base: number[], target: string): void {
+/** The lines of the summary printed at the end. */
+const summary: string[] = [];
+
+function latency(name: string, xs: number[], base: number[], baseName: string, target?: [number, number]): void {
+  const ok = target ? p50(xs) <= target[0] && p99(xs) <= target[1] : true;
+  const t = target ? `target p50 ≤ ${target[0]}, p99 ≤ ${target[1]} ms ${mark(ok)}` : '';
+  const line = `${name.padEnd(34)} p50 ${f1(p50(xs)).padStart(6)}  p90 ${f1(pct(xs, 90)).padStart(6)}  p99 ${f1(p99(xs)).padStart(6)} ms  (n=${xs.length})   ${baseName} p50 ${f1(p50(base))} p99 ${f1(p99(base))} ms = ${(p50(xs) / p50(base)).toFixed(1)}×   ${t}`;
+  console.log(line);
+  if (target) summary.push(`${name}: p50 ${f1(p50(xs))} / p99 ${f1(p99(xs))} ms; ${baseName} p50 ${f1(p50(base))} ms; ${t}`);
+}
+
+const NOW = 'performance.timeOrigin + performance.now()';
+const jitter = (): Promise<void> => sleep(60 + Math.random() * 100);
+
+// ---- the operator's probe -----------------------------------------------------------------
+
+async function watch(op: Page, w: Watch): Promise<void> {
+  await op.evaluate((x) => window.__bench!.watch(x), w);
+}
+
+async function stampOf(op: Page, name: string, timeout = 15_000): Promise<number> {
+  const h = await op.waitForFunction((n) => window.__bench?.stamps[n], name, { polling: 10, timeout });
+  return (await h.jsonValue()) as number;
+}
+
+const opInputs = (op: Page, kind: string): Promise<number[]> =>
+  op.evaluate((k) => window.__bench!.inputs.filter((x) => x[0] === k).map((x) => x[1]), kind);
+
+type CustomerStamps = { keys: number[]; clicks: number[]; echo: number[] };
+const customerStamps = (f: Frame): Promise<CustomerStamps> =>
+  f.evaluate(() => (window as unknown as { __benchC: CustomerStamps }).__benchC);
+
+interface Wire {
+  sends: [number, string][];
+  recvs: [number, string][];
+}
+const wire = (p: Page): Promise<Wire> => p.evaluate(() => ({ sends: window.__bench!.sends, recvs: window.__bench!.recvs }));
+
+/**
+ * Where the time of each sample goes: from the action to the sender's shell sending the hub frame
+ * (op `sendOp`), from there to the receiver's shell getting it, and from there to the result.
+ */
+function legs(t0: number[], t3: number[], from: Wire, to: Wire, sendOp: string): void {
+  const a: number[] = [];
+  const b: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < t0.length; i++) {
+    const sent = from.sends.find(([t, op]) => t >= t0[i] && op === sendOp)?.[0];
+    const got = sent === undefined ? undefined : to.recvs.find(([t, op]) => t >= sent && op === sendOp)?.[0];
+    if (sent === undefined || got === undefined || got > t3[i]) continue;
+    a.push(sent - t0[i]);
+    b.push(got - sent);
+    c.push(t3[i] - got);
+  }
+  const q = (xs: number[]): string => `${f1(p50(xs))} / ${f1(p99(xs))}`;
   console.log(
-    `${name.padEnd(8)} p50 ${ms(med(xs)).padStart(9)}  p99 ${ms(pct(xs, 99)).padStart(9)}   baseline p50 ${ms(med(base)).padStart(8)} p99 ${ms(pct(base, 99)).padStart(8)}   ratio p50 ${(med(xs) / med(base)).toFixed(2)}x   (${target})`,
+    `${' '.repeat(4)}where it goes (p50 / p99 ms, n=${a.length}): action → '${sendOp}' frame sent ${q(a)};  sent → arrived (hub) ${q(b)};  arrived → shown ${q(c)}`,
   );
 }
 
-/** Installs a recorder in a page: `__tandemBench` collects [label, time] pairs. */
-async function recorder(f: Frame, script: string): Promise<void> {
-  await f.evaluate(`(() => { window.__tandemBench = []; const rec = (l) => window.__tandemBench.push([l, ${NOW}]); ${script} })()`);
+/** Median of (Date.now() − shared clock) in a page: the difference between two pages is their skew. */
+async function clockOffset(p: Page | Frame): Promise<number> {
+  const xs = (await p.evaluate(
+    `(() => { const o = []; for (let i = 0; i < 200; i++) o.push(Date.now() - (${NOW})); return o; })()`,
+  )) as number[];
+  return p50(xs);
 }
-const records = (f: Frame): Promise<[string, number][]> => f.evaluate('window.__tandemBench') as Promise<[string, number][]>;
 
-async function hubBaseline(base: string, n: number): Promise<number[]> {
+// ---- the hub's floor ----------------------------------------------------------------------
+
+/** One-way relay and there-and-back through the hub between two Node clients of a fresh session. */
+async function hubFloor(base: string, n: number): Promise<{ oneWay: number[]; roundTrip: number[] }> {
   const r = await fetch(`${base}/__tandem/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  const s = (await r.json()) as { id: string; token: string };
+  const s = (await r.json()) as { id: string; token: string; code: string };
+  const { testTokens } = await import('../test/e2e/helpers/sharing.js');
   const a = await HubClient.connect(base, s.token);
-  const b = await HubClient.connect(base, testTokens.hub(s.id, 'o-bench', 'operator', 'bench', 600_000));
-  const out: number[] = [];
+  const b = await HubClient.connect(base, testTokens.hub(s.id, 'o-bench', 'operator', 'alice', 600_000));
+  const oneWay: number[] = [];
+  const roundTrip: number[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const seen = b.commands().length;
+      const seenB = b.commands().length;
+      const seenA = a.commands().length;
       const t0 = performance.now();
-      a.send({ k: 'top/form/0/q', op: 'input', d: { value: `v${i}` } });
-      await b.until(() => b.commands().length > seen, 'relay');
-      out.push(performance.now() - t0);
-      await sleep(10);
+      a.send({ k: `top/dom/bench/${i}`, op: 'dom', d: { sid: 'bench', i: 0, n: 1, part: `[{"i":${i}}]` } });
+      await b.until(() => b.commands().length > seenB, 'relay');
+      oneWay.push(performance.now() - t0);
+      b.send({ k: 'top/pointer/o-bench', op: 'pointer', d: { x: i, y: i } });
+      await a.until(() => a.commands().length > seenA, 'relay back');
+      roundTrip.push(performance.now() - t0);
+      await sleep(20);
     }
   } finally {
     await a.close();
     await b.close();
   }
-  return out;
+  return { oneWay, roundTrip };
 }
 
-async function main(): Promise<void> {
-  const cleanup: (() => unknown)[] = [];
-  const t = { teardown: (fn: () => unknown) => void cleanup.push(fn) };
-  try {
-    const env = await startSharingEnv(t);
-    const base = env.urls[0];
-    const customer = await openCustomer(env, '/fields', { viewport: { width: 900, height: 700 } });
-    const call = await callOperator(customer);
-    const operator = await openOperator(env, call, { viewport: { width: 1000, height: 800 } });
-    await waitForStatus(customer, 'connected');
-    const c = customer.content();
-    const o = () => operator.content();
-    await eventually(async () => (await o().$('#text')) !== null, 'operator on /fields');
-    await o().waitForLoadState('load');
-    console.log(`# Tandem co-browsing sync, Chromium, in-process gateway on loopback, ${SAMPLES} samples per op\n`);
+// ---- hub frames ---------------------------------------------------------------------------
 
-    const relay = await hubBaseline(base, SAMPLES);
+interface Traffic {
+  up: number;
+  upFrames: number;
+  down: number;
+  downFrames: number;
+}
 
-    // Input: one keystroke at a time.
-    await recorder(c, `document.getElementById('text').addEventListener('keydown', () => rec('k'), true);`);
-    await recorder(o(), `const el = document.getElementById('text'); el.addEventListener('input', () => rec(el.value));`);
+function countFrames(page: Page): Traffic {
+  const t: Traffic = { up: 0, upFrames: 0, down: 0, downFrames: 0 };
+  const size = (p: string | Buffer): number => (typeof p === 'string' ? Buffer.byteLength(p) : p.length);
+  page.on('websocket', (ws) => {
+    if (!ws.url().includes('/__tandem/hub')) return;
+    ws.on('framesent', (f) => {
+      t.up += size(f.payload);
+      t.upFrames++;
+    });
+    ws.on('framereceived', (f) => {
+      t.down += size(f.payload);
+      t.downFrames++;
+    });
+  });
+  return t;
+}
+
+interface LoggedCmd {
+  op: string;
+  k: string;
+  d: { sid?: string; i?: number; n?: number; part?: string };
+}
+
+async function sessionLog(op: Tab, base: string, session: string): Promise<LoggedCmd[]> {
+  const r = await op.context.request.get(`${base}/__tandem/api/sessions/${session}/log`);
+  if (!r.ok()) throw new Error(`log: ${r.status()}`);
+  return (await r.text())
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as LoggedCmd);
+}
+
+/** The latest complete snapshot's JSON in a log, and the number of change batches logged after it. */
+function lastSnapshot(log: LoggedCmd[]): { json: string; changes: number } | null {
+  let best: { json: string; changes: number; sid: string } | null = null;
+  const parts = new Map<string, string[]>();
+  for (const c of log) {
+    if (c.op === 'dom' && best && c.d.sid === best.sid) best.changes++;
+    if (c.op !== 'snapshot' || !c.d.sid) continue;
+    const p: string[] = parts.get(c.d.sid) ?? [];
+    p[c.d.i!] = c.d.part!;
+    parts.set(c.d.sid, p);
+    if (p.filter((x) => typeof x === 'string').length === c.d.n) best = { json: p.join(''), changes: 0, sid: c.d.sid };
+  }
+  return best;
+}
+
+function sizes(json: string): string {
+  const raw = Buffer.from(json);
+  const gz = gzipSync(raw, { level: 6 }).length;
+  const br = brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }).length;
+  const br11 = brotliCompressSync(raw).length;
+  return `${kb(raw.length)} raw, gzip-6 ${kb(gz)} (${((gz / raw.length) * 100).toFixed(0)} %), brotli-5 ${kb(br)}, brotli-11 ${kb(br11)} (${((br11 / raw.length) * 100).toFixed(0)} %)`;
+}
+
+// ---- 1, 2, 4: a live session on /live ------------------------------------------------------
+
+async function liveSession(browser: Browser, gw: Gateway): Promise<void> {
+  const base = gw.url;
+  const customer = await openCustomer(browser, base, '/live', { probe: true });
+  const up = countFrames(customer.page);
+  const session = await call(customer, base);
+  const o = await operatorContext(browser, base);
+  const down = countFrames(o.tab.page);
+  await o.open(session);
+  const op = o.tab.page;
+  await until(async () => (await o.tab.content().$('#counter')) !== null, "the operator's mirror", 30_000, 50);
+  const c = customer.content();
+  await c.evaluate(customerProbe);
+  const skew = (await clockOffset(c)) - (await clockOffset(op));
+  console.log(`clock: customer page vs operator shell, (Date.now − shared clock) differs by ${skew.toFixed(2)} ms`);
+  const floor = await hubFloor(base, SAMPLES);
+  const cpu0 = cpuMs(gw.pid);
+  const wall0 = performance.now();
+
+  if (part(1)) {
+    console.log(`\n## 1. customer action → the operator's mirror shows it (${SAMPLES} samples each)`);
+    // Typing: the customer's keydown until the mirror's field has the value.
     await c.click('#text');
+    const before = (await customerStamps(c)).keys.length;
     let typed = '';
+    const names: string[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      const ch = String.fromCharCode(97 + (i % 26));
-      typed += ch;
-      await customer.page.keyboard.press(ch);
-      await eventually(async () => (await records(o())).some(([v]) => v === typed), 'keystroke applied');
+      typed += String.fromCharCode(97 + (i % 26));
+      names.push(`type${i}`);
+      await watch(op, { name: names[i], kind: 'value', sel: '#text', want: typed });
+      await customer.page.keyboard.press(typed.at(-1)!);
+      await stampOf(op, names[i]);
+      await jitter();
     }
-    const keys = (await records(c)).map((r) => r[1]);
-    const applied = await records(o());
-    const input = keys.map((t0, i) => applied.find(([v]) => v.length === i + 1)![1] - t0);
+    const keys = (await customerStamps(c)).keys.slice(before);
+    const seen = (await op.evaluate(() => window.__bench!.stamps)) as Record<string, number>;
+    const typing = names.map((n, i) => seen[n] - keys[i]);
+    latency('typing (keydown → value)', typing, floor.oneWay, 'hub relay', [30, 100]);
+    const [cw, ow] = [await wire(customer.page), await wire(op)];
+    legs(
+      keys,
+      names.map((n) => seen[n]),
+      cw,
+      ow,
+      'dom',
+    );
+
+    // A click that changes text.
+    const clicks0 = (await customerStamps(c)).clicks.length;
+    for (let i = 0; i < SAMPLES; i++) {
+      await watch(op, { name: `click${i}`, kind: 'text', sel: '#counter', want: String(i + 1) });
+      await c.click('#count');
+      await stampOf(op, `click${i}`);
+      await jitter();
+    }
+    const cClicks = (await customerStamps(c)).clicks.slice(clicks0);
+    const seen2 = (await op.evaluate(() => window.__bench!.stamps)) as Record<string, number>;
+    const shown = cClicks.map((_, i) => seen2[`click${i}`]);
+    latency(
+      'click (click → text)',
+      cClicks.map((t, i) => shown[i] - t),
+      floor.oneWay,
+      'hub relay',
+      [30, 100],
+    );
+    legs(cClicks, shown, await wire(customer.page), await wire(op), 'dom');
 
     // Scroll of the window.
-    await recorder(o(), `addEventListener('scroll', () => rec(String(Math.round(scrollY))));`);
-    const scroll: number[] = [];
+    const scroll: [number, number][] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      const y = 100 + (i % 2) * 400 + i;
+      const y = 300 + (i % 2) * 1500 + i;
+      await watch(op, { name: `scroll${i}`, kind: 'scrollY', sel: '', want: y });
       const t0 = (await c.evaluate(`(() => { const t = ${NOW}; scrollTo(0, ${y}); return t; })()`)) as number;
-      const hit = await eventually(async () => (await records(o())).find(([v]) => Math.abs(Number(v) - y) <= 2), 'scroll applied');
-      scroll.push(hit![1] - t0);
-      await recorder(o(), `addEventListener('scroll', () => rec(String(Math.round(scrollY))));`);
-      await sleep(60);
+      scroll.push([t0, await stampOf(op, `scroll${i}`)]);
+      await jitter();
     }
-    await c.evaluate('scrollTo(0, 0)');
-    await sleep(200);
-
-    // Click on a button with a handler (the JS counter).
-    await recorder(c, `document.getElementById('count').addEventListener('click', () => rec('c'), true);`);
-    await recorder(o(), `document.getElementById('count').addEventListener('click', () => rec('c'));`);
-    const click: number[] = [];
+    latency(
+      'scroll (scrollTo → scrollY)',
+      scroll.map(([a, b]) => b - a),
+      floor.oneWay,
+      'hub relay',
+      [30, 100],
+    );
+    legs(
+      scroll.map((x) => x[0]),
+      scroll.map((x) => x[1]),
+      await wire(customer.page),
+      await wire(op),
+      'dom',
+    );
+    // And of an element.
+    const box: [number, number][] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      await c.click('#count');
-      await eventually(async () => (await records(o())).length > i, 'click replayed');
+      const y = 100 + (i % 2) * 900 + i;
+      await watch(op, { name: `box${i}`, kind: 'scrollTop', sel: '#box', want: y });
+      const t0 = (await c.evaluate(`(() => { const t = ${NOW}; document.getElementById('box').scrollTop = ${y}; return t; })()`)) as number;
+      box.push([t0, await stampOf(op, `box${i}`)]);
+      await jitter();
     }
-    const cs = await records(c);
-    const os = await records(o());
-    for (let i = 0; i < SAMPLES; i++) click.push(os[i][1] - cs[i][1]);
-    const counters = [await c.textContent('#counter'), await o().textContent('#counter')];
-
-    // Navigation.
-    const nav: number[] = [];
-    const ownLoad: number[] = [];
-    const dcl = `(() => { const e = performance.getEntriesByType('navigation')[0]; return performance.timeOrigin + e.domContentLoadedEventStart; })()`;
-    const navs = Math.max(10, Math.round(SAMPLES / 2));
-    for (let i = 0; i < navs; i++) {
-      const path = `/two?x=${i}`;
-      const t0 = (await c.evaluate(`(() => { const t = ${NOW}; location.href = ${JSON.stringify(path)}; return t; })()`)) as number;
-      await eventually(
-        async () => o().url().endsWith(path) && (await o().evaluate('document.readyState')) !== 'loading',
-        'operator navigated',
-      );
-      await eventually(async () => c.url().endsWith(path) && (await c.evaluate('document.readyState')) !== 'loading', 'customer navigated');
-      nav.push(((await o().evaluate(dcl)) as number) - t0);
-      ownLoad.push(((await c.evaluate(dcl)) as number) - t0);
-      await sleep(50);
-    }
-
-    console.log('## customer action → operator page shows it');
-    row('input', input, relay, 'target p50 ≤ 30 ms, p99 ≤ 100 ms; baseline: hub relay between two Node clients');
-    row('scroll', scroll, relay, 'same targets and baseline');
-    row('click', click, relay, `same targets and baseline; counters ${counters.join(' = ')}`);
-    row('nav', nav, ownLoad, "baseline: the customer's own load of the page (DOMContentLoaded)");
-
-    // Late join into a session with 2,000 logged commands.
-    await c.evaluate(`location.href = '/fields'`);
-    await eventually(
-      async () =>
-        (await o()
-          .$('#text')
-          .catch(() => null)) !== null && o().url().endsWith('/fields'),
-      'both on /fields',
+    latency(
+      'scroll of a box (scrollTop)',
+      box.map(([a, b]) => b - a),
+      floor.oneWay,
+      'hub relay',
+      [30, 100],
     );
-    const app = env.inProcess!.running.app;
-    const head = (await app.store.log.meta(call.id))!.head;
-    const keysToFill = ['top/form/0/text', 'top/form/0/area', 'top/form/0/email', 'top/scroll/%23box', 'top/scroll'];
-    for (let i = head; i < 2000; i++) {
-      const k = keysToFill[i % keysToFill.length];
-      const d = k.includes('scroll') ? { x: 0, y: (i % 300) + (k === 'top/scroll' ? 500 : 0) } : { value: `${k.split('/').pop()} ${i}` };
-      await app.store.log.append(call.id, { k, op: k.includes('scroll') ? 'scroll' : 'input', a: 'others', d, by: 'o-bench' });
-    }
-    const snapshot = await app.store.log.snapshot(call.id);
-    const want = Object.fromEntries(snapshot.commands.map((x) => [x.k, x.d]));
-    const logged = (await app.store.log.meta(call.id))!.head;
-    const late: number[] = [];
-    const plain: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const ctx = await env.browser.newContext({ viewport: { width: 1000, height: 800 } });
-      await ctx.request.post(`${base}/__tandem/api/login`, { data: { name: 'bob', password: 'operator-pass-1' } });
-      const page: Page = await ctx.newPage();
-      const t0 = performance.now();
-      await page.goto(`${base}/__tandem/s/${call.id}`);
-      await eventually(
-        async () => {
-          const f = page.frames().find((fr) => fr.name() === 'tandem-content');
-          if (!f) return false;
-          return f.evaluate(
-            (w) => {
-              const v = (id: string) => (document.getElementById(id) as HTMLInputElement | null)?.value;
-              return (
-                v('text') === w.text &&
-                v('area') === w.area &&
-                v('email') === w.email &&
-                Math.abs((document.getElementById('box')?.scrollTop ?? -1) - w.box) <= 2 &&
-                Math.abs(scrollY - w.win) <= 2
-              );
-            },
-            {
-              text: (want['top/form/0/text'] as { value: string }).value,
-              area: (want['top/form/0/area'] as { value: string }).value,
-              email: (want['top/form/0/email'] as { value: string }).value,
-              box: (want['top/scroll/%23box'] as { y: number }).y,
-              win: (want['top/scroll'] as { y: number }).y,
-            },
-          );
-        },
-        'late joiner in sync',
-        20_000,
-      );
-      late.push(performance.now() - t0);
-      await ctx.close();
-      const ctx2 = await env.browser.newContext({ viewport: { width: 1000, height: 800 } });
-      const p2 = await ctx2.newPage();
-      const t1 = performance.now();
-      await p2.goto(`${base}/fields`);
-      await eventually(async () => {
-        const f = p2.frames().find((fr) => fr.name() === 'tandem-content');
-        return !!f && (await f.evaluate('document.readyState').catch(() => 'loading')) !== 'loading' && (await f.$('#text')) !== null;
-      }, 'plain load');
-      plain.push(performance.now() - t1);
-      await ctx2.close();
-    }
-    console.log(`\n## late joiner, session with ${logged} logged commands (${snapshot.commands.length} in the compacted state)`);
-    row('late', late, plain, 'target ≤ 1 s; baseline: a plain load of the page through the gateway in a fresh tab');
+    legs(
+      box.map((x) => x[0]),
+      box.map((x) => x[1]),
+      await wire(customer.page),
+      await wire(op),
+      'dom',
+    );
+  }
 
-    // Hooks bundle size.
-    const hooks = readFileSync(fileURLToPath(new URL('../inject/hooks.js', import.meta.url)));
-    const gz = gzipSync(hooks, { level: 9 }).length;
+  if (part(2)) {
     console.log(
-      `\n## hooks bundle: ${hooks.length} B raw, ${gz} B gzipped = ${(gz / 1024).toFixed(1)} KB (${((gz / (30 * 1024)) * 100).toFixed(0)} % of the 30 KB budget)`,
+      `\n## 2. operator action in the mirror → the customer's page does it → the mirror shows the result (${SAMPLES} samples each)`,
+    );
+    await c.evaluate('scrollTo(0, 0)');
+    await watch(op, { name: 'top', kind: 'scrollY', sel: '', want: 0 });
+    await stampOf(op, 'top');
+    const oc = (): Frame => o.tab.content();
+    const start = Number(await c.textContent('#counter'));
+    const clicks0 = (await customerStamps(c)).clicks.length;
+    const opClicks0 = (await opInputs(op, 'click')).length;
+    for (let i = 0; i < SAMPLES; i++) {
+      await watch(op, { name: `opclick${i}`, kind: 'text', sel: '#counter', want: String(start + i + 1) });
+      await oc().click('#count');
+      await stampOf(op, `opclick${i}`);
+      await jitter();
+    }
+    const opClicks = (await opInputs(op, 'click')).slice(opClicks0);
+    const cClicks = (await customerStamps(c)).clicks.slice(clicks0);
+    const seen = (await op.evaluate(() => window.__bench!.stamps)) as Record<string, number>;
+    const roundClick = opClicks.map((t, i) => seen[`opclick${i}`] - t);
+    latency('click → counter in the mirror', roundClick, floor.roundTrip, 'hub there and back', [60, 150]);
+    latency(
+      '  leg: click → customer page clicked',
+      cClicks.map((t, i) => t - opClicks[i]),
+      floor.oneWay,
+      'hub relay',
+    );
+    legs(opClicks, cClicks, await wire(op), await wire(customer.page), 'act');
+    latency(
+      '  leg: customer page → mirror',
+      cClicks.map((t, i) => seen[`opclick${i}`] - t),
+      floor.oneWay,
+      'hub relay',
+    );
+    legs(
+      cClicks,
+      opClicks.map((_, i) => seen[`opclick${i}`]),
+      await wire(customer.page),
+      await wire(op),
+      'dom',
     );
 
-    await pageLoad(env.browser);
-  } finally {
-    for (const fn of cleanup.reverse()) {
-      try {
-        await fn();
-      } catch {
-        /* best effort */
+    // Typing in the mirror into #echo: the page writes what it gets into #echo-out.
+    await oc().click('#echo');
+    await until(async () => (await c.evaluate('document.activeElement?.id')) === 'echo', "the customer's focus on #echo", 10_000, 20);
+    const echo0 = (await customerStamps(c)).echo.length;
+    const keys0 = (await opInputs(op, 'key')).length;
+    let typed = '';
+    for (let i = 0; i < SAMPLES; i++) {
+      typed += String.fromCharCode(97 + (i % 26));
+      await watch(op, { name: `optype${i}`, kind: 'text', sel: '#echo-out', want: typed });
+      await op.keyboard.press(typed.at(-1)!);
+      await stampOf(op, `optype${i}`);
+      await jitter();
+    }
+    const opKeys = (await opInputs(op, 'key')).slice(keys0);
+    const cEcho = (await customerStamps(c)).echo.slice(echo0);
+    const seen2 = (await op.evaluate(() => window.__bench!.stamps)) as Record<string, number>;
+    latency(
+      'typing → page echo in the mirror',
+      opKeys.map((t, i) => seen2[`optype${i}`] - t),
+      floor.roundTrip,
+      'hub there and back',
+      [60, 150],
+    );
+    latency(
+      '  leg: key → customer field input',
+      cEcho.map((t, i) => t - opKeys[i]),
+      floor.oneWay,
+      'hub relay',
+    );
+    legs(opKeys, cEcho, await wire(op), await wire(customer.page), 'act');
+    legs(
+      cEcho,
+      opKeys.map((_, i) => seen2[`optype${i}`]),
+      await wire(customer.page),
+      await wire(op),
+      'dom',
+    );
+    const typedOk = (await c.inputValue('#echo')) === typed;
+    console.log(`  the customer's field holds exactly what was typed: ${typedOk}`);
+  }
+  const cpu = cpuMs(gw.pid) - cpu0;
+  const wall = performance.now() - wall0;
+  console.log(`\ngateway CPU during 1–2: ${f1(cpu)} ms over ${f1(wall / 1000)} s (${((cpu / wall) * 100).toFixed(1)} % of a core)`);
+
+  if (part(4)) {
+    console.log('\n## 4. hub frames (WebSocket payload bytes; the hub does not compress frames)');
+    const window = async (label: string, act: (until: number) => Promise<void>, seconds = 10): Promise<void> => {
+      const u0 = { ...up };
+      const d0 = { ...down };
+      const t0 = performance.now();
+      await act(t0 + seconds * 1000);
+      await sleep(200);
+      const s = (performance.now() - t0) / 1000;
+      const line = `${label.padEnd(44)} customer → hub ${f1((up.up - u0.up) / s / 1024).padStart(6)} KB/s (${f1((up.upFrames - u0.upFrames) / s)} frames/s)   hub → operator ${f1((down.down - d0.down) / s / 1024).padStart(6)} KB/s (${f1((down.downFrames - d0.downFrames) / s)} frames/s)`;
+      console.log(line);
+      summary.push(`bytes/s ${line.replace(/\s+/g, ' ')}`);
+    };
+    await c.click('#area');
+    await window('idle, 5 s', (end) => sleep(end - performance.now()), 5);
+    await window('typing 8 keys/s into a textarea, 10 s', async (end) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await customer.page.keyboard.press(i % 40 === 39 ? 'Enter' : String.fromCharCode(97 + (i % 26)));
+        await sleep(125);
       }
+    });
+    const box = (await customer.page.$('[data-tandem="content"], iframe[name="tandem-content"]'))!;
+    const r = (await box.boundingBox())!;
+    await customer.page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
+    await window('scrolling the page with the wheel, 10 s', async (end) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await customer.page.mouse.wheel(0, i % 40 < 20 ? 100 : -100);
+        await sleep(50);
+      }
+    });
+    const log = await sessionLog(o.tab, base, session);
+    const snap = lastSnapshot(log);
+    if (snap) console.log(`snapshot of /live: ${sizes(snap.json)}`);
+    if (snap) summary.push(`snapshot /live ${sizes(snap.json)}`);
+  }
+  await o.tab.close();
+  await customer.close();
+}
+
+// ---- 3: the late joiner ------------------------------------------------------------------------
+
+async function lateJoiner(browser: Browser, gw: Gateway, origin: string): Promise<void> {
+  const base = gw.url;
+  const CHANGES = 1999;
+  console.log(`\n## 3. late joiner, /heavy (a 1 MB DOM) with a snapshot and ${CHANGES} changes in the log (${LATE} samples)`);
+  const customer = await openCustomer(browser, base, '/heavy');
+  const c = customer.content();
+  const domSize = (await c.evaluate('document.documentElement.outerHTML.length')) as number;
+  const nodes = (await c.evaluate('document.getElementsByTagName("*").length')) as number;
+  console.log(`page: ${kb(domSize)} of HTML, ${nodes} elements`);
+  const session = await call(customer, base);
+  const first = await openOperator(browser, base, session);
+  await until(async () => (await first.content().$('#c199')) !== null, "the first operator's mirror", 60_000, 50);
+
+  const late: number[] = [];
+  const plain: number[] = [];
+  const direct: number[] = [];
+  const replayed: number[] = [];
+  const state = `(() => { const o = []; for (let i = 0; i < 200; i++) o.push(document.getElementById('c' + i)?.textContent); return [document.title, document.getElementsByTagName('td').length, document.getElementById('counter')?.textContent, o.join('|')].join('#'); })()`;
+  for (let s = 0; s < LATE; s++) {
+    const t0 = performance.now();
+    await c.evaluate(`benchMutate(${CHANGES}, 20)`);
+    const genS = (performance.now() - t0) / 1000;
+    const want = (await c.evaluate(state)) as string;
+    // The first operator's mirror has every change: the log has them all.
+    await until(async () => (await first.content().evaluate(state)) === want, "the first operator's mirror in sync", 60_000, 50);
+    if (s === 0) {
+      const snap = lastSnapshot(await sessionLog(first, base, session));
+      if (snap) {
+        replayed.push(snap.changes);
+        console.log(
+          `log before the join: a snapshot of ${sizes(snap.json)}; ${snap.changes} change batches after it (made in ${f1(genS)} s)`,
+        );
+        summary.push(`snapshot /heavy ${sizes(snap.json)}`);
+      }
+    }
+    const j = await operatorContext(browser, base, 'bob');
+    const tj = performance.now();
+    const nav = j.open(session);
+    await until(
+      async () => {
+        const kids = j.tab.page.mainFrame().childFrames();
+        return kids.length === 1 && (await kids[0].evaluate(state)) === want;
+      },
+      'the late joiner in sync',
+      30_000,
+      5,
+    );
+    late.push(performance.now() - tj);
+    await nav.catch(() => undefined);
+    await j.tab.close();
+
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const p = await ctx.newPage();
+    const tp = performance.now();
+    const pnav = p.goto(`${base}/heavy`);
+    await until(
+      async () => {
+        const f = p.frames().find((fr) => fr.name() === 'tandem-content');
+        return !!f && (await f.evaluate('document.readyState !== "loading" && !!document.getElementById("c199")'));
+      },
+      'plain load through the gateway',
+      30_000,
+      5,
+    );
+    plain.push(performance.now() - tp);
+    await pnav.catch(() => undefined);
+    await ctx.close();
+
+    const ctx2 = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const p2 = await ctx2.newPage();
+    const td = performance.now();
+    const dnav = p2.goto(`${origin}/heavy`);
+    await until(
+      async () => (await p2.evaluate('document.readyState !== "loading" && !!document.getElementById("c199")')) as boolean,
+      'plain load of the origin',
+      30_000,
+      5,
+    );
+    direct.push(performance.now() - td);
+    await dnav.catch(() => undefined);
+    await ctx2.close();
+    console.log(
+      `  sample ${s + 1}: late joiner ${f1(late[s])} ms, plain load through the gateway ${f1(plain[s])} ms, origin directly ${f1(direct[s])} ms`,
+    );
+  }
+  const ok = p50(late) <= 1000;
+  console.log(
+    `late joiner p50 ${f1(p50(late))} ms, max ${f1(Math.max(...late))} ms   plain load through the gateway p50 ${f1(p50(plain))} ms (${(p50(late) / p50(plain)).toFixed(1)}×), origin directly p50 ${f1(p50(direct))} ms   target ≤ 1 s ${mark(ok && Math.max(...late) <= 1000)}`,
+  );
+  summary.push(
+    `late joiner (1 MB DOM, snapshot + ${replayed[0] ?? '?'} change batches): p50 ${f1(p50(late))} ms, max ${f1(Math.max(...late))} ms; plain load through the gateway p50 ${f1(p50(plain))} ms, origin ${f1(p50(direct))} ms; target ≤ 1 s ${mark(ok && Math.max(...late) <= 1000)}`,
+  );
+  await first.close();
+  await customer.close();
+}
+
+// ---- 5: the recorder's main-thread time ----------------------------------------------------
+
+interface Metrics {
+  task: number;
+  script: number;
+  layout: number;
+  style: number;
+}
+
+async function metrics(cdp: import('playwright-core').CDPSession): Promise<Metrics> {
+  const r = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  const m = Object.fromEntries(r.metrics.map((x) => [x.name, x.value]));
+  return {
+    task: m.TaskDuration * 1000,
+    script: m.ScriptDuration * 1000,
+    layout: m.LayoutDuration * 1000,
+    style: m.RecalcStyleDuration * 1000,
+  };
+}
+
+/** Node-RED's editor: filter the palette, drag a node there and back, scroll the workspace. */
+async function nodeRedActivity(t: Tab, seconds: number): Promise<void> {
+  const c = t.content();
+  const end = performance.now() + seconds * 1000;
+  const search = c.locator('#red-ui-palette-search input').first();
+  for (let i = 0; performance.now() < end; i++) {
+    await search.click();
+    await t.page.keyboard.type(['inj', 'deb', 'fun', 'cha'][i % 4], { delay: 60 });
+    await sleep(150);
+    await t.page.keyboard.press('Control+A');
+    await t.page.keyboard.press('Backspace');
+    const node = (await c.locator('#inject1 rect.red-ui-flow-node').boundingBox())!;
+    const x = node.x + node.width / 2;
+    const y = node.y + node.height / 2;
+    await t.page.mouse.move(x, y);
+    await t.page.mouse.down();
+    const dx = i % 2 ? -60 : 60;
+    await t.page.mouse.move(x + dx / 2, y + 20, { steps: 5 });
+    await t.page.mouse.move(x + dx, y, { steps: 5 });
+    await t.page.mouse.up();
+    await sleep(150);
+    await t.page.mouse.move(x + dx + 150, y + 150);
+    for (let k = 0; k < 4; k++) {
+      await t.page.mouse.wheel(0, k < 2 ? 80 : -80);
+      await sleep(60);
     }
   }
 }
 
-async function pageLoad(browser: import('playwright-core').Browser): Promise<void> {
-  const demo = await startDemoSite();
-  const gw = await startTestGateway({ TANDEM_ORIGIN: demo.url });
+/** The bench's heavy page: type, click the counter, scroll. */
+async function heavyActivity(t: Tab, seconds: number): Promise<void> {
+  const c = t.content();
+  const end = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < end; i++) {
+    await c.click('#text');
+    await t.page.keyboard.type('abcdef', { delay: 60 });
+    await c.click('#count');
+    for (let k = 0; k < 4; k++) {
+      await t.page.mouse.wheel(0, k < 2 ? 300 : -300);
+      await sleep(60);
+    }
+  }
+}
+
+async function recorderCost(browser: Browser): Promise<void> {
+  const red = await startNodeRed().catch((err: unknown) => {
+    console.log(`Node-RED did not start (${String(err)}); using the bench's 1 MB page`);
+    return null;
+  });
+  const benchOrigin = red ? null : await startBenchOrigin();
+  const origin = red?.url ?? benchOrigin!.url;
+  const path = red ? '/' : '/heavy';
+  const activity = red ? nodeRedActivity : heavyActivity;
+  const ready = red ? '#inject1' : '#c199';
+  const gw = await startGateway(origin);
+  const SECONDS = 10;
+  console.log(
+    `\n## 5. recorder's main-thread time, ${red ? "Node-RED's flow editor" : 'the 1 MB page'}, ${SECONDS} s of scripted activity, ${ROUNDS} rounds`,
+  );
   try {
-    const pages = ['/', '/rates', '/help', '/savings', '/cards', '/loans', '/login'];
-    const rounds = 8;
-    const timing = `(() => { const e = performance.getEntriesByType('navigation')[0]; return [e.domContentLoadedEventEnd - e.startTime, e.loadEventEnd - e.startTime]; })()`;
-    const direct: { dcl: number[]; load: number[] } = { dcl: [], load: [] };
-    const via: { dcl: number[]; load: number[] } = { dcl: [], load: [] };
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    for (let r = 0; r < rounds + 1; r++) {
-      for (const p of pages) {
-        await page.goto(demo.url + p, { waitUntil: 'load' });
-        const [d1, l1] = (await page.evaluate(timing)) as number[];
-        await page.goto(gw.url + p, { waitUntil: 'load' });
-        const f = page.frames().find((fr) => fr.name() === 'tandem-content')!;
-        await f.waitForLoadState('load');
-        const [d2, l2] = (await eventually(async () => {
-          const v = (await f.evaluate(timing)) as number[];
-          return v[1] > 0 ? v : null;
-        }, 'content load'))!;
-        if (r === 0) continue; // warm-up
-        direct.dcl.push(d1);
-        direct.load.push(l1);
-        via.dcl.push(d2);
-        via.load.push(l2);
-      }
-    }
-    await ctx.close();
-    console.log(`\n## page-load overhead, demo site, ${pages.length} pages × ${rounds} rounds (medians; target ≤ 15 %)`);
-    for (const k of ['dcl', 'load'] as const) {
-      const a = med(direct[k]);
-      const b = med(via[k]);
+    const open = async (): Promise<Tab> => {
+      const t = await openCustomer(browser, gw.url, path, { viewport: { width: 1200, height: 800 } });
+      await t.content().waitForSelector(ready, { timeout: 60_000 });
+      return t;
+    };
+    const withSession = await open();
+    const session = await call(withSession, gw.url);
+    const op = await openOperator(browser, gw.url, session);
+    await until(async () => (await op.content().$(ready)) !== null, "the operator's mirror", 60_000, 50);
+    const without = await open();
+    const cdpWith = await withSession.context.newCDPSession(withSession.page);
+    const cdpWithout = await without.context.newCDPSession(without.page);
+    await cdpWith.send('Performance.enable');
+    await cdpWithout.send('Performance.enable');
+    const runs: Record<'with' | 'without', { m: Metrics; wall: number }[]> = { with: [], without: [] };
+    const run = async (which: 'with' | 'without'): Promise<void> => {
+      const t = which === 'with' ? withSession : without;
+      const cdp = which === 'with' ? cdpWith : cdpWithout;
+      await sleep(500);
+      const m0 = await metrics(cdp);
+      const t0 = performance.now();
+      await activity(t, SECONDS);
+      await sleep(300);
+      const m1 = await metrics(cdp);
+      const d: Metrics = {
+        task: m1.task - m0.task,
+        script: m1.script - m0.script,
+        layout: m1.layout - m0.layout,
+        style: m1.style - m0.style,
+      };
+      runs[which].push({ m: d, wall: performance.now() - t0 });
       console.log(
-        `${k === 'dcl' ? 'DOMContentLoaded' : 'load'.padEnd(16)}  origin ${ms(a)}  gateway ${ms(b)}  ratio ${(b / a).toFixed(2)}x  overhead ${(((b - a) / a) * 100).toFixed(0)} %  (+${ms(b - a)})`,
+        `  ${which === 'with' ? 'session   ' : 'no session'} wall ${f1((performance.now() - t0) / 1000)} s: task ${f1(d.task)} ms, script ${f1(d.script)} ms, layout ${f1(d.layout)} ms, style ${f1(d.style)} ms`,
       );
+    };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const which of r % 2 ? (['without', 'with'] as const) : (['with', 'without'] as const)) await run(which);
     }
+    const extraTask = runs.with.map((x, i) => x.m.task - runs.without[i].m.task);
+    const extraScript = runs.with.map((x, i) => x.m.script - runs.without[i].m.script);
+    const wall = p50(runs.with.map((x) => x.wall));
+    const share = (p50(extraTask) / wall) * 100;
+    const rel = (p50(extraTask) / p50(runs.without.map((x) => x.m.task))) * 100;
+    console.log(
+      `main-thread task time: session p50 ${f1(p50(runs.with.map((x) => x.m.task)))} ms, no session ${f1(p50(runs.without.map((x) => x.m.task)))} ms; the session's extra ${f1(p50(extraTask))} ms (script ${f1(p50(extraScript))} ms) = ${share.toFixed(1)} % of the wall time, +${rel.toFixed(0)} % over the page's own; target ≤ 5 % ${mark(share <= 5)}`,
+    );
+    summary.push(
+      `recorder main thread (${red ? 'Node-RED' : '1 MB page'}): +${f1(p50(extraTask))} ms per ${f1(wall / 1000)} s = ${share.toFixed(1)} % of wall, +${rel.toFixed(0)} % over no session (${f1(p50(runs.without.map((x) => x.m.task)))} ms); target ≤ 5 % ${mark(share <= 5)}`,
+    );
+    await op.close();
+    await withSession.close();
+    await without.close();
   } finally {
     await gw.close();
-    await demo.close();
+    await red?.close();
+    await benchOrigin?.close();
   }
+}
+
+// ---- 6: page-load overhead ---------------------------------------------------------------
+
+async function pageLoad(browser: Browser, origin: string, gwUrl: string, pages: string[], rounds: number, label: string): Promise<void> {
+  const own = `(() => { const e = performance.getEntriesByType('navigation')[0]; return e.domContentLoadedEventEnd - e.startTime; })()`;
+  const abs = `(() => { const e = performance.getEntriesByType('navigation')[0]; return performance.timeOrigin + e.domContentLoadedEventEnd; })()`;
+  const direct: number[] = [];
+  const frame: number[] = [];
+  const tab: number[] = [];
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const p of pages) {
+      await page.goto(origin + p, { waitUntil: 'load' });
+      const d1 = (await page.evaluate(own)) as number;
+      await page.goto(gwUrl + p, { waitUntil: 'load' });
+      const top0 = (await page.evaluate('performance.timeOrigin')) as number;
+      const f = (await until(async () => page.frames().find((fr) => fr.name() === 'tandem-content'), 'content frame'))!;
+      const [d2, end] = (await until(async () => {
+        const v = [(await f.evaluate(own)) as number, (await f.evaluate(abs)) as number];
+        return v[0] > 0 ? v : null;
+      }, 'content DOMContentLoaded'))!;
+      if (r === 0) continue; // warm-up
+      direct.push(d1);
+      frame.push(d2);
+      tab.push(end - top0);
+    }
+  }
+  await ctx.close();
+  const a = p50(direct);
+  const b = p50(frame);
+  const c = p50(tab);
+  const line = `${label}: DOMContentLoaded origin ${f1(a)} ms; through the gateway, the content frame's own ${f1(b)} ms (${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)} %), from the tab's navigation (shell, then page) ${f1(c)} ms (+${(((c - a) / a) * 100).toFixed(0)} %); target ≤ 15 % ${mark((b - a) / a <= 0.15)} / ${mark((c - a) / a <= 0.15)}`;
+  console.log(line);
+  summary.push(`page load ${line}`);
+}
+
+// ---- 7: bundles ------------------------------------------------------------------------------
+
+function bundles(): void {
+  console.log('\n## 7. bundles');
+  for (const [name, target] of [
+    ['hooks', 60],
+    ['shell', 0],
+  ] as const) {
+    const raw = readFileSync(fileURLToPath(new URL(`../inject/${name}.js`, import.meta.url)));
+    const gz = gzipSync(raw, { level: 9 }).length;
+    const br = brotliCompressSync(raw).length;
+    const line = `${name}.js ${kb(raw.length)} minified, gzip-9 ${kb(gz)}, brotli-11 ${kb(br)}${target ? `; target ≤ ${target} KB gzipped ${mark(gz <= target * 1024)}` : ''}`;
+    console.log(line);
+    summary.push(line);
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  console.log(
+    `# Tandem mirror sync, Chromium through a gateway process on loopback; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+  const browser = await launchChromium();
+  const origin = await startBenchOrigin();
+  const gw = await startGateway(origin.url);
+  try {
+    if (part(1) || part(2) || part(4)) await liveSession(browser, gw);
+    if (part(3)) await lateJoiner(browser, gw, origin.url);
+    if (part(5)) await recorderCost(browser);
+    if (part(6)) {
+      console.log('\n## 6. page-load overhead (medians; warm-up round left out)');
+      await pageLoad(browser, origin.url, gw.url, ['/live', '/heavy'], 8, 'bench pages /live, /heavy');
+      const demo = await startDemoSite();
+      const dgw = await startGateway(demo.url);
+      try {
+        await pageLoad(
+          browser,
+          demo.url,
+          dgw.url,
+          ['/', '/rates', '/help', '/savings', '/cards', '/loans', '/login'],
+          6,
+          'demo bank, 7 pages',
+        );
+      } finally {
+        await dgw.close();
+        await demo.close();
+      }
+    }
+    if (part(7)) bundles();
+  } finally {
+    await browser.close();
+    await gw.close();
+    await origin.close();
+  }
+  console.log(
+    `\n## summary (load average now ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})`,
+  );
+  for (const l of summary) console.log(`- ${l}`);
 }
 
 main().then(
