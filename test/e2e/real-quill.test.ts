@@ -6,14 +6,15 @@
 
 import t from 'tap';
 import { startQuill } from '../real-apps/apps.js';
-import { callOperator, eventually, openCustomer, openOperator, waitForStatus } from './helpers/sharing.js';
-import { mirrorMatches, opClick, opPress, opType, sideEffectsAre, startRealEnv } from './helpers/real-apps.js';
+import { callOperator, openCustomer, openOperator, waitForStatus } from './helpers/sharing.js';
+import { mirrorMatches, opClick, opPress, opType, sideEffectsAre, startRealEnv, until } from './helpers/real-apps.js';
 
 const REGION = 'body';
 
 t.test('real-quill: rich text written both ways keeps bold and line breaks, saved once', async (t) => {
   const env = await startRealEnv(t, startQuill);
   const customer = await openCustomer(env, '/');
+  customer.context.setDefaultTimeout(10_000);
   const c = customer.content();
   const editorHtml = () => c.$eval('.ql-editor', (el) => el.innerHTML);
   await c.waitForSelector('.ql-editor');
@@ -42,7 +43,8 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
   await opType(operator, 'Reference: ');
   await opClick(operator, '.ql-toolbar .ql-bold');
   await opType(operator, 'A-42');
-  await eventually(
+  await until(
+    t,
     async () => (await editorHtml()).includes('<p>Reference: <strong>A-42</strong></p>'),
     "the operator's bold text in the customer's editor",
   );
@@ -56,7 +58,7 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
   // The operator deletes a word with Backspace; the customer writes after it.
   for (let i = 0; i < 'A-42'.length; i++) await opPress(operator, 'Backspace');
   await opType(operator, 'B-7');
-  await eventually(async () => (await editorHtml()).includes('<strong>B-7</strong>'), 'the operator corrected the reference');
+  await until(t, async () => (await editorHtml()).includes('<strong>B-7</strong>'), 'the operator corrected the reference');
   await c.click('.ql-editor p:nth-child(3)');
   await customer.page.keyboard.press('End');
   await customer.page.keyboard.press('Enter');
@@ -65,7 +67,7 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
 
   // The operator presses Save: one POST, carrying the whole letter.
   await opClick(operator, '#save');
-  await eventually(async () => (await c.textContent('#saved')) === 'saved as letter 1', 'saved');
+  await until(t, async () => (await c.textContent('#saved')) === 'saved as letter 1', 'saved');
   await mirrorMatches(t, customer, operator, 'after Save', { region: REGION });
   t.equal(env.app.letters.length, 1, 'one letter saved');
   t.equal(

@@ -6,15 +6,17 @@
 
 import t from 'tap';
 import { startTodoMvc } from '../real-apps/apps.js';
-import { callOperator, eventually, openCustomer, openOperator, waitForStatus } from './helpers/sharing.js';
-import { mirrorMatches, opClick, opPress, opType, sideEffectsAre, startRealEnv } from './helpers/real-apps.js';
+import { callOperator, openCustomer, openOperator, waitForStatus } from './helpers/sharing.js';
+import { mirrorMatches, opClick, opPress, opType, sideEffectsAre, startRealEnv, until } from './helpers/real-apps.js';
 
 const REGION = '#todoapp';
 
 t.test('real-todomvc: a React to-do list in localStorage, edited both ways, mirrored at every step', async (t) => {
   const env = await startRealEnv(t, startTodoMvc);
   const customer = await openCustomer(env, '/');
+  customer.context.setDefaultTimeout(10_000);
   const c = customer.content();
+  const labels = () => c.$$eval('#todo-list li label', (l) => l.map((e) => e.textContent));
   await c.waitForSelector('#new-todo');
 
   // The customer starts a list before calling.
@@ -40,36 +42,40 @@ t.test('real-todomvc: a React to-do list in localStorage, edited both ways, mirr
   await opClick(operator, '#new-todo');
   await opType(operator, 'from the operator');
   await opPress(operator, 'Enter');
-  await eventually(async () => (await c.$$('#todo-list li')).length === 4, 'the customer has four to-dos');
-  t.equal(await c.textContent('#todo-list li:nth-child(4) label'), 'from the operator', "the operator's to-do is in the customer's list");
+  await until(t, async () => (await c.$$('#todo-list li')).length === 4, 'the customer has four to-dos');
+  t.same(
+    await labels(),
+    ['pay the rent', 'call the bank', 'buy stamps', 'from the operator'],
+    "the operator's to-do is in the customer's list",
+  );
   const stored = (await c.evaluate(() => localStorage.getItem('react-todos'))) ?? '';
   t.match(stored, /from the operator/, "the customer's localStorage holds the operator's to-do");
   await mirrorMatches(t, customer, operator, 'the operator adds a to-do', { region: REGION });
 
   // The operator completes the first; the customer completes the third.
   await opClick(operator, '#todo-list li:nth-child(1) .toggle');
-  await eventually(async () => (await c.getAttribute('#todo-list li:nth-child(1)', 'class'))?.includes('completed'), 'first completed');
+  await until(t, async () => (await c.getAttribute('#todo-list li:nth-child(1)', 'class'))?.includes('completed'), 'first completed');
   await c.click('#todo-list li:nth-child(3) .toggle');
   await mirrorMatches(t, customer, operator, 'both complete a to-do', { region: REGION });
   t.equal(await c.textContent('#todo-count strong'), '2', 'two left, on the customer page');
 
   // The operator edits the second by double-clicking its label.
   await opClick(operator, '#todo-list li:nth-child(2) label', { clickCount: 2 });
-  await eventually(async () => (await c.$('#todo-list li.editing .edit')) !== null, 'the customer page is editing');
+  await until(t, async () => (await c.$('#todo-list li.editing .edit')) !== null, 'the customer page is editing');
   await mirrorMatches(t, customer, operator, 'the operator opens the editor', { region: REGION });
   await opPress(operator, 'Control+A');
   await opType(operator, 'call the bank at 9');
   await opPress(operator, 'Enter');
-  await eventually(async () => (await c.textContent('#todo-list li:nth-child(2) label')) === 'call the bank at 9', 'edited');
+  await until(t, async () => (await labels())[1] === 'call the bank at 9', 'edited');
   await mirrorMatches(t, customer, operator, 'the operator edits a to-do', { region: REGION });
 
   // The operator filters (a hash route), the customer clears the completed ones.
   await opClick(operator, '#filters a[href="#/active"]');
-  await eventually(async () => new URL(c.url()).hash === '#/active', "the customer's page is on #/active");
+  await until(t, async () => new URL(c.url()).hash === '#/active', "the customer's page is on #/active");
   await mirrorMatches(t, customer, operator, 'the operator filters', { region: REGION });
   await c.click('#filters a[href="#/"]');
   await c.click('#clear-completed');
-  await eventually(async () => (await c.$$('#todo-list li')).length === 2, 'two left');
+  await until(t, async () => (await c.$$('#todo-list li')).length === 2, 'two left');
   await mirrorMatches(t, customer, operator, 'the customer clears the completed ones', { region: REGION });
 
   // A second operator joins late and lands on the same list.

@@ -66,19 +66,11 @@ export interface PageState {
  * where no script may run: the mirror, through the operator's shell), hence no outside names.
  */
 function readState(doc: Document, regionSel: string | null): PageState {
-  const URL_ATTRS = new Set([
-    'href',
-    'src',
-    'srcset',
-    'action',
-    'formaction',
-    'poster',
-    'xlink:href',
-    'background',
-    'value',
-    'checked',
-    'selected',
-  ]);
+  // Left out of the outline: URLs (the mirror loads them through the gateway), live field state
+  // (compared as values), target and autocomplete (the mirror opens no tab and never autofills).
+  const SKIP_ATTRS = new Set(
+    'href src srcset action formaction poster xlink:href background target value checked selected autocomplete'.split(' '),
+  );
   const masked = (el: Element): boolean => {
     const ac = (el.getAttribute('autocomplete') ?? '').toLowerCase();
     return (
@@ -125,7 +117,7 @@ function readState(doc: Document, regionSel: string | null): PageState {
     const tag = el.tagName.toLowerCase();
     if (tag === 'script' || tag === 'noscript' || tag === 'template' || el.hasAttribute('data-tandem')) return;
     const attrs = Array.from(el.attributes)
-      .filter((a) => !URL_ATTRS.has(a.name) && !a.name.startsWith('on') && !a.name.startsWith('data-tandem') && !a.name.startsWith('rr_'))
+      .filter((a) => !SKIP_ATTRS.has(a.name) && !a.name.startsWith('on') && !a.name.startsWith('data-tandem') && !a.name.startsWith('rr_'))
       .map(
         (a) =>
           `${a.name}="${a.value
@@ -249,16 +241,33 @@ export async function opClick(
   await operator.page.mouse.click(p.x, p.y, { clickCount: opts.clickCount ?? 1 });
 }
 
-/** The operator drags from one element of the mirror to another (or to a point of it). */
+/**
+ * The operator drags from one element of the mirror to another (or to a point of it): a press,
+ * ten moves with the button held, a release. Sent as the browser's own input through CDP:
+ * Playwright's mouse, with a button held, waits for a drag it looks for by running script in
+ * every frame, and stalls on a frame where no script may run (the mirror).
+ */
 export async function opDrag(operator: Participant, from: string, to: string, at?: { x: number; y: number }): Promise<void> {
   const a = await mirrorPoint(operator, from);
   const b = await mirrorPoint(operator, to, at);
-  const mouse = operator.page.mouse;
-  await mouse.move(a.x, a.y);
-  await mouse.down();
-  await mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await mouse.move(b.x, b.y, { steps: 5 });
-  await mouse.up();
+  const cdp = await operator.context.newCDPSession(operator.page);
+  try {
+    const send = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased', x: number, y: number, buttons: number) =>
+      cdp.send('Input.dispatchMouseEvent', {
+        type,
+        x,
+        y,
+        button: type === 'mouseMoved' && !buttons ? 'none' : 'left',
+        buttons,
+        clickCount: 1,
+      });
+    await send('mouseMoved', a.x, a.y, 0);
+    await send('mousePressed', a.x, a.y, 1);
+    for (let i = 1; i <= 10; i++) await send('mouseMoved', a.x + ((b.x - a.x) * i) / 10, a.y + ((b.y - a.y) * i) / 10, 1);
+    await send('mouseReleased', b.x, b.y, 0);
+  } finally {
+    await cdp.detach();
+  }
 }
 
 /** The operator types on the keyboard (into whatever the mirror has focused). */
@@ -290,4 +299,28 @@ export async function customerDrag(customer: Participant, from: string, to: stri
   await mouse.move((a.x + a.width / 2 + bx) / 2, (a.y + a.height / 2 + by) / 2, { steps: 5 });
   await mouse.move(bx, by, { steps: 5 });
   await mouse.up();
+}
+
+export interface OkTap {
+  ok(value: unknown, message: string): unknown;
+}
+
+/**
+ * Polls `fn` until it holds or time runs out, and asserts that it held (the test goes on either
+ * way, so one failed step still lets the later ones report).
+ */
+export async function until(t: OkTap, fn: () => Promise<unknown>, what: string, timeout = 10_000): Promise<boolean> {
+  const end = Date.now() + timeout;
+  let ok = false;
+  for (;;) {
+    try {
+      ok = !!(await fn());
+    } catch {
+      ok = false;
+    }
+    if (ok || Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.ok(ok, what);
+  return ok;
 }
