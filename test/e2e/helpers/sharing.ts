@@ -353,7 +353,7 @@ export async function frameOf(page: Page, selector: string): Promise<Frame> {
  * Node ids of the latest recorded snapshot of the top page, from the session's log: what an
  * operator's action names (the element with the given `id` attribute).
  */
-export function recordedNodeId(log: LoggedCommand[], elementId: string): { sid: string; id: number } | null {
+export function recordedNodeId(log: readonly { op: string; d: unknown }[], elementId: string): { sid: string; id: number } | null {
   let sid = '';
   let parts: string[] = [];
   let text: string | null = null;
