@@ -70,6 +70,8 @@ export function createProxy(app: App, standing: Standing): Proxy {
   });
   const participants = new Participants(app, standing);
   const trusted = trustedProxies(app.config.trustedProxies);
+  // Who may frame a proxied page: the gateway itself (the shell's content frame), nobody else.
+  const framingAncestors = ["'self'", ...(app.config.publicUrl ? [app.config.publicUrl] : [])];
   const jar = new CookieJar(app.store.directory, app.config.retentionMs);
   const kept = new KeptResponses(app.store.directory, app.config.retentionMs);
   const assets = new Assets();
@@ -255,6 +257,7 @@ export function createProxy(app: App, standing: Standing): Proxy {
       cspMode: app.config.cspMode,
       kind: rewrite ? kind : null,
     });
+    if (bodyKindOf(proxyRes.headers['content-type']) === 'html') addFramingPolicy(head.headers, framingAncestors);
     const leavingFor = foreignRedirect(req, status, proxyRes.headers.location, target);
     if (leavingFor) return leaveInNewTab(req, res, leavingFor, target, head.nonce);
     if (!rewrite) {
@@ -347,7 +350,9 @@ export function createProxy(app: App, standing: Standing): Proxy {
     if (found.kind === 'other-session') return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'that kept response belongs to another session');
     if (found.kind === 'missing') return sendError(res, 'TANDEM_ERR_NOT_FOUND', 'no such kept response (expired or never complete)');
     const r = found.response;
-    res.writeHead(r.status, { ...r.headers, 'content-length': r.body.length, 'cache-control': 'no-store' });
+    const headers: OutgoingHttpHeaders = { ...r.headers, 'content-length': r.body.length, 'cache-control': 'no-store' };
+    if (bodyKindOf(r.headers['content-type']) === 'html') addFramingPolicy(headers, framingAncestors);
+    res.writeHead(r.status, headers);
     res.end(req.method === 'HEAD' ? undefined : r.body);
   }
 
@@ -451,6 +456,19 @@ function passThrough(from: IncomingMessage, to: ServerResponse, onCut: (err: Err
     if (!from.readableEnded) from.destroy();
   });
   from.pipe(to);
+}
+
+/**
+ * Every proxied HTML document may be framed by the gateway's own origin only. The origin's
+ * X-Frame-Options must go (the shell frames the page), and an origin without one would be
+ * framable by any site: this enforced policy stands in for both. Added as a policy of its own,
+ * so it holds whatever the origin's policies say.
+ */
+export function addFramingPolicy(headers: OutgoingHttpHeaders, ancestors: readonly string[]): void {
+  const all = headers as Record<string, number | string | string[] | undefined>;
+  const current = all['content-security-policy'];
+  const list = current === undefined ? [] : Array.isArray(current) ? current : [String(current)];
+  all['content-security-policy'] = [...list, `frame-ancestors ${ancestors.join(' ')}`];
 }
 
 export function bodyKindOf(contentType: string | undefined): BodyKind | null {
