@@ -85,6 +85,11 @@ export interface ShellConfig {
   mask: string;
   /** For an operator opening a session URL: the session and its hub token. */
   session?: { id: string; code: string; token: string; name: string };
+  /**
+   * For an operator's mirror: the customers' origin (where the page's resources are; '' for this
+   * origin) and the resource token its URLs carry (`/__tandem/r/<token>/<path>`).
+   */
+  resources?: { origin: string; token: string };
 }
 
 export function escapeJsonForHtml(value: unknown): string {
@@ -145,21 +150,33 @@ export function renderShell(assets: Assets, config: ShellConfig, sandbox = CONTE
     ${config.role === 'operator' ? '<button type="button" data-tandem="invite">Invite</button><button type="button" data-tandem="leave">Leave</button>' : '<button type="button" data-tandem="connect">Call operator</button>'}
   </span>
 </header>
-<main class="tandem-stage"><iframe data-tandem="content" name="tandem-content" title="Shared page" sandbox="${sandbox}"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe></main>
+<main class="tandem-stage">${
+    // An operator's stage gets the mirror's frame from the shell: no proxied page ever loads there.
+    config.role === 'customer'
+      ? `<iframe data-tandem="content" name="tandem-content" title="Shared page" sandbox="${sandbox}"${config.content ? ` src="${escapeHtml(config.content)}"` : ''}></iframe>`
+      : ''
+  }</main>
 </body></html>`;
 }
 
-const SHELL_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-  'referrer-policy': 'same-origin',
-};
+/**
+ * The shell's headers. Its CSP is inherited by an operator's mirror frame (made by the shell),
+ * so the mirror loads from the gateway only: this origin and, when the console has an origin of
+ * its own, the customers' origin for the page's images, styles and fonts.
+ */
+function shellHeaders(config: ShellConfig): Record<string, string> {
+  const extra = config.resources?.origin ? ` ${config.resources.origin}` : '';
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+    'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'${extra}; img-src 'self' data: blob:${extra}; font-src 'self' data:${extra}; media-src 'self' data: blob:${extra}; connect-src 'self' ws: wss:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'none'`,
+    'referrer-policy': 'same-origin',
+  };
+}
 
 export function sendShell(res: ServerResponse, assets: Assets, config: ShellConfig): void {
   const sandbox = config.role === 'customer' ? contentSandbox(res.req?.headers['sec-ch-ua']) : CONTENT_SANDBOX;
-  res.writeHead(200, { ...SHELL_HEADERS, vary: 'Sec-CH-UA' });
+  res.writeHead(200, { ...shellHeaders(config), vary: 'Sec-CH-UA' });
   res.end(renderShell(assets, config, sandbox));
 }

@@ -21,6 +21,8 @@ import { handleTandemPage } from './sessions/pages.js';
 import { sendHealth, sendReadiness, setOwnHeaders, trackRequest, withTimeout } from './ops/health.js';
 import { assignRequestId } from './ops/request-id.js';
 import { Drain } from './ops/drain.js';
+import { ConsoleOrigin } from './console-origin.js';
+import { isResourceDestination, parseResourcePath, resourceTokens } from './proxy/participant.js';
 
 /** Receiving a whole request (an upload through the proxy included). */
 export const REQUEST_TIMEOUT_MS = 120_000;
@@ -51,6 +53,15 @@ export function isGatewayPath(p: string): boolean {
   return p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/\\') && !/[\u0000-\u001f]/.test(p) && p.length <= 8192;
 }
 
+/** Whether an Origin header names the host the request was made to. */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === String(host ?? '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 export async function startGateway(app: App, opts: { port?: number; host?: string } = {}): Promise<Gateway> {
   const assets = new Assets();
   // Who still stands among the operators: the call flow's membership and the accounts, for the proxy and the hub.
@@ -59,6 +70,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
   const hub = await startHub(app, standing);
   const api = createApi(app);
 
+  const consoleOrigin = new ConsoleOrigin(app.config);
   const drain = new Drain();
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     trackRequest(app, req, res);
@@ -74,7 +86,24 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = req.url ?? '/';
+    let path = req.url ?? '/';
+    const q = path.indexOf('?');
+    const decision = consoleOrigin.decide(req, q < 0 ? path : path.slice(0, q));
+    if (decision.kind === 'redirect') {
+      res.writeHead(302, { location: decision.location, 'cache-control': 'no-store' });
+      return void res.end();
+    }
+    if (decision.kind === 'refuse') return sendError(res, decision.code, decision.message);
+    const resource = parseResourcePath(path);
+    if (resource) {
+      // An operator's mirror: the page's own resources, by the token alone, GET and HEAD only.
+      if (!isResourceDestination(req)) return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'a resource URL loads no document');
+      if (!isGatewayPath(resource.path) || (resource.path.startsWith('/__tandem/') && !resource.path.startsWith('/__tandem/o/')))
+        return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'a resource URL names a proxied path');
+      req.url = path = resource.path;
+      resourceTokens.set(req, resource.token);
+      return proxy.handle(req, res);
+    }
     if (!path.startsWith('/__tandem/') || path.startsWith('/__tandem/o/')) {
       if (wantsShell(req)) return sendCustomerShell(res, path);
       return proxy.handle(req, res);
@@ -98,7 +127,14 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
       return void res.end(body);
     }
     if (p.startsWith('/__tandem/assets/')) return assets.serve(req, res, p.slice('/__tandem/assets/'.length));
-    if (p.startsWith('/__tandem/api/')) return api.handle(req, res, url);
+    if (p.startsWith('/__tandem/api/')) {
+      // A call made from another origin with this one's cookies (a proxied page calling the
+      // console, say) is refused; same-origin calls and non-browser clients pass.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !sameHost(origin, req.headers.host))
+        return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'a call from another origin is refused');
+      return api.handle(req, res, url);
+    }
     if (p === '/__tandem/csp-report') return proxy.cspReport(req, res);
     if (await handleTandemPage(app, assets, req, res, url)) return;
     return sendError(res, 'TANDEM_ERR_NOT_FOUND', `no Tandem resource at ${p}`);
@@ -110,6 +146,10 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     drain.trackUpgrade(socket);
     const path = req.url ?? '/';
     if (path === '/__tandem/hub' || path.startsWith('/__tandem/hub?')) return hub.handleUpgrade(req, socket, head);
+    if (consoleOrigin.sideOf(req) === 'console') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (path.startsWith('/__tandem/') && !path.startsWith('/__tandem/o/')) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

@@ -1,12 +1,14 @@
 /**
  * Signed, expiring tokens: base64url(JSON claims) + "." + base64url(HMAC-SHA256(secret, claims)).
- * Hub tokens name the session, the participant and the role; console tokens name an operator.
+ * Hub tokens name the session, the participant and the role; console tokens name an operator;
+ * resource tokens let an operator's mirror load its session's stylesheets, images and fonts on
+ * the customers' origin (GET and HEAD only, see proxy/participant.ts), and nothing else.
  */
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../../protocol/messages.js';
 
-export type TokenKind = 'hub' | 'console';
+export type TokenKind = 'hub' | 'console' | 'resource';
 
 export interface HubClaims {
   kind: 'hub';
@@ -28,7 +30,12 @@ export interface ConsoleClaims {
   e: number;
 }
 
-export type Claims = HubClaims | ConsoleClaims;
+/** The same names as a hub token's, for another purpose. */
+export interface ResourceClaims extends Omit<HubClaims, 'kind'> {
+  kind: 'resource';
+}
+
+export type Claims = HubClaims | ConsoleClaims | ResourceClaims;
 
 export type VerifyResult<C> = { ok: true; claims: C } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'wrong-kind' };
 
@@ -49,6 +56,10 @@ export class Tokens {
 
   hub(session: string, participant: string, role: Role, name: string, ttlMs: number): string {
     return this.sign({ kind: 'hub', s: session, p: participant, r: role, n: name, e: this.now() + ttlMs });
+  }
+
+  resource(hub: HubClaims): string {
+    return this.sign({ ...hub, kind: 'resource' });
   }
 
   console(operator: string, ttlMs: number): string {

@@ -13,6 +13,26 @@ import { CookieJar } from './cookie-jar.js';
 import type { Standing } from '../identity/standing.js';
 
 export const PARTICIPANT_COOKIE = 'tandem_p';
+
+/**
+ * Requests that came in as `/__tandem/r/<token>/<path>` (an operator's mirror loading the page's
+ * stylesheets, images and fonts), by the resource token they carried; their `url` is the path.
+ */
+export const resourceTokens = new WeakMap<IncomingMessage, string>();
+
+const RESOURCE_PATH = /^\/__tandem\/r\/([A-Za-z0-9_.-]{1,4096})(\/.*)$/;
+
+/** What a mirror's resource URL names: its token and the gateway path it loads. */
+export function parseResourcePath(path: string): { token: string; path: string } | null {
+  const m = RESOURCE_PATH.exec(path);
+  return m ? { token: m[1], path: m[2] } : null;
+}
+
+/** Where a resource may land: never a document, a frame or a plugin (a mirror loads none). */
+export function isResourceDestination(req: IncomingMessage): boolean {
+  const dest = String(req.headers['sec-fetch-dest'] ?? '');
+  return !['document', 'iframe', 'frame', 'embed', 'object'].includes(dest);
+}
 const TANDEM_COOKIE_PREFIX = 'tandem_';
 
 export interface Participant {
@@ -72,6 +92,8 @@ export class Participants {
    * for an operator, their membership and account still stand (Leave and `operator remove` end it).
    */
   async of(req: IncomingMessage): Promise<Participant | null> {
+    const resource = resourceTokens.get(req);
+    if (resource !== undefined) return this.#ofResource(resource);
     const token = parseCookieHeader(req.headers.cookie).find((p) => p.name === PARTICIPANT_COOKIE)?.value;
     if (!token) return null;
     const v = this.app.tokens.verify(token, 'hub');
@@ -79,6 +101,16 @@ export class Participants {
     if (!(await this.#isLive(v.claims.s))) return null;
     if (!(await this.#stands(v.claims))) return null;
     return { session: v.claims.s, id: v.claims.p, role: v.claims.r };
+  }
+
+  /** An operator's mirror loading its session's resources: a resource token, never a cookie. */
+  async #ofResource(token: string): Promise<Participant | null> {
+    const v = this.app.tokens.verify(token, 'resource');
+    if (!v.ok || v.claims.r !== 'operator') return null;
+    const claims: HubClaims = { ...v.claims, kind: 'hub' };
+    if (!(await this.#isLive(claims.s))) return null;
+    if (!(await this.#stands(claims))) return null;
+    return { session: claims.s, id: claims.p, role: 'operator' };
   }
 
   async #stands(claims: HubClaims): Promise<boolean> {

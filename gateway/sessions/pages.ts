@@ -164,6 +164,7 @@ async function sessionPage(app: App, assets: Assets, req: IncomingMessage, res: 
     return void res.end();
   }
   res.setHeader('set-cookie', serializeCookie(app, req, PARTICIPANT_COOKIE, grant.token, cookieOpts));
+  const claims = app.tokens.verify(grant.token, 'hub');
   sendShell(res, assets, {
     role: 'operator',
     content: '',
@@ -171,7 +172,20 @@ async function sessionPage(app: App, assets: Assets, req: IncomingMessage, res: 
     control: app.config.operatorControl,
     mask: app.config.mask,
     session: { id, code: session.code, token: grant.token, name: grant.name },
+    resources: claims.ok ? { origin: customersOrigin(app, req), token: app.tokens.resource(claims.claims) } : undefined,
   });
+}
+
+/**
+ * Where the customers browse, as an operator's mirror must reach it for the page's resources:
+ * '' when the console shares their origin; else TANDEM_PUBLIC_URL, or in the demo 127.0.0.1 on
+ * the port this request came in on.
+ */
+function customersOrigin(app: App, req: IncomingMessage): string {
+  if (!app.config.consoleUrl) return '';
+  if (app.config.publicUrl) return app.config.publicUrl;
+  const port = String(req.headers.host ?? '').match(/:(\d+)$/)?.[1];
+  return `http://127.0.0.1${port ? `:${port}` : ''}`;
 }
 
 /** Serves the page if `url` is one of its; returns false otherwise. */

@@ -15,6 +15,7 @@ import { api, type SessionGrant } from './api.js';
 import type { PageSetup } from '../hooks/bridge.js';
 import { CustomerPage } from './customer-page.js';
 import { Mirror } from './mirror.js';
+import { resourceUrls } from './resource-urls.js';
 
 interface ShellConfig {
   role: Role;
@@ -23,6 +24,7 @@ interface ShellConfig {
   control: 'always' | 'ask' | 'never';
   mask: string;
   session?: { id: string; code: string; token: string; name: string };
+  resources?: { origin: string; token: string };
 }
 
 type Status = 'idle' | 'waiting' | 'connected' | 'ended';
@@ -129,6 +131,7 @@ const mirror = isCustomer
         report,
       },
       cfg.mask,
+      cfg.resources ? resourceUrls(cfg.resources.origin, cfg.resources.token) : undefined,
     );
 
 if (customer) addEventListener('message', (e) => customer.onWindowMessage(e));

@@ -7,7 +7,13 @@
  * every load on the gateway; this is the third wall, and the one that keeps navigations out.
  */
 
+import type { ResourceUrls } from './resource-urls.js';
+
 const NODE_ELEMENT = 2;
+const NODE_TEXT = 3;
+const SOURCE_STYLE_RULE = 8;
+const SOURCE_STYLE_DECLARATION = 13;
+const SOURCE_ADOPTED_STYLE = 15;
 const EVENT_FULL = 2;
 const EVENT_META = 4;
 const EVENT_INCREMENTAL = 3;
@@ -21,6 +27,7 @@ export interface SerializedNode {
   childNodes?: SerializedNode[];
   textContent?: string;
   isSVG?: boolean;
+  isStyle?: boolean;
 }
 
 export interface RecordedEvent {
@@ -65,7 +72,7 @@ function isDangerousUrl(v: string): boolean {
 }
 
 /** Cleans one element's attributes in place (a full set or a mutation's changed ones). */
-export function sanitizeAttributes(tag: string, attrs: Record<string, unknown>, isChange = false): void {
+export function sanitizeAttributes(tag: string, attrs: Record<string, unknown>, isChange = false, urls?: ResourceUrls): void {
   const t = tag.toLowerCase();
   for (const name of Object.keys(attrs)) {
     const n = name.toLowerCase();
@@ -81,15 +88,21 @@ export function sanitizeAttributes(tag: string, attrs: Record<string, unknown>, 
       // A change sets null: the attribute is removed from the mirror's node.
       if (isChange) attrs[name] = null;
       else delete attrs[name];
+      continue;
     }
+    if (!urls || typeof v !== 'string') continue;
+    if (n === 'style' || n === '_csstext') attrs[name] = urls.css(v);
+    else if (n === 'srcset') attrs[name] = urls.srcset(v);
+    else if (URL_ATTRIBUTES.has(n) || n.endsWith(':href')) attrs[name] = urls.url(v);
   }
 }
 
 /** Cleans a serialized tree in place, noting each element's tag by id. */
-export function sanitizeTree(root: SerializedNode, tags: Map<number, string>): void {
+export function sanitizeTree(root: SerializedNode, tags: Map<number, string>, urls?: ResourceUrls): void {
   const stack = [root];
   while (stack.length) {
     const n = stack.pop()!;
+    if (n.type === NODE_TEXT && n.isStyle && urls && typeof n.textContent === 'string') n.textContent = urls.css(n.textContent);
     if (n.type === NODE_ELEMENT) {
       const tag = (n.tagName ?? '').toLowerCase();
       tags.set(n.id, SCRIPTY.has(tag) ? 'noscript' : tag);
@@ -101,7 +114,7 @@ export function sanitizeTree(root: SerializedNode, tags: Map<number, string>): v
         continue;
       }
       n.attributes ??= {};
-      sanitizeAttributes(tag, n.attributes);
+      sanitizeAttributes(tag, n.attributes, false, urls);
     }
     if (n.childNodes) for (const c of n.childNodes) stack.push(c);
   }
@@ -112,7 +125,7 @@ export function sanitizeTree(root: SerializedNode, tags: Map<number, string>): v
  * document's element tags by node id, kept up to date here (a full snapshot starts it over), so
  * an attribute change is judged by the element it lands on, whoever sent it.
  */
-export function sanitizeEvent(e: RecordedEvent, tags: Map<number, string>): boolean {
+export function sanitizeEvent(e: RecordedEvent, tags: Map<number, string>, urls?: ResourceUrls): boolean {
   if (!e || typeof e !== 'object' || typeof e.type !== 'number') return false;
   if (e.type === EVENT_META) {
     const d = e.data as { href?: unknown };
@@ -123,19 +136,31 @@ export function sanitizeEvent(e: RecordedEvent, tags: Map<number, string>): bool
     const node = (e.data as { node?: SerializedNode })?.node;
     if (!node || typeof node !== 'object') return false;
     tags.clear();
-    sanitizeTree(node, tags);
+    sanitizeTree(node, tags, urls);
     return true;
   }
   if (e.type !== EVENT_INCREMENTAL) return e.type < 2;
   const d = e.data as { source?: number } & Record<string, unknown>;
   if (!d || typeof d !== 'object') return false;
+  if (urls && (d.source === SOURCE_STYLE_RULE || d.source === SOURCE_ADOPTED_STYLE)) {
+    const r = d as { adds?: { rule?: unknown }[]; styles?: { rules?: { rule?: unknown }[] }[] };
+    for (const a of r.adds ?? []) if (typeof a?.rule === 'string') a.rule = urls.css(a.rule);
+    for (const st of r.styles ?? []) for (const a of st?.rules ?? []) if (typeof a?.rule === 'string') a.rule = urls.css(a.rule);
+  }
+  if (urls && d.source === SOURCE_STYLE_DECLARATION) {
+    const set = (d as { set?: { value?: unknown } }).set;
+    if (set && typeof set.value === 'string') set.value = urls.css(set.value);
+  }
   if (d.source !== SOURCE_MUTATION) return true;
   const m = d as unknown as {
     adds?: { node: SerializedNode }[];
     attributes?: { id: number; attributes: Record<string, unknown> }[];
+    texts?: { id: number; value: unknown }[];
   };
-  for (const add of m.adds ?? []) if (add?.node) sanitizeTree(add.node, tags);
+  // A <style>'s text changed: its URLs too.
+  if (urls) for (const t of m.texts ?? []) if (typeof t?.value === 'string' && t.value.includes('url(')) t.value = urls.css(t.value);
+  for (const add of m.adds ?? []) if (add?.node) sanitizeTree(add.node, tags, urls);
   // An element the sanitizer never saw is judged as the most dangerous kind.
-  for (const a of m.attributes ?? []) if (a?.attributes) sanitizeAttributes(tags.get(a.id) ?? 'iframe', a.attributes, true);
+  for (const a of m.attributes ?? []) if (a?.attributes) sanitizeAttributes(tags.get(a.id) ?? 'iframe', a.attributes, true, urls);
   return true;
 }

@@ -21,6 +21,7 @@ import { Overlay } from '../hooks/overlay.js';
 import { ChunkAssembler } from './chunks.js';
 import { sanitizeEvent, type RecordedEvent, type SerializedNode } from './mirror-sanitize.js';
 import { MirrorInput } from './mirror-input.js';
+import type { ResourceUrls } from './resource-urls.js';
 
 const SOURCE_SCROLL = 3;
 const SOURCE_INPUT = 5;
@@ -70,6 +71,7 @@ export class Mirror {
     private readonly stage: HTMLElement,
     private readonly host: MirrorHost,
     mask: string,
+    private readonly urls?: ResourceUrls,
   ) {
     this.#mask = new Mask(mask);
     addEventListener('resize', () => this.#fit());
@@ -119,7 +121,7 @@ export class Mirror {
       return null;
     }
     if (!Array.isArray(events)) return null;
-    return (events as RecordedEvent[]).filter((e) => sanitizeEvent(e, this.#tags));
+    return (events as RecordedEvent[]).filter((e) => sanitizeEvent(e, this.#tags, this.urls));
   }
 
   #add(events: RecordedEvent[]): void {
