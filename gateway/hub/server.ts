@@ -39,6 +39,7 @@ import type { Standing } from '../identity/standing.js';
 import { trustedProxies } from '../identity/client-address.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
+import { navRefusal } from './nav-check.js';
 import { Rooms } from './fanout.js';
 
 export const HUB_PATH = '/__tandem/hub';
@@ -176,7 +177,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       return;
     }
     if (room.ended) return sendError(conn, 'ended', 'the session has ended', cmd.c);
-    const refused = refusal(conn.role, cmd.op, cmd.k, mode, room.granted);
+    const refused = refusal(conn.role, cmd.op, cmd.k, mode, room.granted) ?? navRefusal(cmd);
     if (refused) return sendError(conn, refused.code, refused.message, cmd.c);
     app.store.log.append(conn.session, { k: cmd.k, op: cmd.op, a: cmd.a, d: cmd.d, by: conn.participant, c: cmd.c }).then(
       (r) => {
