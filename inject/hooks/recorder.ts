@@ -41,6 +41,27 @@ export interface RecorderSink {
   report(err: unknown): void;
 }
 
+const MASK_ALL_BUT_SELECT = {
+  color: true,
+  date: true,
+  'datetime-local': true,
+  email: true,
+  month: true,
+  number: true,
+  range: true,
+  search: true,
+  tel: true,
+  text: true,
+  time: true,
+  url: true,
+  week: true,
+  textarea: true,
+  password: true,
+};
+
+/** Custom event: every selected value of a `<select multiple>` (rrweb's input event has one). */
+export const SELECT_EVENT = 'tandem-select';
+
 const newSid = (): string => Math.random().toString(36).slice(2, 10) || '0';
 
 export class Recorder {
@@ -87,10 +108,13 @@ export class Recorder {
 
   start(): void {
     if (this.#stop) return;
+    native.add.call(this.win, 'change', this.#onSelect, true);
     const maskSelectors = ['[data-tandem-mask]', this.mask.selectors].filter(Boolean).join(',');
     this.#stop = record({
       emit: (e, isCheckout) => this.#emit(e, isCheckout === true),
-      maskAllInputs: true,
+      // Every field's value goes through maskInputFn, but for selects: masking them in rrweb
+      // would drop every option's `selected` (the scrub masks selects instead).
+      maskInputOptions: MASK_ALL_BUT_SELECT,
       maskInputFn: (text, el) => (this.isMasked(el) ? '' : text),
       maskTextSelector: maskSelectors,
       maskTextFn: (text) => (text.trim() ? MASKED_TEXT : text),
@@ -109,7 +133,20 @@ export class Recorder {
     });
   }
 
+  /** A multiple select changed: its whole selection travels after rrweb's own input event. */
+  #onSelect = (e: Event): void => {
+    const el = e.target as HTMLSelectElement | null;
+    if (!this.#stop || !el || el.localName !== 'select' || !el.multiple) return;
+    native.setTimeout(() => {
+      const id = record.mirror.getId(el);
+      if (id < 0 || !this.#stop) return;
+      const values = this.isMasked(el) ? [] : Array.from(el.selectedOptions, (o) => o.value);
+      record.addCustomEvent(SELECT_EVENT, { id, values });
+    }, 0);
+  };
+
   stop(): void {
+    this.win.removeEventListener('change', this.#onSelect, true);
     this.#stop?.();
     this.#stop = undefined;
     this.#pending = [];

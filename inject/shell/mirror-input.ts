@@ -48,6 +48,12 @@ export class MirrorInput {
   #press: { id: number; x: number; y: number; path: [number, number][]; dragging: boolean } | null = null;
   #suppressClick = false;
   #typing: { id: number; at: number } | null = null;
+  /**
+   * The operator moved the caret or the selection (a press, a drag, a caret key) since the last
+   * action that carried it: the next key carries it too. Otherwise the customer's page keeps its
+   * own caret, which its typing has moved on (the mirror's lags by a round trip).
+   */
+  #selectionMoved = false;
   readonly #scrollTimers = new Map<number, number>();
 
   constructor(
@@ -132,8 +138,15 @@ export class MirrorInput {
       ox: Math.round((e.clientX - r.left) * 10) / 10,
       oy: Math.round((e.clientY - r.top) * 10) / 10,
       mods: mods(e),
-      sel: this.#selection(el),
+      sel: this.#clickSelection(el),
     });
+  }
+
+  /** A click carries the caret it placed, so the next key need not. */
+  #clickSelection(el: Element): Selection | undefined {
+    const sel = this.#selection(el);
+    if (sel) this.#selectionMoved = false;
+    return sel;
   }
 
   #down(e: MouseEvent): void {
@@ -147,6 +160,7 @@ export class MirrorInput {
     const id = el ? this.ids.getId(el) : -1;
     this.#press = id >= 0 ? { id, x: e.clientX, y: e.clientY, path: [[e.clientX, e.clientY]], dragging: false } : null;
     this.#suppressClick = false;
+    this.#selectionMoved = true;
   }
 
   #move(e: MouseEvent): void {
@@ -184,19 +198,23 @@ export class MirrorInput {
     if (id < 0) return;
     const field = isTextField(el) ? ([el.selectionStart ?? 0, el.selectionEnd ?? 0] as [number, number]) : undefined;
     const printable = e.key.length === 1 && !e.ctrlKey && !e.metaKey;
-    const localEcho = !!field && (printable || e.key === 'Backspace' || e.key === 'Delete' || MOVES.has(e.key));
-    if (!localEcho && !(MOVES.has(e.key) && !el.isContentEditable)) e.preventDefault();
+    // Plain fields echo the operator's keys at once (a line break in a textarea too), so the
+    // offsets each key carries match the customer's field.
+    const localEcho =
+      !!field &&
+      (printable || e.key === 'Backspace' || e.key === 'Delete' || MOVES.has(e.key) || (e.key === 'Enter' && el.localName === 'textarea'));
+    if (!localEcho && !MOVES.has(e.key)) e.preventDefault();
     if (localEcho) this.#typing = { id, at: performance.now() };
-    this.#send({
-      type: 'key',
-      sid: this.host.sid(),
-      id,
-      key: e.key,
-      code: e.code,
-      mods: mods(e),
-      field,
-      sel: field ? undefined : this.#selection(el),
-    });
+    const sel = !field && this.#selectionMoved ? this.#selection(el) : undefined;
+    if (sel) this.#selectionMoved = false;
+    // A caret key moves the mirror's caret now: the next key says where it went.
+    if (MOVES.has(e.key)) this.#selectionMoved = true;
+    this.#send({ type: 'key', sid: this.host.sid(), id, key: e.key, code: e.code, mods: mods(e), field, sel });
+  }
+
+  /** Whether the operator has moved the caret since it was last sent (the customer's caret then waits). */
+  get selectionMoved(): boolean {
+    return this.#selectionMoved;
   }
 
   #stopUnlessTyping(e: Event): void {

@@ -17,6 +17,7 @@ const SOURCE_ADOPTED_STYLE = 15;
 const EVENT_FULL = 2;
 const EVENT_META = 4;
 const EVENT_INCREMENTAL = 3;
+const EVENT_CUSTOM = 5;
 const SOURCE_MUTATION = 0;
 
 export interface SerializedNode {
@@ -139,6 +140,8 @@ export function sanitizeEvent(e: RecordedEvent, tags: Map<number, string>, urls?
     sanitizeTree(node, tags, urls);
     return true;
   }
+  // Custom events are data the shell reads itself (a multiple select's values); rrweb ignores them.
+  if (e.type === EVENT_CUSTOM) return true;
   if (e.type !== EVENT_INCREMENTAL) return e.type < 2;
   const d = e.data as { source?: number } & Record<string, unknown>;
   if (!d || typeof d !== 'object') return false;

@@ -25,6 +25,10 @@ import type { ResourceUrls } from './resource-urls.js';
 
 const SOURCE_SCROLL = 3;
 const SOURCE_INPUT = 5;
+const SOURCE_SELECTION = 14;
+const EVENT_CUSTOM = 5;
+/** Kept in step with inject/hooks/recorder.ts (the hooks bundle is not imported here). */
+const SELECT_EVENT = 'tandem-select';
 const EVENT_FULL = 2;
 const EVENT_INCREMENTAL = 3;
 
@@ -45,6 +49,7 @@ const STYLE_RULES = [
   // Tandem's own overlay in the customer's page arrives as empty placeholders.
   '.tandem-overlay:not([data-tandem]) { display: none !important }',
   '[data-tandem-masked] { outline: 2px dashed #b45309 !important; outline-offset: -2px }',
+  '[data-tandem-focus] { outline: 2px solid #2563eb !important; outline-offset: 1px }',
   'noscript { display: none !important }',
 ];
 
@@ -57,7 +62,9 @@ export class Mirror {
   #replayer: Replayer | null = null;
   #sid = '';
   #overlay: Overlay | null = null;
-  #input: MirrorInput | null = null;
+  /** One per document of the mirror (child frames have their own). */
+  #inputs: MirrorInput[] = [];
+  #instrumented = new WeakSet<Document>();
   #viewport: { w: number; h: number } | null = null;
   readonly #ink = new Map<string, { points: number[][]; color: string }>();
   readonly #pointers = new Map<string, { x: number; y: number }>();
@@ -126,18 +133,48 @@ export class Mirror {
 
   #add(events: RecordedEvent[]): void {
     const r = this.#replayer!;
+    const after: (() => void)[] = [];
     for (const e of events) {
+      if (e.type === EVENT_CUSTOM) {
+        const c = e.data as { tag?: string; payload?: { id?: unknown; values?: unknown } };
+        if (c.tag === SELECT_EVENT && c.payload) after.push(() => this.#applySelect(c.payload!.id, c.payload!.values));
+        continue;
+      }
       if (e.type === EVENT_INCREMENTAL) {
         const d = e.data as { source: number; id: number; x: number; y: number };
         if (d.source === SOURCE_SCROLL) this.#remoteScroll.set(d.id, { x: d.x, y: d.y });
-        if (d.source === SOURCE_INPUT && this.#input?.typingIn(d.id, TYPING_QUIET_MS)) {
+        if (d.source === SOURCE_INPUT && this.#typingIn(d.id)) {
           this.#hold(d.id, e);
+          continue;
+        }
+        if (d.source === SOURCE_SELECTION) {
+          // rrweb applies a selection only when seeking: the mirror shows the customer's caret
+          // here, unless the operator has just placed their own.
+          after.push(() => {
+            if (!this.#inputs.some((i) => i.selectionMoved)) (r as unknown as { applySelection(d: unknown): void }).applySelection(d);
+          });
           continue;
         }
       }
       r.addEvent(e as unknown as eventWithTime);
     }
-    queueMicrotask(() => this.#afterChanges());
+    // rrweb applies each event in a microtask of its own; these follow them.
+    queueMicrotask(() => {
+      for (const fn of after) fn();
+      this.#afterChanges();
+    });
+  }
+
+  #typingIn(id: number): boolean {
+    return this.#inputs.some((i) => i.typingIn(id, TYPING_QUIET_MS));
+  }
+
+  /** Every selected value of a multiple select, as the customer's page has them. */
+  #applySelect(id: unknown, values: unknown): void {
+    if (typeof id !== 'number' || !Array.isArray(values)) return;
+    const el = this.#replayer?.getMirror().getNode(id) as HTMLSelectElement | null;
+    if (!el || el.localName !== 'select') return;
+    for (const o of Array.from(el.options)) o.selected = values.includes(o.value);
   }
 
   /** Keeps the latest echo of the field being typed in until the operator pauses. */
@@ -147,7 +184,7 @@ export class Mirror {
     const timer = native.setTimeout(() => {
       const h = this.#held;
       if (!h || h.event !== e) return;
-      if (this.#input?.typingIn(id, TYPING_QUIET_MS)) return this.#hold(id, e);
+      if (this.#typingIn(id)) return this.#hold(id, e);
       this.#held = null;
       this.#replayer?.addEvent(e as unknown as eventWithTime);
     }, TYPING_QUIET_MS);
@@ -187,9 +224,31 @@ export class Mirror {
   /** A new document in the frame: listeners, overlay and marks go in again. */
   #rebuilt(): void {
     const r = this.#replayer!;
-    const win = r.iframe.contentWindow;
     const doc = r.iframe.contentDocument;
-    if (!win || !doc) return;
+    if (!doc) return;
+    this.#inputs = [];
+    this.#instrumented = new WeakSet();
+    const ctx = this.#instrument(doc);
+    if (!ctx) return;
+    this.#overlay = new Overlay(ctx);
+    if (ctx.setup) {
+      this.#overlay.setPeople(ctx.setup.participants);
+      this.#overlay.setDrawing(this.#drawing);
+    }
+    for (const [k, d] of this.#ink) this.#overlay.applyInk(k, d);
+    for (const [by, p] of this.#pointers) this.#overlay.applyPointer(by, p);
+    this.#afterChanges();
+    queueMicrotask(() => {
+      this.#markFocus();
+      this.#applyFocus();
+    });
+  }
+
+  /** Operators' input in a document of the mirror (the top one, or a same-origin child frame's). */
+  #instrument(doc: Document): Ctx | null {
+    const win = doc.defaultView;
+    if (!win || this.#instrumented.has(doc)) return null;
+    this.#instrumented.add(doc);
     const ctx: Ctx = {
       win,
       doc,
@@ -216,31 +275,34 @@ export class Mirror {
       report: (err) => this.host.report(String((err as Error)?.stack ?? err).slice(0, 500)),
       apply: (fn) => fn(),
     };
-    this.#overlay = new Overlay(ctx);
-    this.#input = new MirrorInput(ctx, r.getMirror(), {
-      sid: () => this.#sid,
-      allowed: () => this.host.allowed(),
-      send: (d) => this.host.send('act', 'act', d),
-      isRemoteScroll: (id, x, y) => {
-        const p = this.#remoteScroll.get(id);
-        return !!p && Math.abs(p.x - x) < 2 && Math.abs(p.y - y) < 2;
-      },
-      mask: this.#mask,
-    });
-    if (ctx.setup) {
-      this.#overlay.setPeople(ctx.setup.participants);
-      this.#overlay.setDrawing(this.#drawing);
-    }
-    for (const [k, d] of this.#ink) this.#overlay.applyInk(k, d);
-    for (const [by, p] of this.#pointers) this.#overlay.applyPointer(by, p);
-    this.#afterChanges();
-    queueMicrotask(() => this.#applyFocus());
+    this.#inputs.push(
+      new MirrorInput(ctx, this.#replayer!.getMirror(), {
+        sid: () => this.#sid,
+        allowed: () => this.host.allowed(),
+        send: (d) => this.host.send('act', 'act', d),
+        isRemoteScroll: (id, x, y) => {
+          const p = this.#remoteScroll.get(id);
+          return !!p && Math.abs(p.x - x) < 2 && Math.abs(p.y - y) < 2;
+        },
+        mask: this.#mask,
+      }),
+    );
+    return ctx;
   }
 
   #afterChanges(): void {
     const doc = this.#replayer?.iframe.contentDocument;
     if (!doc) return;
-    this.#input?.markMasked();
+    // Child frames the recording rebuilt since: the operator acts in them too.
+    for (const f of Array.from(doc.querySelectorAll('iframe'))) {
+      try {
+        const d = f.contentDocument;
+        if (d && d.documentElement && !this.#instrumented.has(d)) this.#instrument(d);
+      } catch {
+        /* not reachable: nothing to act on */
+      }
+    }
+    for (const i of this.#inputs) i.markMasked();
     this.host.meta(doc.title, this.#icon);
   }
 
@@ -263,7 +325,12 @@ export class Mirror {
   /** The customer's focus (`<sid>:<id>`, or null): the mirror's focus follows it. */
   focus(el: string | null): void {
     this.#focus = el;
+    this.#markFocus();
     this.#applyFocus();
+  }
+
+  #customerName(): string {
+    return this.host.setup()?.participants.find((p) => p.role === 'customer')?.name ?? 'Customer';
   }
 
   #focus: string | null = null;
@@ -279,6 +346,18 @@ export class Mirror {
     const mine = document.activeElement;
     if (mine && mine !== document.body && mine !== this.#replayer!.iframe) return;
     if (node.ownerDocument.activeElement !== node) node.focus({ preventScroll: true });
+  }
+
+  /** The customer's focused element carries their name, so the operator sees where they are. */
+  #markFocus(): void {
+    const doc = this.#replayer?.iframe.contentDocument;
+    if (!doc) return;
+    for (const el of Array.from(doc.querySelectorAll('[data-tandem-focus]'))) el.removeAttribute('data-tandem-focus');
+    if (!this.#focus) return;
+    const [sid, id] = this.#focus.split(':');
+    if (sid !== this.#sid) return;
+    const node = this.#replayer!.getMirror().getNode(Number(id)) as Element | null;
+    if (node && node.nodeType === 1) node.setAttribute('data-tandem-focus', this.#customerName());
   }
 
   // ---- the customer's viewport ------------------------------------------------------------------
@@ -347,7 +426,7 @@ export class Mirror {
     this.#replayer?.destroy();
     this.#replayer = null;
     this.#overlay = null;
-    this.#input = null;
+    this.#inputs = [];
     const f = document.createElement('iframe');
     f.setAttribute('data-tandem', 'content');
     f.setAttribute('name', 'tandem-content');
