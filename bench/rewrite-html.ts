@@ -13,6 +13,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { parse, serialize } from 'parse5';
 import { RewritingStream } from 'parse5-html-rewriting-stream';
+import { Tokenizer } from 'htmlparser2';
 import { createHtmlRewriteStream, HtmlRewriter, type HtmlRewriteOptions } from '../gateway/proxy/rewrite-html.js';
 import { rewriteCss } from '../gateway/proxy/rewrite-css.js';
 import { createOriginMap, mapUrl, parseSrcset } from '../protocol/url-map.js';
@@ -150,6 +151,41 @@ function baseline(parts: Buffer[]): Promise<Buffer> {
   });
 }
 
+const NOOP = (): void => undefined;
+const TOKENIZER_CALLBACKS = {
+  onattribdata: NOOP,
+  onattribentity: NOOP,
+  onattribend: NOOP,
+  onattribname: NOOP,
+  oncdata: NOOP,
+  onclosetag: NOOP,
+  oncomment: NOOP,
+  ondeclaration: NOOP,
+  onend: NOOP,
+  onopentagend: NOOP,
+  onopentagname: NOOP,
+  onprocessinginstruction: NOOP,
+  onselfclosingtag: NOOP,
+  ontext: NOOP,
+  ontextentity: NOOP,
+};
+
+/** htmlparser2's bare Tokenizer over the same chunks (decoded, as it takes them), callbacks doing nothing. */
+function bareTokenizer(parts: Buffer[]): void {
+  const tok = new Tokenizer({ decodeEntities: true }, TOKENIZER_CALLBACKS);
+  const decoder = new StringDecoder('utf8');
+  for (const p of parts) tok.write(decoder.write(p));
+  tok.end();
+}
+
+/** CPU time (user + system) of one call, in seconds. */
+function cpuOf(fn: () => void): number {
+  const c = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1e6;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -211,6 +247,32 @@ async function main(): Promise<void> {
       `${label.padEnd(8)}  ${ro.toFixed(1).padStart(8)}   ${rb.toFixed(1).padStart(20)}   ${(ro / rb).toFixed(1).padStart(15)}x   ${paired.toFixed(1).padStart(22)}x   ${equal ? 'equal after parse+serialize' : 'DIFFERENT'}`,
     );
     if (!equal) process.exitCode = 1;
+  }
+  console.log("\nrewrite-html: ours vs htmlparser2's bare Tokenizer (no-op callbacks), same pages and chunks, CPU time, runs interleaved");
+  console.log('size      ours MB/s (CPU)   Tokenizer MB/s (CPU)   ours / Tokenizer (median of paired ratios)   target >= 0.8x');
+  for (const s of [0, 1]) {
+    const [label, , runs] = sizes[s];
+    const parts = chunks(pages[s]);
+    const reps = s === 0 ? 10 : 1;
+    const tOurs: number[] = [];
+    const tTok: number[] = [];
+    for (let i = 0; i < runs * 3; i++) {
+      tOurs.push(
+        cpuOf(() => {
+          for (let r = 0; r < reps; r++) ours(parts);
+        }) / reps,
+      );
+      tTok.push(
+        cpuOf(() => {
+          for (let r = 0; r < reps; r++) bareTokenizer(parts);
+        }) / reps,
+      );
+    }
+    const mb = pages[s].length / 1e6;
+    const paired = median(tOurs.map((t, i) => tTok[i] / t));
+    console.log(
+      `${label.padEnd(8)}  ${(mb / median(tOurs)).toFixed(1).padStart(15)}   ${(mb / median(tTok)).toFixed(1).padStart(20)}   ${paired.toFixed(2).padStart(41)}x   ${paired >= 0.8 ? 'met' : 'NOT met'}`,
+    );
   }
   console.log(
     `peak RSS growth while a ${(pages[2].length / 1e6).toFixed(1)} MB page streams through ours in 64 KB chunks: ${(rss / 1e6).toFixed(1)} MB`,

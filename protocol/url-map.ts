@@ -124,6 +124,13 @@ function gatewayPathOfParsed(u: WhatwgUrl, map: OriginMap): string | null {
 export function mapUrl(raw: string, baseUrl: string, map: OriginMap): MappedUrl {
   let s = raw;
   if (s.length === 0) return { kind: 'same', url: raw };
+  // Most absolute URLs in a page name a configured origin spelled as it is normalised, with a
+  // plain rest (which has no space, control, tab or newline to strip): mapped by prefix alone.
+  const h = s.charCodeAt(0);
+  if (h === 0x68 || h === 0x77) {
+    const known = originPrefixPath(s, compiled(map));
+    if (known !== null) return known;
+  }
   const c0 = s.charCodeAt(0);
   const cn = s.charCodeAt(s.length - 1);
   if (c0 <= 0x20 || cn <= 0x20) s = s.replace(C0_TRIM, '');
@@ -195,7 +202,7 @@ function isAllowedBase(baseUrl: string, map: OriginMap): boolean {
  * and host name, no port, userinfo, IP address, backslash, dot segment or character it would
  * encode): mapped or found foreign without parsing. Null sends the URL to the parser.
  */
-function fastPath(s: string, map: OriginMap): MappedUrl | null {
+function fastPath(s: string, c: CompiledMap): MappedUrl | null {
   const colon = s.indexOf(':');
   if (s.charCodeAt(colon + 1) !== 0x2f || s.charCodeAt(colon + 2) !== 0x2f) return null;
   const scheme = s.slice(0, colon);
@@ -216,14 +223,12 @@ function fastPath(s: string, map: OriginMap): MappedUrl | null {
   if (i === hostStart || labelStart === i) return null;
   const last = s.charCodeAt(labelStart);
   if (last >= 0x30 && last <= 0x39) return null;
+  if (!isPlainRestAt(s, i, s.length)) return null;
   const host = s.slice(hostStart, i);
   const rest = s.slice(i);
-  if (!isPlainRest(rest)) return null;
-  const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
-  const origin = `${web}://${host}`;
-  if (origin === map.primary) return path.startsWith('//') ? null : { kind: 'mapped', url: path };
-  if (map.allowed.includes(origin)) return { kind: 'mapped', url: `${ORIGIN_PREFIX}${web}/${host}${path}` };
-  return { kind: 'foreign', url: `${scheme}://${host}${path}` };
+  const known = c.byOrigin.get(`${web}://${host}`);
+  if (known !== undefined) return underOrigin(known, rest);
+  return { kind: 'foreign', url: `${scheme}://${host}${rest.charCodeAt(0) === 0x2f ? rest : '/' + rest}` };
 }
 
 // What may follow a configured origin for the fast path: characters the URL parser keeps as they
@@ -235,12 +240,8 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
  * A path, query and fragment the URL parser keeps exactly as written: empty or starting with
  * / ? #, only [A-Za-z0-9-._~!$&()*+,;=:@/?#%], and no `/.` or `%2e` (a dot segment) in the path.
  * One pass over a table, no regexes: this runs for every absolute URL in a page.
+ * Checked over s[from, to) in place: the HTML rewriter checks a value without slicing it.
  */
-function isPlainRest(rest: string): boolean {
-  return isPlainRestAt(rest, 0, rest.length);
-}
-
-/** isPlainRest over s[from, to): the HTML rewriter checks a value in place, without slicing it. */
 export function isPlainRestAt(s: string, from: number, to: number): boolean {
   if (from >= to) return true;
   const first = s.charCodeAt(from);
@@ -257,34 +258,75 @@ export function isPlainRestAt(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** One configured origin, compiled: its normalised spelling and the gateway path prefix it maps to. */
+interface CompiledOrigin {
+  /** `https://static.bank.example` */
+  readonly origin: string;
+  /** '' for the primary origin, `/__tandem/o/https/static.bank.example` for an allowed one. */
+  readonly prefix: string;
+  readonly primary: boolean;
+}
+
+/** An origin map compiled once: the origins in lookup order (primary first) and by origin. */
+interface CompiledMap {
+  readonly list: readonly CompiledOrigin[];
+  readonly byOrigin: ReadonlyMap<string, CompiledOrigin>;
+}
+
+const compiledMaps = new WeakMap<OriginMap, CompiledMap>();
+let lastMap: OriginMap | null = null;
+let lastCompiled: CompiledMap | null = null;
+
+/**
+ * The compiled form of a map, built on first use and kept as long as the map lives: every URL
+ * mapped afterwards finds its origin and gateway prefix without slicing or concatenating the
+ * origin again.
+ */
+function compiled(map: OriginMap): CompiledMap {
+  // A gateway maps with one map: the last one answers without a WeakMap lookup.
+  if (map === lastMap) return lastCompiled!;
+  let c = compiledMaps.get(map);
+  lastMap = map;
+  if (c !== undefined) return (lastCompiled = c);
+  const list: CompiledOrigin[] = [{ origin: map.primary, prefix: '', primary: true }];
+  for (const o of map.allowed) {
+    if (o === map.primary) continue;
+    const colon = o.indexOf(':');
+    list.push({ origin: o, prefix: `${ORIGIN_PREFIX}${o.slice(0, colon)}/${o.slice(colon + 3)}`, primary: false });
+  }
+  c = { list, byOrigin: new Map(list.map((o) => [o.origin, o])) };
+  compiledMaps.set(map, c);
+  return (lastCompiled = c);
+}
+
+/** The gateway path for `rest` (a plain path, query and fragment) under a compiled origin; null for `//x` on the primary. */
+function underOrigin(o: CompiledOrigin, rest: string): MappedUrl | null {
+  const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+  if (o.primary) return path.charCodeAt(1) === 0x2f ? null : { kind: 'mapped', url: path };
+  return { kind: 'mapped', url: o.prefix + path };
+}
+
 /**
  * A URL that starts with a configured origin exactly as it is normalised (`http://127.0.0.1:8080`,
  * `https://bank.example`) and goes on with a plain path: mapped by string, without parsing. The
  * origin's own spelling is what the parser writes, so only the rest needs checking; hosts the
  * general fast path refuses (ports, IP addresses) get here too.
  */
-function originPrefixPath(s: string, map: OriginMap): MappedUrl | null {
-  if (s.startsWith(map.primary) && isOriginEnd(s.charCodeAt(map.primary.length))) {
-    const rest = s.slice(map.primary.length);
-    if (!isPlainRest(rest)) return null;
-    const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
-    return path.startsWith('//') ? null : { kind: 'mapped', url: path };
-  }
-  for (const o of map.allowed) {
-    if (!s.startsWith(o) || !isOriginEnd(s.charCodeAt(o.length))) continue;
-    const rest = s.slice(o.length);
-    if (!isPlainRest(rest)) return null;
-    const colon = o.indexOf(':');
-    const path = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
-    return { kind: 'mapped', url: `${ORIGIN_PREFIX}${o.slice(0, colon)}/${o.slice(colon + 3)}${path}` };
+function originPrefixPath(s: string, c: CompiledMap): MappedUrl | null {
+  for (const o of c.list) {
+    const n = o.origin.length;
+    if (!s.startsWith(o.origin) || !isOriginEnd(s.charCodeAt(n))) continue;
+    if (!isPlainRestAt(s, n, s.length)) return null;
+    return underOrigin(o, s.slice(n));
   }
   return null;
 }
 
 function resolve(s: string, raw: string, baseUrl: string, map: OriginMap): MappedUrl {
-  const known = originPrefixPath(s, map);
+  const c = compiled(map);
+  const known = originPrefixPath(s, c);
   if (known !== null) return known;
-  const fast = fastPath(s, map);
+  const fast = fastPath(s, c);
   if (fast !== null) return fast;
   let u: WhatwgUrl;
   try {
