@@ -7,6 +7,13 @@
 import { loadConfig, ConfigError } from './config.js';
 import { boot } from './boot.js';
 
+/** The console's base URL as printed: the demo's has the port the gateway actually took. */
+function consoleBase(url: string | null, port: number): string | null {
+  if (!url) return null;
+  const u = new URL(url);
+  return u.port ? u.origin : `${u.protocol}//${u.hostname}:${port}`;
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
   let config;
   try {
@@ -23,13 +30,17 @@ export async function run(argv: readonly string[]): Promise<void> {
   if (config.secretGenerated)
     app.log.warn('TANDEM_SECRET is not set: a random one is used, so tokens die with this process and replicas cannot share sessions');
   app.log.info({ url: gateway.url, origin: app.origin, store: app.store.kind }, 'tandem listening');
+  if (!config.consoleUrl)
+    app.log.warn(
+      'TANDEM_CONSOLE_URL is not set: the console and operator calls share one origin with the proxied pages, so a script on the origin could reach them; set it to a host of its own',
+    );
   if (running.demo) {
     process.stdout.write(
       [
         '',
         'Tandem demo is running.',
         `  Customer:  ${gateway.url}/`,
-        `  Console:   ${gateway.url}/__tandem/console`,
+        `  Console:   ${consoleBase(config.consoleUrl, gateway.port) ?? gateway.url}/__tandem/console  (operators: an origin of their own)`,
         `  Operator:  demo / demo`,
         `  (demo bank origin at ${running.demo.url})`,
         '',
