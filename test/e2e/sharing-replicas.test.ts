@@ -1,13 +1,25 @@
 /**
  * Co-browsing across two gateway replicas sharing a real Redis: the customer on one, operators
- * on the other; a late joiner lands in the same state from the compacted replay alone.
+ * on the other; a late joiner's mirror lands on the customer's page as it is now, from the
+ * compacted replay alone.
  */
 
 import t from 'tap';
-import type { Frame } from 'playwright-core';
-import { callOperator, contentPath, eventually, openCustomer, openOperator, startSharingEnv, waitForStatus } from './helpers/sharing.js';
-
-const value = (f: Frame, sel: string) => f.$eval(sel, (el) => (el as HTMLInputElement).value);
+import {
+  callOperator,
+  checkedOf,
+  contentPath,
+  eventually,
+  openCustomer,
+  openOperator,
+  sameDocument,
+  startSharingEnv,
+  step,
+  until,
+  valueOf,
+  waitForContent,
+  waitForStatus,
+} from './helpers/sharing.js';
 
 t.test('sharing across replicas: both directions, and a late joiner in the same state', async (t) => {
   const env = await startSharingEnv(t, { replicas: true });
@@ -19,41 +31,54 @@ t.test('sharing across replicas: both directions, and a late joiner in the same 
   await waitForStatus(alice, 'connected');
   const c = customer.content();
 
-  // Both directions across replicas.
-  await c.click('#to-fields');
-  await eventually(async () => (await contentPath(alice)) === '/fields', 'alice follows to /fields');
-  await eventually(async () => (await alice.content().$('#text')) !== null, 'alice page ready');
-  await alice.content().click('#area');
-  await alice.page.keyboard.type('op note');
-  await eventually(async () => (await value(c, '#area')) === 'op note', 'customer sees the operator typing');
-  t.pass('commands flow both ways between replicas');
+  await step(t, 'commands flow both ways between replicas', async () => {
+    await c.click('#to-fields');
+    await until(() => contentPath(alice), '/fields', 'alice follows to /fields');
+    await waitForContent(alice, '#text');
+    await alice.content().click('#area');
+    await alice.page.keyboard.type('op note');
+    await until(() => valueOf(c, '#area'), 'op note', 'customer sees the operator typing');
+  });
 
-  // Build up state: fields, element scroll, window scroll.
+  // Build up state: fields, element scroll, window scroll, and what the page's script did.
   await c.click('#text');
   await customer.page.keyboard.type('late state');
   await c.selectOption('#many', ['y', 'z']);
   await c.check('#check');
+  await c.click('#count');
   await c.evaluate(() => document.getElementById('box')!.scrollTo(0, 444));
   await c.evaluate(() => scrollTo(0, 777));
-  await eventually(async () => (await value(alice.content(), '#text')) === 'late state', 'alice in step');
+  await until(() => valueOf(alice.content(), '#text'), 'late state', 'alice in step');
 
   // A late joiner on the other replica gets it all from the replay.
   const bob = await openOperator(env, call, { base: r1, name: 'bob' });
   await waitForStatus(bob, 'connected');
   const b = () => bob.content();
-  await eventually(async () => (await contentPath(bob)) === '/fields', 'bob on /fields');
-  await eventually(async () => (await b().$('#text')) !== null && (await value(b(), '#text')) === 'late state', 'bob has the text');
-  t.equal(await value(b(), '#area'), 'op note', "the late joiner has the operator's value too");
-  t.ok(await b().$eval('#check', (el) => (el as HTMLInputElement).checked), 'and the checkbox');
-  t.same(
-    await b().$eval('#many', (s) => Array.from((s as HTMLSelectElement).selectedOptions, (o) => o.value)),
-    ['y', 'z'],
-    'and the multiple select',
-  );
-  await eventually(
-    async () => Math.abs((await b().evaluate(() => document.getElementById('box')!.scrollTop)) - 444) <= 2,
-    'bob box scroll',
-  );
-  await eventually(async () => Math.abs((await b().evaluate(() => scrollY)) - 777) <= 2, 'bob window scroll');
+  await until(() => contentPath(bob), '/fields', 'bob on /fields');
+  await waitForContent(bob, '#text');
+  await step(t, "the late joiner's mirror has every value", async () => {
+    await until(() => valueOf(b(), '#text'), 'late state', 'bob has the text');
+    t.equal(await valueOf(b(), '#area'), 'op note', "the late joiner has the operator's value too");
+    t.ok(await checkedOf(b(), '#check'), 'and the checkbox');
+    t.equal(await b().textContent('#counter'), '1', "and what the page's script did");
+  });
+  await step(t, "the late joiner's mirror has the multiple select", async () => {
+    await until(
+      () => b().$eval('#many', (s) => Array.from((s as HTMLSelectElement).selectedOptions, (o) => o.value)),
+      ['y', 'z'],
+      'the multiple select',
+    );
+  });
+  await step(t, "the late joiner's mirror has the scroll positions", async () => {
+    await eventually(
+      async () => Math.abs((await b().evaluate(() => document.getElementById('box')!.scrollTop)) - 444) <= 2,
+      'bob box scroll',
+    );
+    await eventually(async () => Math.abs((await b().evaluate(() => scrollY)) - 777) <= 2, 'bob window scroll');
+  });
   t.same(await b().evaluate(() => [innerWidth, innerHeight]), await c.evaluate(() => [innerWidth, innerHeight]), 'and the viewport');
+  await step(t, "the late joiner's mirror equals the customer page", () => sameDocument(customer, bob));
+  await step(t, 'and equals the first operator mirror', async () => {
+    await sameDocument(customer, alice);
+  });
 });

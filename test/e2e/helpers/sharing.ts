@@ -258,7 +258,7 @@ export function seenState(f: Frame, selector = 'body', opts: { skipMasked?: bool
     ([sel, skipMasked]) => {
       const root = document.querySelector(sel as string);
       if (!root) return { title: document.title, text: '<none>', fields: [] };
-      const hidden = 'script,style,noscript,template,[data-tandem],.tandem-overlay';
+      const hidden = 'script,style,noscript,template,textarea,[data-tandem],.tandem-overlay';
       const parts: string[] = [];
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
