@@ -40,6 +40,7 @@ import { trustedProxies } from '../identity/client-address.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
 import { navRefusal } from './nav-check.js';
+import { ConnectionCaps, type CapKeys } from './caps.js';
 import { Rooms } from './fanout.js';
 
 export const HUB_PATH = '/__tandem/hub';
@@ -119,6 +120,10 @@ function parseResume(since: string | undefined, epoch: string | undefined): Resu
   return { since: Number(since), epoch };
 }
 
+function capKeys(conn: Connection): CapKeys {
+  return { session: conn.session, participant: conn.participant, address: conn.clientAddr };
+}
+
 export async function startHub(app: App, standing: Standing): Promise<Hub> {
   const uws = uWS.App();
   const rooms = new Rooms(app, uws);
@@ -126,6 +131,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
   const bridgeSecret = randomBytes(18).toString('base64url');
   const mode = app.config.operatorControl;
   const trusted = trustedProxies(app.config.trustedProxies);
+  const caps = new ConnectionCaps();
   let accepting = true;
   let nextId = 1;
 
@@ -158,6 +164,12 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
     if (ended) return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', ended) };
     if (!accepting) return { refusal: DRAINING };
     return { state: { epoch: meta.epoch, head: meta.head } };
+  }
+
+  /** A join past the connection caps (per participant, per address): 429 before any upgrade. */
+  function capRefusal(claims: HubClaims, address: string): Refusal | null {
+    const why = caps.refusal({ session: claims.s, participant: claims.p, address });
+    return why ? refusalOf('TANDEM_ERR_RATE_LIMITED', why) : null;
   }
 
   function sendError(conn: Connection, code: HubErrorCode, message: string, c?: string): void {
@@ -215,6 +227,8 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       const checked = checkToken(req.getQuery('token') ?? '');
       if ('refusal' in checked) return refuse(res, checked.refusal);
       const { claims } = checked;
+      const capped = capRefusal(claims, clientAddr);
+      if (capped) return refuse(res, capped);
       const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
       const joined = bridged ? decodeJoin(req.getHeader(JOIN_HEADER)) : null;
       if (joined) {
@@ -231,6 +245,9 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       void readSession(claims).then((session) => {
         if (aborted) return;
         if ('refusal' in session) return res.cork(() => refuse(res, session.refusal));
+        // Checked again: others may have opened while the session was read.
+        const cappedNow = capRefusal(claims, clientAddr);
+        if (cappedNow) return res.cork(() => refuse(res, cappedNow));
         const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, session.state, app.metrics);
         // Deliberately NOT inside res.cork: after its callback, uWS's HttpResponse::cork still
         // reads the response's state through `this`. When the upgrade reallocated the socket in
@@ -248,6 +265,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       const conn = ws.getUserData().conn;
       conn.ws = ws;
       live.add(conn);
+      caps.opened(capKeys(conn));
       app.metrics.participants.inc();
       const { info } = conn;
       conn.send(
@@ -287,7 +305,10 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
     close: (ws) => {
       const conn = ws.getUserData().conn;
       conn.markClosed();
-      if (live.delete(conn)) app.metrics.participants.dec();
+      if (live.delete(conn)) {
+        app.metrics.participants.dec();
+        caps.closed(capKeys(conn));
+      }
       rooms.leave(conn);
     },
   });
@@ -306,6 +327,9 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
     const clientAddr = trusted.clientAddress(req);
     const checked = checkToken(new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? '');
     if ('refusal' in checked) return refuseRaw(checked.refusal);
+    // Early, so a flood costs no session read; the hub's upgrade checks again when it opens.
+    const capped = capRefusal(checked.claims, clientAddr);
+    if (capped) return refuseRaw(capped);
     void readSession(checked.claims).then((session) => {
       if (socket.destroyed) return;
       if ('refusal' in session) return refuseRaw(session.refusal);

@@ -23,6 +23,12 @@ export function parseTrustedProxy(raw: string): string {
   return `${address}/${Number(prefix)}`;
 }
 
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopback(address: string): boolean {
+  const a = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return a === '::1' || (isIP(a) === 4 && a.startsWith('127.'));
+}
+
 /** The addresses whose forwarding headers are believed. */
 export class TrustedProxies {
   readonly #list = new BlockList();
