@@ -11,7 +11,6 @@
  *   data-allow        the further allowed origins, comma-separated (may be empty)
  *   data-page-origin  the real origin of this page (the primary or one of the allowed)
  *   data-page-url     the real URL of this page (what the origin served)
- *   data-kept         the kept-response id when this page is the kept result of a POST (optional)
  *   data-mask         the TANDEM_MASK selector list (optional, '' for none)
  * Keys of `data` are written as `data-<key>`; only [a-z0-9-] keys are accepted.
  */

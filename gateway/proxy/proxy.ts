@@ -19,7 +19,6 @@ import { createOriginMap, mapUrl, realOriginOfPath, unmapPath, type OriginMap } 
 import { createUpstream, UpstreamError, type UpstreamTarget } from './upstream.js';
 import { chooseEncoding, decodableCoding, decoder, encoder, flushWhenIdle, originAcceptEncoding } from './compression.js';
 import { CookieJar } from './cookie-jar.js';
-import { isFormSubmission, KeptResponses, keptIdOf, type KeptRecorder } from './kept-responses.js';
 import { originCookies, Participants, serializeCookies, type Participant } from './participant.js';
 import { acceptCspReport } from './csp-report.js';
 import type { Standing } from '../identity/standing.js';
@@ -73,7 +72,6 @@ export function createProxy(app: App, standing: Standing): Proxy {
   // Who may frame a proxied page: the gateway itself (the shell's content frame), nobody else.
   const framingAncestors = ["'self'", ...(app.config.publicUrl ? [app.config.publicUrl] : [])];
   const jar = new CookieJar(app.store.directory, app.config.retentionMs);
-  const kept = new KeptResponses(app.store.directory, app.config.retentionMs);
   const assets = new Assets();
   const gatewaySecure = app.config.tlsCert !== null || (app.config.publicUrl?.startsWith('https:') ?? false);
 
@@ -185,9 +183,6 @@ export function createProxy(app: App, standing: Standing): Proxy {
       return sendError(res, 'TANDEM_ERR_FORBIDDEN', OPERATOR_READ_ONLY, { allow: 'GET, HEAD' });
     }
 
-    const keptId = req.method === 'GET' || req.method === 'HEAD' ? keptIdOf(path) : null;
-    if (keptId) return serveKept(req, res, keptId, who);
-
     const upstreamTarget: UpstreamTarget = {
       origin,
       path: real.slice(origin.length),
@@ -237,16 +232,6 @@ export function createProxy(app: App, standing: Standing): Proxy {
     const coding = kind ? decodableCoding(proxyRes.headers['content-encoding']) : null;
     const rewrite = kind !== null && coding !== null;
 
-    let recorder: KeptRecorder | null = null;
-    if (rewrite && kind === 'html' && who && isFormSubmission(req) && (status < 300 || status >= 400)) {
-      try {
-        recorder = await kept.start({ session: who.session, status, headers: pickKeptHeaders(proxyRes.headers), url: target.href });
-      } catch (err) {
-        app.metrics.storeErrors.inc();
-        app.log.warn({ err, reqId: requestId(req) }, 'kept response: could not announce');
-      }
-    }
-
     const head = rewriteResponseHead({
       status,
       headers,
@@ -283,29 +268,19 @@ export function createProxy(app: App, standing: Standing): Proxy {
       gatewaySecure,
       hooksSrc: hooks,
       nonce: head.nonce,
-      kept: recorder?.id ?? null,
       mask: app.config.mask,
     });
     const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [proxyRes];
     if (coding !== 'identity') stages.push(decoder(coding));
     stages.push(countBytes((n) => app.metrics.rewrittenBytes.inc({ kind }, n)));
     stages.push(rewriter);
-    if (recorder) stages.push(tap(recorder));
     if (out) {
       const enc = encoder(out);
       stages.push(flushWhenIdle(enc), enc);
     }
     stages.push(res);
     pipeline(stages, (err) => {
-      if (err) {
-        app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'rewritten body ended early');
-        recorder?.abort().catch(() => {});
-        return;
-      }
-      recorder?.finish().catch((e: unknown) => {
-        app.metrics.storeErrors.inc();
-        app.log.warn({ err: e, reqId: requestId(req) }, 'kept response: could not store');
-      });
+      if (err) app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'rewritten body ended early');
     });
   }
 
@@ -336,24 +311,11 @@ export function createProxy(app: App, standing: Standing): Proxy {
       gatewaySecure,
       hooksSrc: assets.url('hooks.js'),
       nonce,
-      kept: null,
       mask: app.config.mask,
     });
     pipeline(Readable.from([Buffer.from(page)]), rewriter, res, (err) => {
       if (err) app.log.warn({ reqId: requestId(req), err: { message: err.message } }, 'leaving page ended early');
     });
-  }
-
-  async function serveKept(req: IncomingMessage, res: ServerResponse, id: string, who: Participant | null): Promise<void> {
-    if (!who) return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'a kept response is shown only to participants of its session');
-    const found = await kept.lookup(id, who.session);
-    if (found.kind === 'other-session') return sendError(res, 'TANDEM_ERR_FORBIDDEN', 'that kept response belongs to another session');
-    if (found.kind === 'missing') return sendError(res, 'TANDEM_ERR_NOT_FOUND', 'no such kept response (expired or never complete)');
-    const r = found.response;
-    const headers: OutgoingHttpHeaders = { ...r.headers, 'content-length': r.body.length, 'cache-control': 'no-store' };
-    if (bodyKindOf(r.headers['content-type']) === 'html') addFramingPolicy(headers, framingAncestors);
-    res.writeHead(r.status, headers);
-    res.end(req.method === 'HEAD' ? undefined : r.body);
   }
 
   function sendOriginError(req: IncomingMessage, res: ServerResponse, code: ErrorCode, origin: string): void {
@@ -494,28 +456,10 @@ function addVary(current: OutgoingHttpHeaders[string], name: string): string {
   return [...list, name].join(', ');
 }
 
-function pickKeptHeaders(h: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ['content-type', 'content-language']) {
-    const v = h[name];
-    if (typeof v === 'string') out[name] = v;
-  }
-  return out;
-}
-
 function countBytes(add: (n: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       add(chunk.length);
-      cb(null, chunk);
-    },
-  });
-}
-
-function tap(recorder: KeptRecorder): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      recorder.add(chunk);
       cb(null, chunk);
     },
   });

@@ -41,8 +41,6 @@ export interface BodyContext {
   gatewaySecure: boolean;
   hooksSrc: string;
   nonce: string | null;
-  /** The kept-response id of a submitted form's answer (data-kept on the hooks tag). */
-  kept: string | null;
   mask: string;
 }
 
@@ -67,7 +65,6 @@ export function rewriteBodyStream(kind: BodyKind, ctx: BodyContext): Transform {
     'page-origin': new URL(ctx.realUrl).origin,
     'page-url': ctx.realUrl,
   };
-  if (ctx.kept) data.kept = ctx.kept;
   if (ctx.mask) data.mask = ctx.mask;
   const inject = hookTag({ src: ctx.hooksSrc, nonce: ctx.nonce, data });
   return createHtmlRewriteStream({ map: ctx.map, pageUrl: ctx.realUrl, inject, gatewayHttps: ctx.gatewaySecure });
