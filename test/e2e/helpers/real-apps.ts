@@ -116,6 +116,10 @@ function readState(doc: Document, regionSel: string | null): PageState {
     const el = n as Element;
     const tag = el.tagName.toLowerCase();
     if (tag === 'script' || tag === 'noscript' || tag === 'template' || el.hasAttribute('data-tandem')) return;
+    if (masked(el)) {
+      out.push(`${' '.repeat(depth)}<${tag} id="${el.id}" name="${el.getAttribute('name') ?? ''}" masked>`);
+      return;
+    }
     const attrs = Array.from(el.attributes)
       .filter((a) => !SKIP_ATTRS.has(a.name) && !a.name.startsWith('on') && !a.name.startsWith('data-tandem') && !a.name.startsWith('rr_'))
       .map(
@@ -127,7 +131,9 @@ function readState(doc: Document, regionSel: string | null): PageState {
       )
       .sort();
     out.push(`${' '.repeat(depth)}<${tag}${attrs.length ? ' ' + attrs.join(' ') : ''}>`);
-    if (masked(el)) return;
+    // A stylesheet's text is compared by its effect (the visible text), not as written: the
+    // recording carries the browser's serialization of its rules.
+    if (tag === 'style') return;
     for (const c of Array.from(el.childNodes)) outline(c, depth + 1, out);
   };
   let region: string | null = null;
@@ -190,7 +196,15 @@ export async function mirrorMatches(
     await new Promise((r) => setTimeout(r, 100));
   }
   t.same(o, c, `${what}: the mirror equals the customer's page`);
-  return JSON.stringify(c) === JSON.stringify(o);
+  const same = JSON.stringify(c) === JSON.stringify(o);
+  // For a person looking into a failure: both sides' screens, where TANDEM_REAL_SHOTS names a folder.
+  const shots = process.env.TANDEM_REAL_SHOTS;
+  if (!same && shots) {
+    const name = what.replace(/[^a-z0-9]+/gi, '-');
+    await customer.page.screenshot({ path: join(shots, `${name}.customer.png`) }).catch(() => {});
+    await operator.page.screenshot({ path: join(shots, `${name}.operator.png`) }).catch(() => {});
+  }
+  return same;
 }
 
 /** Where an element of the mirror is on the operator's screen (its centre, or a point in it). */
@@ -230,13 +244,46 @@ export async function waitInMirror(operator: Participant, selector: string, time
   );
 }
 
-/** The operator clicks an element of the mirror with the real mouse. */
+/**
+ * Where an element of the mirror stands against the mirror's viewport: negative when above it,
+ * positive when below, 0 when in view.
+ */
+async function offView(operator: Participant, selector: string): Promise<number> {
+  return operator.page.evaluate((sel) => {
+    const f = document.querySelector('[data-tandem="content"]') as HTMLIFrameElement | null;
+    const el = f?.contentDocument?.querySelector(sel);
+    if (!f || !el) return 0;
+    const r = el.getBoundingClientRect();
+    const h = f.clientHeight;
+    if (r.top >= 0 && r.bottom <= h) return 0;
+    return r.top < 0 ? r.top - h / 3 : r.bottom - (2 * h) / 3;
+  }, selector);
+}
+
+/**
+ * The operator scrolls the mirror with the mouse wheel until the element is in view; the
+ * customer's page scrolls and the mirror follows it.
+ */
+export async function opScrollTo(operator: Participant, selector: string): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const off = await offView(operator, selector);
+    if (off === 0) return;
+    const box = await operator.page.$eval('[data-tandem="content"]', (f) => f.getBoundingClientRect().toJSON() as DOMRect);
+    await operator.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await operator.page.mouse.wheel(0, Math.max(-500, Math.min(500, off)));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the operator could not scroll ${selector} into view in the mirror`);
+}
+
+/** The operator clicks an element of the mirror with the real mouse (scrolling to it first, as a person would). */
 export async function opClick(
   operator: Participant,
   selector: string,
   opts: { at?: { x: number; y: number }; clickCount?: number } = {},
 ): Promise<void> {
   await waitInMirror(operator, selector);
+  await opScrollTo(operator, selector);
   const p = await mirrorPoint(operator, selector, opts.at);
   await operator.page.mouse.click(p.x, p.y, { clickCount: opts.clickCount ?? 1 });
 }
