@@ -69,3 +69,17 @@ t.test('logger: the level is respected', async (t) => {
     ['written'],
   );
 });
+
+t.test('logger: a nested headers object loses its cookie and authorization; clean objects are logged as given', async (t) => {
+  const c = capture();
+  const log = createLogger('info', c.stream);
+  const clean = { a: 1, b: { c: 'kept' } };
+  log.info(
+    { upstream: { status: 200, headers: { cookie: 'c-8', authorization: 'a-9', 'set-cookie': 's-10', accept: 'text/html' } }, clean },
+    'nested',
+  );
+  const raw = c.raw();
+  for (const s of ['c-8', 'a-9', 's-10']) t.notOk(raw.includes(s), `${s} is not written`);
+  const [line] = c.lines();
+  t.match(line, { upstream: { status: 200, headers: { cookie: '[redacted]', accept: 'text/html' } }, clean: { a: 1, b: { c: 'kept' } } });
+});
