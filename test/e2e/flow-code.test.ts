@@ -1,7 +1,7 @@
 /** Joining by code from the console, with the customer and the operator on different replicas. */
 
 import t from 'tap';
-import { callOperator, contentPath, eventually, openCustomer, startSharingEnv, waitForStatus } from './helpers/sharing.js';
+import { callOperator, contentPath, eventually, openCustomer, sameDocument, startSharingEnv, waitForStatus } from './helpers/sharing.js';
 import { openConsole, shellOf } from './flow-helpers.js';
 
 t.test('flow: join by code from the console', async (t) => {
@@ -32,5 +32,6 @@ t.test('flow: join by code from the console', async (t) => {
   await waitForStatus(shell, 'connected');
   await waitForStatus(customer, 'connected');
   await eventually(async () => (await contentPath(shell)) === '/two', 'the operator sees the customer page');
-  t.pass('joined by code, in sync');
+  await sameDocument(customer, shell);
+  t.pass('joined by code, in sync: the mirror is the customer page');
 });

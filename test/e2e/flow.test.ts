@@ -6,7 +6,17 @@
  */
 
 import t from 'tap';
-import { callOperator, contentPath, eventually, openCustomer, sessionLog, startSharingEnv, waitForStatus } from './helpers/sharing.js';
+import {
+  callOperator,
+  contentPath,
+  eventually,
+  openCustomer,
+  sameDocument,
+  sessionLog,
+  startSharingEnv,
+  until,
+  waitForStatus,
+} from './helpers/sharing.js';
 import { enabledResponds, openConsole, respondFor, shellOf } from './flow-helpers.js';
 
 t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end — across two replicas', async (t) => {
@@ -46,7 +56,10 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   }, call.id);
   t.equal(await enabledResponds(bob), 0, 'bob can no longer respond to the taken call');
   t.match(
-    (await bob.page.textContent(`[data-tandem="queue"] li[data-session="${call.id}"]`)) ?? 'gone',
+    await bob.page.evaluate(
+      (id) => document.querySelector(`[data-tandem="queue"] li[data-session="${id}"]`)?.textContent ?? 'gone',
+      call.id,
+    ),
     /taken by alice|gone/,
     'bob sees who took it',
   );
@@ -58,8 +71,12 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   await customer.content().click('#to-fields');
   await eventually(async () => (await contentPath(aliceShell)) === '/fields', 'alice follows to /fields');
   await customer.content().fill('#text', 'hello from the customer');
-  await eventually(async () => (await aliceShell.content().inputValue('#text')) === 'hello from the customer', 'alice sees the typing');
+  await until(() => aliceShell.content().inputValue('#text'), 'hello from the customer', 'alice sees the typing');
   t.pass('navigation and typing reach the operator on the other replica');
+  await aliceShell.content().click('#count');
+  await until(() => customer.content().textContent('#counter'), '1', "alice's click reaches the customer page");
+  await until(() => aliceShell.content().textContent('#counter'), '1', "and shows in alice's mirror");
+  t.pass("the operator's click in the mirror acts on the customer's page");
 
   // Invite: bob's console rings with the conference request; he responds and joins in sync.
   await alice.page.click('[data-tandem="invite"]');
@@ -74,7 +91,8 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   const bobShell = shellOf(bob);
   await waitForStatus(bobShell, 'connected');
   await eventually(async () => (await contentPath(bobShell)) === '/fields', 'bob on the customer page');
-  await eventually(async () => (await bobShell.content().inputValue('#text')) === 'hello from the customer', 'bob gets the same replay');
+  await until(() => bobShell.content().inputValue('#text'), 'hello from the customer', 'bob gets the same replay');
+  await sameDocument(customer, bobShell);
   await eventually(
     async () => /bob/.test((await customer.page.textContent('[data-tandem="participants"]')) ?? ''),
     'the customer sees bob',
@@ -88,7 +106,7 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
     'bob gone from the customer’s participants',
   );
   await customer.content().fill('#text', 'after bob left');
-  await eventually(async () => (await aliceShell.content().inputValue('#text')) === 'after bob left', 'alice still in sync');
+  await until(() => aliceShell.content().inputValue('#text'), 'after bob left', 'alice still in sync');
   t.pass('leave does not end the session');
 
   // The customer ends it: everyone's content frame is cleared and says so.
@@ -111,8 +129,15 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
     ['/', '/two', '/fields'],
     'the pages, in order',
   );
-  const typed = log.filter((c) => c.op === 'input').map((c) => (c.d as { value: unknown }).value);
-  t.ok(typed.includes('hello from the customer') && typed[typed.length - 1] === 'after bob left', 'the field values, last one last');
+  // The recording (the customer's document, in snapshot and dom commands) holds the values typed.
+  const recorded = (v: string) =>
+    log
+      .filter((c) => (c.op === 'snapshot' || c.op === 'dom') && String((c.d as { part?: unknown }).part ?? '').includes(v))
+      .map((c) => c.seq);
+  const hello = recorded('hello from the customer');
+  const after = recorded('after bob left');
+  t.ok(hello.length > 0 && after.length > 0, 'the recording holds both values typed');
+  t.ok(after.length > 0 && hello.length > 0 && Math.max(...after) > Math.min(...hello), 'the field values, last one last');
   t.same(await sessionLog(env, call, operatorBase), log, 'the other replica exports the same log');
 
   // Consoles: the session left the live lists and is among the past ones.
