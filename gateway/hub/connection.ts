@@ -9,6 +9,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import type { ParticipantInfo, Role } from '../../protocol/messages.js';
 import type { Metrics } from '../ops/metrics.js';
 import { TokenBucket } from './flood.js';
+import { BudgetRefusals } from './byte-budget.js';
 
 /** Where a connection stands: replaying (live commands buffered), catching up, then on the topic. */
 export type JoinState = 'joining' | 'catching-up' | 'live';
@@ -49,6 +50,8 @@ export class Connection {
   /** The replay's head while catching up: topic delivery starts after it. */
   replayHead = 0;
   readonly bucket = new TokenBucket();
+  /** Commands refused for the byte budget lately (byte-budget.ts): too many, and the connection is closed. */
+  readonly overBudget = new BudgetRefusals();
   private drainWaiters: (() => void)[] = [];
 
   constructor(

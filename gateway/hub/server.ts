@@ -41,6 +41,7 @@ import { Connection, colorFor, type Resume, type Slot } from './connection.js';
 import { refusal } from './control.js';
 import { navRefusal } from './nav-check.js';
 import { ConnectionCaps, type CapKeys } from './caps.js';
+import { ByteBudgets } from './byte-budget.js';
 import { Rooms } from './fanout.js';
 
 export const HUB_PATH = '/__tandem/hub';
@@ -132,6 +133,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
   const mode = app.config.operatorControl;
   const trusted = trustedProxies(app.config.trustedProxies);
   const caps = new ConnectionCaps();
+  const budgets = new ByteBudgets();
   let accepting = true;
   let nextId = 1;
 
@@ -176,14 +178,14 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
     conn.send(JSON.stringify(c === undefined ? { type: 'error', code, message } : { type: 'error', code, message, c }));
   }
 
-  function handleCommand(conn: Connection, cmd: ClientCommand, receivedAt: number): void {
+  function handleCommand(conn: Connection, cmd: ClientCommand, receivedAt: number, bytes: number): void {
     if (conn.closing) return;
     const room = rooms.get(conn.session);
     if (!room) return sendError(conn, 'internal', 'the session is not available on this gateway', cmd.c);
     if (!room.isReady) {
       // Commands received while the room starts keep their order: they queue on the same promise.
       room.ready.then(
-        () => handleCommand(conn, cmd, receivedAt),
+        () => handleCommand(conn, cmd, receivedAt, bytes),
         () => undefined,
       );
       return;
@@ -191,6 +193,10 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
     if (room.ended) return sendError(conn, 'ended', 'the session has ended', cmd.c);
     const refused = refusal(conn.role, cmd.op, cmd.k, mode, room.granted) ?? navRefusal(cmd);
     if (refused) return sendError(conn, refused.code, refused.message, cmd.c);
+    if (!budgets.take(conn.session, conn.participant, bytes)) {
+      if (conn.overBudget.refused()) return conn.end(CLOSE_POLICY, 'byte budget exceeded', 'flood');
+      return sendError(conn, 'throttled', 'too many bytes logged in this session lately: this command was dropped', cmd.c);
+    }
     app.store.log.append(conn.session, { k: cmd.k, op: cmd.op, a: cmd.a, d: cmd.d, by: conn.participant, c: cmd.c }).then(
       (r) => {
         if (r.duplicate) return;
@@ -295,7 +301,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       if (verdict === 'throttle')
         return sendError(conn, 'throttled', 'too many messages: this one was dropped', parsed.ok ? parsed.cmd.c : parsed.c);
       if (!parsed.ok) return sendError(conn, parsed.code, parsed.message, parsed.c);
-      handleCommand(conn, parsed.cmd, receivedAt);
+      handleCommand(conn, parsed.cmd, receivedAt, data.byteLength);
     },
 
     drain: (ws) => ws.getUserData().conn.onDrain(),
