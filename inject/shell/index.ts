@@ -226,6 +226,8 @@ function onCommand(cmd: Command): void {
   if (!mirror) return;
   switch (cmd.op) {
     case 'nav':
+      // A new page of the customer's: its log retired the drawing, and so does the mirror.
+      if (cmd.k === 'top') mirror.clearInk();
       return showAddress((cmd.d as { url: string }).url);
     case 'resize': {
       const v = cmd.d as { w: number; h: number };

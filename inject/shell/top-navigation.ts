@@ -20,7 +20,7 @@
  */
 
 interface NavigateEventLike extends Event {
-  readonly destination: { readonly url: string };
+  readonly destination: { readonly url: string; readonly sameDocument?: boolean };
   readonly navigationType: string;
   readonly formData: FormData | null;
   readonly downloadRequest: string | null;
@@ -38,6 +38,8 @@ export function installTopNavigation(win: Window = window): () => void {
     try {
       const e = ev as NavigateEventLike;
       if (!e.cancelable || e.hashChange || e.downloadRequest !== null || e.formData !== null) return;
+      // The shell following its page in its own address (history.replaceState) is no navigation.
+      if (e.destination.sameDocument) return;
       if (e.navigationType !== 'push' && e.navigationType !== 'replace') return;
       // A link or form of the shell itself is the shell's business.
       if (e.sourceElement && e.sourceElement.ownerDocument === win.document) return;
