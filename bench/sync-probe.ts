@@ -96,7 +96,8 @@ export function shellProbe(): void {
     }
   }
 
-  const opOf = (data: unknown): string => (typeof data === 'string' ? (/"op":"([a-z-]+)"/.exec(data)?.[1] ?? '') : '');
+  const opOf = (data: unknown): string =>
+    typeof data === 'string' ? ((/"op":"([a-z-]+)"/.exec(data) ?? /"type":"([a-z-]+)"/.exec(data))?.[1] ?? '') : '';
   const tick = new MessageChannel();
   tick.port1.onmessage = check;
   const Native = window.WebSocket;

@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../gateway/config.js';
 import { createApp } from '../../gateway/app.js';
-import { newId } from '../../gateway/hub/tokens.js';
+import { newId } from '../../gateway/identity/tokens.js';
 import { startGateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
 
