@@ -1,7 +1,7 @@
 /**
  * Everything about sessions that is not the command log and that every replica must share:
- * session records and their codes, the call queue, presence, small keyed blobs (origin cookie
- * jars, kept POST responses) and a broadcast bus. Memory and Redis implementations pass one
+ * session records and their codes, the call queue, presence, hashes (origin cookie jars,
+ * membership) and a broadcast bus. Memory and Redis implementations pass one
  * conformance suite (`test/contract/directory.suite.ts`).
  */
 
@@ -65,9 +65,6 @@ export interface Directory {
   /** Small hashes (cookie jars): set a field, or delete it with null. */
   hashSet(key: string, field: string, value: string | null, ttlMs: number): Promise<void>;
   hashGetAll(key: string): Promise<Record<string, string>>;
-  /** Blobs (kept POST responses). */
-  blobSet(key: string, value: Buffer, ttlMs: number): Promise<void>;
-  blobGet(key: string): Promise<Buffer | null>;
 
   /** Broadcast to every replica (the console's queue updates, presence changes). */
   publish(topic: string, event: unknown): Promise<void>;

@@ -24,7 +24,6 @@ export class MemoryDirectory implements Directory {
   private readonly calls = new Map<string, CallRecord>();
   private readonly presence = new Map<string, Map<string, ParticipantInfo>>();
   private readonly hashes = new Map<string, Expiring<Map<string, string>>>();
-  private readonly blobs = new Map<string, Expiring<Buffer>>();
   private readonly topics = new Map<string, Set<(event: unknown) => void>>();
   /** Lazy checks on access decide what is expired; this sweep only frees memory nobody reads again. */
   private readonly sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
@@ -142,15 +141,6 @@ export class MemoryDirectory implements Directory {
     return h ? Object.fromEntries(h.value) : {};
   }
 
-  async blobSet(key: string, value: Buffer, ttlMs: number): Promise<void> {
-    this.blobs.set(key, { value: Buffer.from(value), expiresAt: Date.now() + ttlMs });
-  }
-
-  async blobGet(key: string): Promise<Buffer | null> {
-    const b = this.fresh(this.blobs, key);
-    return b ? Buffer.from(b.value) : null;
-  }
-
   async publish(topic: string, event: unknown): Promise<void> {
     const listeners = this.topics.get(topic);
     if (!listeners) return;
@@ -214,6 +204,5 @@ export class MemoryDirectory implements Directory {
   private sweep(): void {
     for (const id of this.expiries.keys()) this.record(id);
     for (const key of this.hashes.keys()) this.fresh(this.hashes, key);
-    for (const key of this.blobs.keys()) this.fresh(this.blobs, key);
   }
 }

@@ -33,6 +33,7 @@ import {
 import { deepFreeze, frozenCopy } from './frozen.js';
 import { newEpoch } from './ids.js';
 import { OrderedSubscription, type Published } from './ordered-subscription.js';
+import { parseWireLine } from './wire-command.js';
 import type { RedisConnection } from './redis-connection.js';
 import { AppendBatches, packAppend, type AppendReply, type SessionTarget } from './redis-append-batches.js';
 import { CREATE_LUA, END_LUA } from './redis-scripts.js';
@@ -157,7 +158,8 @@ export class RedisCommandLog implements CommandLog {
     const spec = OPS[input.op];
     if (!spec) return Promise.reject(new Error(`unknown op ${String(input.op)}`));
     // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
-    const body = JSON.stringify({ k: input.k, op: input.op, a: input.a, d: input.d, by: input.by }).slice(1);
+    // `a` first and `by` last: what follows `a` is the client's form as it is (wire-command.ts).
+    const body = JSON.stringify({ a: input.a, k: input.k, op: input.op, d: input.d, by: input.by }).slice(1);
     const t = Date.now();
     const packed = packAppend({
       by: input.by,
@@ -379,6 +381,8 @@ async function unsubscribe(joined: Promise<() => Promise<void>>): Promise<void> 
 }
 
 function parsePublished(message: string): Published | null {
+  const wire = parseWireLine(message);
+  if (wire) return wire;
   try {
     const m = JSON.parse(message) as { e?: unknown; c?: LoggedCommand; ended?: boolean };
     if (typeof m.e !== 'string') return null;

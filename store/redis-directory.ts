@@ -8,7 +8,6 @@
  *   {tandem}:calls          hash    call id → CallRecord JSON (as added)
  *   {tandem}:taken          hash    call id → JSON {takenBy, takenAt} (HSETNX: first wins)
  *   tandem:hash:<key>       hash    small hashes (cookie jars), PEXPIRE ttl
- *   tandem:blob:<key>       string  blobs, PX ttl
  *   tandem:bus:{<topic>}    channel broadcast topics; sharded on a cluster (SPUBLISH), so each
  *                           topic lives on one node and keeps its order
  */
@@ -27,7 +26,6 @@ const recordKey = (id: string) => `tandem:{${id}}:session`;
 const presenceKey = (id: string) => `tandem:{${id}}:presence`;
 const codeKey = (code: string) => `tandem:code:${code}`;
 const hashKey = (key: string) => `tandem:hash:${key}`;
-const blobKey = (key: string) => `tandem:blob:${key}`;
 const busChannel = (topic: string) => `tandem:bus:{${topic}}`;
 
 /** Attempts at a free code before giving up (a million codes: collisions stay rare). */
@@ -196,14 +194,6 @@ export class RedisDirectory implements Directory {
 
   async hashGetAll(key: string): Promise<Record<string, string>> {
     return { ...(await this.client.hgetall(hashKey(key))) };
-  }
-
-  async blobSet(key: string, value: Buffer, ttlMs: number): Promise<void> {
-    await this.client.set(blobKey(key), value, 'PX', Math.max(1, Math.round(ttlMs)));
-  }
-
-  async blobGet(key: string): Promise<Buffer | null> {
-    return this.client.getBuffer(blobKey(key));
   }
 
   async publish(topic: string, event: unknown): Promise<void> {

@@ -211,16 +211,6 @@ export function runDirectorySuite(tap: Test, options: DirectorySuiteOptions): vo
     await until('hash expired', async () => Object.keys(await h.peer.hashGetAll(short)).length === 0);
   });
 
-  tap.test(`directory (${name}): blobs keep their bytes and expire with their ttl`, async (t) => {
-    const h = await open(t);
-    const key = uniqueId('blob');
-    const bytes = Buffer.from([0, 1, 2, 255, 254, 0x0a, 0x0d, 0]);
-    await h.dir.blobSet(key, bytes, 300);
-    t.same(await h.peer.blobGet(key), bytes);
-    t.equal(await h.peer.blobGet(uniqueId('none')), null);
-    await until('blob expired', async () => (await h.peer.blobGet(key)) === null);
-  });
-
   tap.test(`directory (${name}): the bus carries events to subscribers on every replica`, async (t) => {
     const h = await open(t);
     const topic = uniqueId('queue');
