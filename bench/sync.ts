@@ -83,10 +83,12 @@ const mark = (ok: boolean): string => (ok ? '✔' : '✘');
 /** The lines of the summary printed at the end. */
 const summary: string[] = [];
 
-function latency(name: string, xs: number[], base: number[], baseName: string, target?: [number, number]): void {
+function latency(name: string, all: number[], base: number[], baseName: string, target?: [number, number]): void {
+  const xs = all.filter((x) => !Number.isNaN(x));
+  const lost = all.length - xs.length;
   const ok = target ? p50(xs) <= target[0] && p99(xs) <= target[1] : true;
   const t = target ? `target p50 ≤ ${target[0]}, p99 ≤ ${target[1]} ms ${mark(ok)}` : '';
-  const line = `${name.padEnd(34)} p50 ${f1(p50(xs)).padStart(6)}  p90 ${f1(pct(xs, 90)).padStart(6)}  p99 ${f1(p99(xs)).padStart(6)} ms  (n=${xs.length})   ${baseName} p50 ${f1(p50(base))} p99 ${f1(p99(base))} ms = ${(p50(xs) / p50(base)).toFixed(1)}×   ${t}`;
+  const line = `${name.padEnd(34)} p50 ${f1(p50(xs)).padStart(6)}  p90 ${f1(pct(xs, 90)).padStart(6)}  p99 ${f1(p99(xs)).padStart(6)} ms  (n=${xs.length}${lost ? `, ${lost} lost` : ''})   ${baseName} p50 ${f1(p50(base))} p99 ${f1(p99(base))} ms = ${(p50(xs) / p50(base)).toFixed(1)}×   ${t}`;
   console.log(line);
   if (target) summary.push(`${name}: p50 ${f1(p50(xs))} / p99 ${f1(p99(xs))} ms; ${baseName} p50 ${f1(p50(base))} ms; ${t}`);
 }
@@ -100,9 +102,14 @@ async function watch(op: Page, w: Watch): Promise<void> {
   await op.evaluate((x) => window.__bench!.watch(x), w);
 }
 
-async function stampOf(op: Page, name: string, timeout = 15_000): Promise<number> {
-  const h = await op.waitForFunction((n) => window.__bench?.stamps[n], name, { polling: 10, timeout });
-  return (await h.jsonValue()) as number;
+/** When the watch `name` was met in the operator's shell; NaN if it was not within `timeout` (a lost sample). */
+async function stampOf(op: Page, name: string, timeout = 10_000): Promise<number> {
+  try {
+    const h = await op.waitForFunction((n) => window.__bench?.stamps[n], name, { polling: 10, timeout });
+    return (await h.jsonValue()) as number;
+  } catch {
+    return NaN;
+  }
 }
 
 const opInputs = (op: Page, kind: string): Promise<number[]> =>
@@ -127,6 +134,7 @@ function legs(t0: number[], t3: number[], from: Wire, to: Wire, sendOp: string):
   const b: number[] = [];
   const c: number[] = [];
   for (let i = 0; i < t0.length; i++) {
+    if (!Number.isFinite(t0[i]) || !Number.isFinite(t3[i])) continue;
     const sent = from.sends.find(([t, op]) => t >= t0[i] && op === sendOp)?.[0];
     const got = sent === undefined ? undefined : to.recvs.find(([t, op]) => t >= sent && op === sendOp)?.[0];
     if (sent === undefined || got === undefined || got > t3[i]) continue;
@@ -411,24 +419,40 @@ async function liveSession(browser: Browser, gw: Gateway): Promise<void> {
     );
 
     // Typing in the mirror into #echo: the page writes what it gets into #echo-out.
-    await oc().click('#echo');
-    await until(async () => (await c.evaluate('document.activeElement?.id')) === 'echo', "the customer's focus on #echo", 10_000, 20);
-    const echo0 = (await customerStamps(c)).echo.length;
-    const keys0 = (await opInputs(op, 'key')).length;
-    let typed = '';
+    const focusEcho = async (): Promise<void> => {
+      await oc().click('#echo');
+      await until(async () => (await c.evaluate('document.activeElement?.id')) === 'echo', "the customer's focus on #echo", 10_000, 20);
+      await until(async () => (await oc().evaluate('document.activeElement?.id')) === 'echo', "the mirror's focus on #echo", 10_000, 20);
+      await sleep(500);
+    };
+    await focusEcho();
+    let typed = await c.inputValue('#echo');
+    const opKeys: number[] = [];
+    const cEcho: number[] = [];
+    const shownAt: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      typed += String.fromCharCode(97 + (i % 26));
-      await watch(op, { name: `optype${i}`, kind: 'text', sel: '#echo-out', want: typed });
-      await op.keyboard.press(typed.at(-1)!);
-      await stampOf(op, `optype${i}`);
+      const want = typed + String.fromCharCode(97 + (i % 26));
+      await watch(op, { name: `optype${i}`, kind: 'text', sel: '#echo-out', want });
+      await op.keyboard.press(want.at(-1)!);
+      const shown = await stampOf(op, `optype${i}`);
+      if (Number.isNaN(shown)) {
+        // A key that went astray: go on from what the customer's field holds.
+        opKeys.push(NaN);
+        cEcho.push(NaN);
+        shownAt.push(NaN);
+        typed = await c.inputValue('#echo');
+        await focusEcho();
+        continue;
+      }
+      typed = want;
+      opKeys.push((await opInputs(op, 'key')).at(-1)!);
+      cEcho.push((await customerStamps(c)).echo.at(-1)!);
+      shownAt.push(shown);
       await jitter();
     }
-    const opKeys = (await opInputs(op, 'key')).slice(keys0);
-    const cEcho = (await customerStamps(c)).echo.slice(echo0);
-    const seen2 = (await op.evaluate(() => window.__bench!.stamps)) as Record<string, number>;
     latency(
       'typing → page echo in the mirror',
-      opKeys.map((t, i) => seen2[`optype${i}`] - t),
+      opKeys.map((t, i) => shownAt[i] - t),
       floor.roundTrip,
       'hub there and back',
       [60, 150],
@@ -439,14 +463,9 @@ async function liveSession(browser: Browser, gw: Gateway): Promise<void> {
       floor.oneWay,
       'hub relay',
     );
-    legs(opKeys, cEcho, await wire(op), await wire(customer.page), 'act');
-    legs(
-      cEcho,
-      opKeys.map((_, i) => seen2[`optype${i}`]),
-      await wire(customer.page),
-      await wire(op),
-      'dom',
-    );
+    const ok = (xs: number[]): number[] => xs.filter((_, i) => !Number.isNaN(shownAt[i]));
+    legs(ok(opKeys), ok(cEcho), await wire(op), await wire(customer.page), 'act');
+    legs(ok(cEcho), ok(shownAt), await wire(customer.page), await wire(op), 'dom');
     const typedOk = (await c.inputValue('#echo')) === typed;
     console.log(`  the customer's field holds exactly what was typed: ${typedOk}`);
   }
