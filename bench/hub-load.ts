@@ -14,8 +14,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { io as ioClient, type Socket } from 'socket.io-client';
 
-export type LoadSpec =
-  { kind: 'tandem'; base: string; sessions: { customer: string; operator: string }[] } | { kind: 'peer'; port: number; sessions: string[] };
+export type LoadSpec = (
+  { kind: 'tandem'; base: string; sessions: { customer: string; operator: string }[] } | { kind: 'peer'; port: number; sessions: string[] }
+) & {
+  /** Characters of DOM-change data per command (a `dom` chunk, as the mirror sends); 0 or absent: scroll and pointer. */
+  payload?: number;
+};
 
 export interface DriveResult {
   latencies: Float64Array;
@@ -26,7 +30,7 @@ export interface DriveResult {
 }
 
 interface Client {
-  send(k: string, op: string, d: { x: number; y: number }): void;
+  send(k: string, op: string, d: { x: number; y: number; [more: string]: unknown }): void;
   onCommand(cb: (x: number) => void): void;
   close(): void;
 }
@@ -127,7 +131,8 @@ function open(spec: LoadSpec): Promise<Pair[]> {
 }
 
 /** Offers `rate` commands/s spread evenly over the pairs, for warmup + measure. */
-async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: number): Promise<DriveResult> {
+async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: number, payload: number): Promise<DriveResult> {
+  const part = payload > 0 ? 'x'.repeat(payload) : null;
   const RING = 8192;
   const sentAt = pairs.map(() => new Float64Array(RING));
   const counters = new Int32Array(pairs.length);
@@ -158,7 +163,8 @@ async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: n
         next = (next + 1) % pairs.length;
         const x = counters[i]++;
         sentAt[i][x % RING] = performance.now();
-        pairs[i].customer.send(x % 2 ? 'top/scroll' : `top/pointer/c`, x % 2 ? 'scroll' : 'pointer', { x, y: 0 });
+        if (part !== null) pairs[i].customer.send('top/dom', 'dom', { sid: 'b', n: 1, i: 0, part, x, y: 0 });
+        else pairs[i].customer.send(x % 2 ? 'top/scroll' : `top/pointer/c`, x % 2 ? 'scroll' : 'pointer', { x, y: 0 });
       }
       if (!measuring && now - start >= warmupMs) {
         measuring = true;
@@ -181,10 +187,11 @@ async function drive(pairs: Pair[], rate: number, warmupMs: number, measureMs: n
 }
 
 const port = parentPort!;
-const pairs = await open(workerData as LoadSpec);
+const spec = workerData as LoadSpec;
+const pairs = await open(spec);
 port.on('message', (m: { type: 'drive'; rate: number; warmupMs: number; measureMs: number } | { type: 'close' }) => {
   if (m.type === 'drive') {
-    void drive(pairs, m.rate, m.warmupMs, m.measureMs).then((r) =>
+    void drive(pairs, m.rate, m.warmupMs, m.measureMs, spec.payload ?? 0).then((r) =>
       port.postMessage({ type: 'result', ...r }, [r.latencies.buffer as ArrayBuffer]),
     );
   } else {

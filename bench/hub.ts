@@ -17,7 +17,10 @@
  * (bench/hub-load.ts), so no server shares an event loop with its load. Loopback only, every
  * phase bounded in time.
  *
- *   npm run build && node dist/bench/hub.js [--quick] [--redis]
+ *   npm run build && node dist/bench/hub.js [--quick] [--redis] [--payloads]
+ *
+ * --payloads runs only the hub CPU per delivered command against the peer for small commands
+ * and 2 KB / 20 KB DOM changes, with MB/s delivered.
  *
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
  * side), skipping the memory store, the front door hop and idle memory. For development:
@@ -46,11 +49,12 @@ const SATURATION_SESSIONS = 200;
 const SATURATION_FIRST_RATE = 6000;
 const SATURATION_BISECTIONS = QUICK ? 2 : 3;
 const IDLE_CONNECTIONS = QUICK ? 2000 : 10_000;
+const PAYLOAD_ROUNDS = QUICK ? 1 : 3;
 
 interface Target {
   readonly name: string;
   /** S sessions, each with a connected customer and operator ready to receive. */
-  open(sessions: number, opts: { direct?: boolean; rate: number }): Promise<Load>;
+  open(sessions: number, opts: { direct?: boolean; rate: number; payload?: number }): Promise<Load>;
   rss(): Promise<number>;
   /** The server's event-loop delay p99 (ms) since the last call; null where the server does not say. */
   loopDelayP99(): Promise<number | null>;
@@ -190,7 +194,7 @@ async function tandemTarget(name: string, env: Record<string, string>, redis?: R
     async open(sessions, opts) {
       const made = (await control(`/setup?sessions=${sessions}`)) as { customer: string; operator: string }[];
       const base = `ws://127.0.0.1:${opts.direct ? hubPort : gatewayPort}/__tandem/hub?token=`;
-      return startLoad(made, opts.rate, (share) => ({ kind: 'tandem', base, sessions: share }));
+      return startLoad(made, opts.rate, (share) => ({ kind: 'tandem', base, sessions: share, payload: opts.payload }));
     },
     rss: async () => ((await control('/stats')) as { rss: number }).rss,
     loopDelayP99: async () => ((await control('/stats')) as { loopDelayP99: number }).loopDelayP99,
@@ -207,7 +211,7 @@ async function peerTarget(redis: RedisServer): Promise<Target> {
     name: 'socket.io peer (Redis)',
     async open(sessions, opts) {
       const ids = Array.from({ length: sessions }, () => `bench-${process.pid}-${n++}`);
-      const load = await startLoad(ids, opts.rate, (share) => ({ kind: 'peer', port, sessions: share }));
+      const load = await startLoad(ids, opts.rate, (share) => ({ kind: 'peer', port, sessions: share, payload: opts.payload }));
       // The room join is asynchronous on the server: give it a beat before traffic starts.
       await new Promise((r) => setTimeout(r, 200));
       return load;
@@ -383,6 +387,55 @@ async function frontDoorHop(memory: Factory): Promise<void> {
   }
 }
 
+/**
+ * Hub CPU per delivered command against the peer's, on Redis, for small commands and for DOM
+ * changes of 2 KB and 20 KB (`dom` chunks), with the MB/s delivered: each on fresh processes,
+ * tandem and the peer taking turns, PAYLOAD_ROUNDS rounds, medians.
+ */
+async function payloads(onRedis: Factory, peer: Factory): Promise<void> {
+  const cases: [label: string, bytes: number, rate: number][] = [
+    ['small', 0, 3000],
+    ['2 KB', 2048, 3000],
+    ['20 KB', 20 * 1024, 1000],
+  ];
+  const sessions = 100;
+  console.log(`\nhub CPU per delivered command, Redis, ${sessions} sessions (${PAYLOAD_ROUNDS} rounds each, taking turns; medians)`);
+  for (const [label, bytes, offered] of cases) {
+    const per: Record<string, { cpu: number[]; redis: number[]; mbs: number[] }> = {};
+    for (let round = 0; round < PAYLOAD_ROUNDS; round++) {
+      for (const make of [onRedis, peer]) {
+        const target = await make();
+        try {
+          const load = await target.open(sessions, { direct: true, rate: offered, payload: bytes });
+          const before = target.cpu();
+          const r = await load.drive(offered);
+          const after = target.cpu();
+          await load.close();
+          const commands = (r.deliveredPerSec * (WARMUP_MS + MEASURE_MS)) / 1000;
+          const row = (per[target.name] ??= { cpu: [], redis: [], mbs: [] });
+          row.cpu.push(((after.server - before.server) * 1000) / commands);
+          row.redis.push((((after.redis ?? 0) - (before.redis ?? 0)) * 1000) / commands);
+          row.mbs.push((r.deliveredPerSec * (bytes + 90)) / 1e6);
+        } finally {
+          await target.stop();
+        }
+      }
+    }
+    const [tandem, peerName] = Object.keys(per);
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    for (const name of [tandem, peerName]) {
+      const row = per[name];
+      console.log(
+        `  ${label.padEnd(6)} ${name.padEnd(24)} hub ${med(row.cpu).toFixed(0).padStart(5)} µs + Redis ${med(row.redis).toFixed(0).padStart(4)} µs per delivered command; ${med(row.mbs).toFixed(1)} MB/s delivered`,
+      );
+    }
+    const ratio = med(per[tandem].cpu.map((c, i) => c / per[peerName].cpu[i]));
+    console.log(
+      `  ${label.padEnd(6)} tandem / peer hub CPU (median of paired rounds): ${ratio.toFixed(2)}× (target ≤ 0.5×: ${ratio <= 0.5 ? 'met' : 'NOT met'})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
@@ -403,6 +456,7 @@ async function main(): Promise<void> {
       `hub bench: S sessions × (customer + operator), ${RATE_PER_SESSION} commands/s per session, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; every run on fresh server processes`,
     );
     if (process.argv.includes('--front-door')) return frontDoorHop(memory); // a development aid
+    if (process.argv.includes('--payloads')) return await payloads(onRedis, peer);
     if (process.argv.includes('--saturation')) {
       // A development aid: only the saturation search, of the targets named.
       // BENCH_TRIALS=18000,24000 runs trials at those offered rates instead of the search.

@@ -15,6 +15,7 @@ import { BACKPRESSURE_LIMIT_BYTES, CLOSE_ENDED } from '../../protocol/limits.js'
 import type { LoggedCommand } from '../../protocol/messages.js';
 import { SessionEndedError, UnknownSessionError, type LogEvent, type Subscription } from '../../store/command-log.js';
 import type { BusSubscription } from '../../store/directory.js';
+import { wireOf } from '../../store/wire-command.js';
 import type { App } from '../app.js';
 import { controlMessage, grantIn, grantOf } from './control.js';
 import type { Connection } from './connection.js';
@@ -26,8 +27,9 @@ const REPLAY_READ_TIMEOUT_MS = 5000;
 /** Live commands held for one replaying socket before it counts as a slow consumer. */
 const MAX_JOIN_BUFFER_BYTES = 4 * BACKPRESSURE_LIMIT_BYTES;
 
+/** The client's form of a command: as it came from the store's publication where it did (no parse, no stringify). */
 export function serializeCommand(cmd: LoggedCommand): string {
-  return JSON.stringify({ seq: cmd.seq, k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, t: cmd.t });
+  return wireOf(cmd) ?? JSON.stringify({ seq: cmd.seq, k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, t: cmd.t });
 }
 
 /** `p`, or a rejection naming `what` once `ms` have passed without an answer. */
