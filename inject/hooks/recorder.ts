@@ -110,8 +110,8 @@ export class Recorder {
     if (this.#stop) return;
     native.add.call(this.win, 'change', this.#onSelect, true);
     const maskSelectors = ['[data-tandem-mask]', this.mask.selectors].filter(Boolean).join(',');
-    this.#stop = record({
-      emit: (e, isCheckout) => this.#emit(e, isCheckout === true),
+    const options = (canvas: boolean): Parameters<typeof record>[0] => ({
+      emit: (e, isCheckout) => this.#emit(e as eventWithTime, isCheckout === true),
       // Every field's value goes through maskInputFn, but for selects: masking them in rrweb
       // would drop every option's `selected` (the scrub masks selects instead).
       maskInputOptions: MASK_ALL_BUT_SELECT,
@@ -122,7 +122,7 @@ export class Recorder {
       // Comments and scripts mean nothing to a mirror that runs no script; refresh and base
       // would act there, so they never travel.
       slimDOMOptions: { script: true, comment: true, headMetaHttpEquiv: true },
-      recordCanvas: true,
+      recordCanvas: canvas,
       sampling: { canvas: 4, mousemove: false, mouseInteraction: false, scroll: 50 },
       inlineStylesheet: true,
       collectFonts: false,
@@ -131,6 +131,13 @@ export class Recorder {
         return true;
       },
     });
+    try {
+      this.#stop = record(options(true));
+    } catch (err) {
+      // Canvas frames are taken by a worker, which a page's CSP may refuse: the rest still records.
+      this.sink.report(err);
+      this.#stop = record(options(false));
+    }
   }
 
   /** A multiple select changed: its whole selection travels after rrweb's own input event. */
