@@ -8,7 +8,7 @@
 import t from 'tap';
 import { startDocsSite } from '../real-apps/apps.js';
 import { callOperator, openCustomer, openOperator, waitForStatus } from './helpers/sharing.js';
-import { mirrorMatches, opClick, opPress, opScrollTo, opType, sideEffectsAre, startRealEnv, until } from './helpers/real-apps.js';
+import { mirrorMatches, opClick, opScrollTo, opType, sideEffectsAre, startRealEnv, until } from './helpers/real-apps.js';
 
 const SEARCH = '#tsd-search';
 
@@ -32,17 +32,18 @@ t.test('real-typedoc: script-driven search, navigation, scroll and settings from
   await customer.page.keyboard.type('compose', { delay: 20 });
   await until(t, async () => (await results()).some((r) => r.includes('compose')), 'search results on the customer page');
   await mirrorMatches(t, customer, operator, 'the customer searches', { region: SEARCH });
-  await customer.page.keyboard.press('Enter');
+  await c.click('#tsd-search-results li:first-child a');
   await until(t, async () => path() !== '/classes/default.html' || new URL(c.url()).hash !== '', 'the customer follows the first result');
   await mirrorMatches(t, customer, operator, 'the customer follows a result', { region: '.tsd-page-title' });
 
   // The operator searches through the mirror and follows a result.
   await opClick(operator, '#tsd-search-trigger');
   await until(t, () => c.isVisible('#tsd-search-input'), "the search dialog opens on the customer's page");
+  // The page's script focused the field on the customer's side: the operator types straight away.
   await opType(operator, 'OpIterator');
   await until(t, async () => (await results()).some((r) => r.includes('OpIterator')), "the operator's search on the customer page");
   await mirrorMatches(t, customer, operator, 'the operator searches', { region: SEARCH });
-  await opPress(operator, 'Enter');
+  await opClick(operator, '#tsd-search-results a[href$="classes/OpIterator.html"]');
   await until(t, async () => path() === '/classes/OpIterator.html', 'the customer page is on OpIterator');
   await mirrorMatches(t, customer, operator, 'the operator follows a result', { region: '.tsd-page-title' });
 
@@ -58,7 +59,7 @@ t.test('real-typedoc: script-driven search, navigation, scroll and settings from
   await opClick(operator, '#tsd-filter-inherited');
   await until(t, async () => !(await c.isChecked('#tsd-filter-inherited')), "the customer's setting is off");
   await mirrorMatches(t, customer, operator, 'the operator changes a setting', { region: '.tsd-navigation.settings' });
-  await c.click('#tsd-filter-inherited');
+  await until(t, () => c.click('label:has(#tsd-filter-inherited)', { timeout: 3000 }).then(() => true), 'the customer clicks the setting');
   await mirrorMatches(t, customer, operator, 'the customer changes it back', { region: '.tsd-navigation.settings' });
 
   const bob = await openOperator(env, call, { name: 'bob' });
