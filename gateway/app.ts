@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Store } from '../store/index.js';
-import { Tokens } from './hub/tokens.js';
+import { Tokens } from './identity/tokens.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createLogger } from './ops/logger.js';
 

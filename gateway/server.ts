@@ -22,7 +22,8 @@ import { sendHealth, sendReadiness, setOwnHeaders, trackRequest, withTimeout } f
 import { assignRequestId } from './ops/request-id.js';
 import { Drain } from './ops/drain.js';
 import { ConsoleOrigin } from './console-origin.js';
-import { isResourceDestination, parseResourcePath, resourceTokens } from './proxy/participant.js';
+import { isResourceDestination, parseResourcePath, resourceTokens } from './identity/participant.js';
+import { seedJarFromRequest } from './proxy/cookie-jar.js';
 
 /** Receiving a whole request (an upload through the proxy included). */
 export const REQUEST_TIMEOUT_MS = 120_000;
@@ -68,7 +69,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
   const standing = new Standing(app.store.directory, services(app).operators);
   const proxy = createProxy(app, standing);
   const hub = await startHub(app, standing);
-  const api = createApi(app);
+  const api = createApi(app, { seedJar: (session, req) => seedJarFromRequest(app, session, req) });
 
   const consoleOrigin = new ConsoleOrigin(app.config);
   const drain = new Drain();

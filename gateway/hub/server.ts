@@ -34,7 +34,7 @@ import {
   refuseUpgrade,
   type JoinState,
 } from './bridge.js';
-import type { HubClaims } from './tokens.js';
+import type { HubClaims } from '../identity/tokens.js';
 import type { Standing } from '../identity/standing.js';
 import { trustedProxies } from '../identity/client-address.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';

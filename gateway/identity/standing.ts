@@ -11,7 +11,7 @@
  */
 
 import type { Directory } from '../../store/directory.js';
-import type { HubClaims } from '../hub/tokens.js';
+import type { HubClaims } from './tokens.js';
 
 export const membersKey = (sessionId: string): string => `members:${sessionId}`;
 

@@ -10,8 +10,10 @@
  */
 
 import { isIP } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { App } from '../app.js';
 import type { Directory } from '../../store/directory.js';
-import type { CookiePair } from './participant.js';
+import { originCookies, type CookiePair } from '../identity/cookies.js';
 
 export interface JarCookie {
   name: string;
@@ -186,4 +188,14 @@ export class CookieJar {
       .map((c) => `${c.name}=${c.value}`)
       .join('; ');
   }
+}
+
+/**
+ * For the session code, when a customer starts a session: the origin cookies their browser sent
+ * with that request (those of the primary origin at Path=/) go into the jar at once, so an
+ * operator who joins before the customer's next page load already sees the logged-in pages.
+ */
+export async function seedJarFromRequest(app: App, session: string, req: IncomingMessage): Promise<void> {
+  const jar = new CookieJar(app.store.directory, app.config.retentionMs);
+  await jar.recordRequest(session, new URL(app.origin + '/'), originCookies(req.headers.cookie));
 }

@@ -19,7 +19,8 @@ import { createOriginMap, mapUrl, realOriginOfPath, unmapPath, type OriginMap } 
 import { createUpstream, UpstreamError, type UpstreamTarget } from './upstream.js';
 import { chooseEncoding, decodableCoding, decoder, encoder, flushWhenIdle, originAcceptEncoding } from './compression.js';
 import { CookieJar } from './cookie-jar.js';
-import { originCookies, Participants, serializeCookies, type Participant } from './participant.js';
+import { originCookies, serializeCookies } from '../identity/cookies.js';
+import { Participants, type Participant } from '../identity/participant.js';
 import { acceptCspReport } from './csp-report.js';
 import type { Standing } from '../identity/standing.js';
 import { trustedProxies } from '../identity/client-address.js';

@@ -7,12 +7,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { sendError, sendJson, TandemError, ERRORS, type ErrorCode } from '../errors.js';
-import { caller, bearer, clearCookie, clientAddress, serializeCookie, CONSOLE_COOKIE, PARTICIPANT_COOKIE, parseCookies } from './auth.js';
+import { caller, bearer, clientAddress } from '../identity/caller.js';
+import { clearCookie, serializeCookie, tandemCookie, CONSOLE_COOKIE, PARTICIPANT_COOKIE } from '../identity/cookies.js';
 import { services, type Services } from './services.js';
 import { closesConnection, readBody } from '../request-body.js';
 import { sendLog } from './log-export.js';
-import type { HubClaims } from '../hub/tokens.js';
-import { seedJarFromRequest } from '../proxy/participant.js';
+import type { HubClaims } from '../identity/tokens.js';
 import type { SessionRecord } from '../../store/directory.js';
 
 export interface Api {
@@ -89,7 +89,13 @@ function sessionView(s: SessionRecord): Record<string, unknown> {
   };
 }
 
-export function createApi(app: App): Api {
+/** What the API is handed by the front door. */
+export interface ApiDeps {
+  /** Puts the origin cookies a customer's browser sent with its call into the session's jar (proxy/cookie-jar.ts). */
+  seedJar(session: string, req: IncomingMessage): Promise<void>;
+}
+
+export function createApi(app: App, deps: ApiDeps): Api {
   const svc: Services = services(app);
   const ttl = app.config.tokenTtlMs;
 
@@ -122,7 +128,7 @@ export function createApi(app: App): Api {
 
   /** Clears the participant cookie when it names this session. */
   function participantCookieFor(req: IncomingMessage, sessionId: string): Record<string, string> {
-    const cookie = app.tokens.verify(parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], 'hub');
+    const cookie = app.tokens.verify(tandemCookie(req.headers.cookie, PARTICIPANT_COOKIE), 'hub');
     return cookie.ok && cookie.claims.s === sessionId ? { 'set-cookie': clearCookie(app, req, PARTICIPANT_COOKIE, '/') } : {};
   }
 
@@ -173,7 +179,7 @@ export function createApi(app: App): Api {
     const made = await svc.calls.create({ name, url });
     // The customer's origin cookies go into the session's jar now, so an operator who responds
     // before the customer's next page load already sees the logged-in pages.
-    await seedJarFromRequest(app, made.session.id, req);
+    await deps.seedJar(made.session.id, req);
     sendJson(
       res,
       201,
@@ -192,7 +198,7 @@ export function createApi(app: App): Api {
     sendJson(res, 200, {
       id: s.id,
       code: s.code,
-      token: bearer(req) ?? parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE],
+      token: bearer(req) ?? tandemCookie(req.headers.cookie, PARTICIPANT_COOKIE),
       role: p.r,
       status: s.status,
       participant: p.p,

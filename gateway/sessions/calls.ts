@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
 import { TandemError } from '../errors.js';
-import { newId } from '../hub/tokens.js';
+import { newId } from '../identity/tokens.js';
 import type { CallRecord, SessionRecord } from '../../store/directory.js';
 import type { Webhooks, WebhookType } from './webhooks.js';
 import { membersKey, parseMembers, type Member } from '../identity/standing.js';

@@ -8,7 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { escapeHtml, escapeJsonForHtml, sendShell, type Assets } from '../pages.js';
-import { caller, parseCookies, serializeCookie, PARTICIPANT_COOKIE } from './auth.js';
+import { caller } from '../identity/caller.js';
+import { serializeCookie, tandemCookie, PARTICIPANT_COOKIE } from '../identity/cookies.js';
 import { services } from './services.js';
 import { TandemError } from '../errors.js';
 
@@ -155,9 +156,9 @@ async function sessionPage(app: App, assets: Assets, req: IncomingMessage, res: 
       throw err;
     }
   } else {
-    const p = app.tokens.verify(parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], 'hub');
-    if (p.ok && p.claims.s === id && p.claims.r === 'operator')
-      grant = { token: parseCookies(req.headers.cookie)[PARTICIPANT_COOKIE], name: p.claims.n };
+    const held = tandemCookie(req.headers.cookie, PARTICIPANT_COOKIE);
+    const p = app.tokens.verify(held, 'hub');
+    if (held && p.ok && p.claims.s === id && p.claims.r === 'operator') grant = { token: held, name: p.claims.n };
   }
   if (!grant) {
     res.writeHead(302, { location: `/__tandem/console?next=${encodeURIComponent(`/__tandem/s/${id}`)}`, 'cache-control': 'no-store' });

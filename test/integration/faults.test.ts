@@ -9,7 +9,7 @@
 
 import t, { type Test } from 'tap';
 import type { BuiltPlugins } from '@tapjs/test';
-import { Tokens, newId } from '../../gateway/hub/tokens.js';
+import { Tokens, newId } from '../../gateway/identity/tokens.js';
 import { CLOSE_RESTART } from '../../protocol/limits.js';
 import type { Command } from '../../protocol/messages.js';
 import { createStore, type Store } from '../../store/index.js';

@@ -5,7 +5,7 @@
 
 import { loadConfig } from '../../gateway/config.js';
 import { createApp, type App } from '../../gateway/app.js';
-import { newId } from '../../gateway/hub/tokens.js';
+import { newId } from '../../gateway/identity/tokens.js';
 import { startGateway, type Gateway } from '../../gateway/server.js';
 import { createStore } from '../../store/index.js';
 import type { Role } from '../../protocol/messages.js';

@@ -5,7 +5,7 @@
 
 import type { TAP, Test } from 'tap';
 import type { BuiltPlugins } from '@tapjs/test';
-import { newId } from '../../gateway/hub/tokens.js';
+import { newId } from '../../gateway/identity/tokens.js';
 import { CLOSE_ENDED, CLOSE_POLICY, CLOSE_RESTART, CLOSE_SLOW, CLOSE_TOO_BIG, MAX_FRAME_BYTES } from '../../protocol/limits.js';
 import type { Command, HubMessage } from '../../protocol/messages.js';
 import { HubClient, type ResumeAt } from '../helpers/hub-client.js';

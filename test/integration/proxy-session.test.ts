@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { startFixtureOrigins } from '../fixtures/origins/index.js';
 import { request, FRAME_NAV, type RawResponse } from '../fixtures/origins/http-client.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { newId } from '../../gateway/hub/tokens.js';
+import { newId } from '../../gateway/identity/tokens.js';
 
 const origins = await startFixtureOrigins();
 t.teardown(() => origins.close());

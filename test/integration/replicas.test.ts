@@ -4,7 +4,7 @@
  */
 
 import t from 'tap';
-import { Tokens, newId } from '../../gateway/hub/tokens.js';
+import { Tokens, newId } from '../../gateway/identity/tokens.js';
 import type { Command } from '../../protocol/messages.js';
 import { createStore, type Store } from '../../store/index.js';
 import { spawnGateway, TEST_SECRET, type GatewayProcess } from '../helpers/gateway.js';

@@ -13,7 +13,7 @@ import { startTestGateway, spawnGateway, TEST_SECRET, type GatewayProcess, type 
 import { startRedis, type RedisServer } from '../../helpers/redis.js';
 import { startSharingOrigin, type SharingOrigin } from '../../fixtures/origins/sharing-pages.js';
 import { hashPassword } from '../../../gateway/sessions/operators.js';
-import { Tokens } from '../../../gateway/hub/tokens.js';
+import { Tokens } from '../../../gateway/identity/tokens.js';
 import type { LoggedCommand } from '../../../protocol/messages.js';
 
 export const OPERATOR_PASSWORD = 'operator-pass-1';

@@ -1,24 +1,18 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import { parseCookies, bearer } from '../../../../gateway/sessions/auth.js';
+import { bearer } from '../../../../gateway/identity/caller.js';
 import { parseTrustedProxy, trustedProxies } from '../../../../gateway/identity/client-address.js';
 
 const req = (remoteAddress: string, headers: Record<string, string> = {}) =>
   ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
 
-t.test('auth: cookies are parsed tolerantly, the first of a name wins', async (t) => {
-  t.same(parseCookies('a=1; tandem_p=x%2By; b="q"; a=2; junk'), { a: '1', tandem_p: 'x+y', b: 'q' });
-  t.same(parseCookies(undefined), {});
-  t.same(parseCookies('bad=%E0%A4%A'), { bad: '%E0%A4%A' }, 'a broken escape is kept as is');
-});
-
-t.test('auth: Bearer tokens are read from the Authorization header', async (t) => {
+t.test('caller: Bearer tokens are read from the Authorization header', async (t) => {
   t.equal(bearer(req('1.2.3.4', { authorization: 'Bearer abc.def' })), 'abc.def');
   t.equal(bearer(req('1.2.3.4', { authorization: 'Basic abc' })), null);
   t.equal(bearer(req('1.2.3.4')), null);
 });
 
-t.test('auth: the client address is the peer, or what a trusted proxy says it is', async (t) => {
+t.test('caller: the client address is the peer, or what a trusted proxy says it is', async (t) => {
   const none = trustedProxies([]);
   t.equal(none.clientAddress(req('127.0.0.1', { 'x-forwarded-for': '198.51.100.1' })), '127.0.0.1', 'nobody is trusted by default');
   t.equal(none.clientAddress(req('10.1.2.3', { 'x-forwarded-for': '198.51.100.1' })), '10.1.2.3', 'not even a private peer');
@@ -44,7 +38,7 @@ t.test('auth: the client address is the peer, or what a trusted proxy says it is
   t.equal(none.forwardedFor(req('127.0.0.1', { 'x-forwarded-for': '6.6.6.6' })), '127.0.0.1', 'a forged chain is not passed on');
 });
 
-t.test('auth: trusted proxies are addresses or CIDR ranges', async (t) => {
+t.test('caller: trusted proxies are addresses or CIDR ranges', async (t) => {
   t.equal(parseTrustedProxy(' 172.16.0.0/12 '), '172.16.0.0/12');
   t.equal(parseTrustedProxy('fd00::/8'), 'fd00::/8');
   t.throws(() => parseTrustedProxy('10.0.0.0/33'), /prefix length/);

@@ -1,18 +1,23 @@
 /**
- * Who is asking: a proxied request may come from a participant of a session (their browser
- * carries `tandem_p`, a signed hub token). That decides whose origin cookies the origin sees:
- * a customer's own (recorded into the session's jar), or, for an operator, the jar's.
- * Tandem's own cookies never reach an origin, whoever asks.
+ * The participant of a proxied request: who the customer's origin is asked for. A participant's
+ * browser carries `tandem_p` (its signed hub token); an operator's mirror loads the page's
+ * stylesheets, images and fonts by `/__tandem/r/<resource token>/<path>`. That decides whose
+ * origin cookies the origin sees: a customer's own (recorded into the session's jar), or, for
+ * an operator, the jar's, for GET and HEAD only (proxy.ts).
  */
 
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../app.js';
 import type { Role } from '../../protocol/messages.js';
-import type { HubClaims } from '../hub/tokens.js';
-import { CookieJar } from './cookie-jar.js';
-import type { Standing } from '../identity/standing.js';
+import type { HubClaims } from './tokens.js';
+import { PARTICIPANT_COOKIE, tandemCookie } from './cookies.js';
+import type { Standing } from './standing.js';
 
-export const PARTICIPANT_COOKIE = 'tandem_p';
+export interface Participant {
+  session: string;
+  id: string;
+  role: Role;
+}
 
 /**
  * Requests that came in as `/__tandem/r/<token>/<path>` (an operator's mirror loading the page's
@@ -32,46 +37,6 @@ export function parseResourcePath(path: string): { token: string; path: string }
 export function isResourceDestination(req: IncomingMessage): boolean {
   const dest = String(req.headers['sec-fetch-dest'] ?? '');
   return !['document', 'iframe', 'frame', 'embed', 'object'].includes(dest);
-}
-const TANDEM_COOKIE_PREFIX = 'tandem_';
-
-export interface Participant {
-  session: string;
-  id: string;
-  role: Role;
-}
-
-export interface CookiePair {
-  name: string;
-  value: string;
-}
-
-/** Splits a Cookie header into pairs, in order; tolerant of junk the way browsers are. */
-export function parseCookieHeader(header: string | string[] | undefined): CookiePair[] {
-  const raw = Array.isArray(header) ? header.join('; ') : (header ?? '');
-  const pairs: CookiePair[] = [];
-  for (const part of raw.split(';')) {
-    const eq = part.indexOf('=');
-    // A cookie without `=` has an empty name (RFC 6265bis); keep it, it may matter to the origin.
-    const name = eq < 0 ? '' : part.slice(0, eq).trim();
-    const value = (eq < 0 ? part : part.slice(eq + 1)).trim();
-    if (name === '' && value === '') continue;
-    pairs.push({ name, value });
-  }
-  return pairs;
-}
-
-export function serializeCookies(pairs: readonly CookiePair[]): string {
-  return pairs.map((p) => (p.name === '' ? p.value : `${p.name}=${p.value}`)).join('; ');
-}
-
-export function isTandemCookie(name: string): boolean {
-  return name.toLowerCase().startsWith(TANDEM_COOKIE_PREFIX);
-}
-
-/** The request's cookies that belong to the origin (every `tandem_*` one removed). */
-export function originCookies(header: string | string[] | undefined): CookiePair[] {
-  return parseCookieHeader(header).filter((p) => !isTandemCookie(p.name));
 }
 
 /**
@@ -94,7 +59,7 @@ export class Participants {
   async of(req: IncomingMessage): Promise<Participant | null> {
     const resource = resourceTokens.get(req);
     if (resource !== undefined) return this.#ofResource(resource);
-    const token = parseCookieHeader(req.headers.cookie).find((p) => p.name === PARTICIPANT_COOKIE)?.value;
+    const token = tandemCookie(req.headers.cookie, PARTICIPANT_COOKIE);
     if (!token) return null;
     const v = this.app.tokens.verify(token, 'hub');
     if (!v.ok) return null;
@@ -142,14 +107,4 @@ export class Participants {
     this.#live.set(session, { live, until: now + this.cacheMs });
     return live;
   }
-}
-
-/**
- * For the session code, when a customer starts a session: the origin cookies their browser sent
- * with that request (those of the primary origin at Path=/) go into the jar at once, so an
- * operator who joins before the customer's next page load already sees the logged-in pages.
- */
-export async function seedJarFromRequest(app: App, session: string, req: IncomingMessage): Promise<void> {
-  const jar = new CookieJar(app.store.directory, app.config.retentionMs);
-  await jar.recordRequest(session, new URL(app.origin + '/'), originCookies(req.headers.cookie));
 }

@@ -1,15 +1,10 @@
 import t from 'tap';
 import type { IncomingMessage } from 'node:http';
-import {
-  originCookies,
-  parseCookieHeader,
-  Participants,
-  seedJarFromRequest,
-  serializeCookies,
-} from '../../../../gateway/proxy/participant.js';
-import { CookieJar } from '../../../../gateway/proxy/cookie-jar.js';
+import { originCookies, parseCookieHeader, serializeCookies, tandemCookie } from '../../../../gateway/identity/cookies.js';
+import { Participants } from '../../../../gateway/identity/participant.js';
+import { CookieJar, seedJarFromRequest } from '../../../../gateway/proxy/cookie-jar.js';
 import { membersKey, Standing } from '../../../../gateway/identity/standing.js';
-import { Tokens } from '../../../../gateway/hub/tokens.js';
+import { Tokens } from '../../../../gateway/identity/tokens.js';
 import { createStore } from '../../../../store/index.js';
 import type { App } from '../../../../gateway/app.js';
 
@@ -21,6 +16,14 @@ t.test('participant: cookie headers split and join as browsers send them', async
     { name: '', value: 'flag' },
   ]);
   t.equal(serializeCookies(parseCookieHeader('a=1; b=2;flag')), 'a=1; b=2; flag');
+});
+
+t.test('participant: a Tandem cookie is read from the one parser: the first of its name, unquoted and decoded', async (t) => {
+  t.equal(tandemCookie('a=1; tandem_p=x%2By; tandem_p=later', 'tandem_p'), 'x+y');
+  t.equal(tandemCookie('tandem_console="q.r"', 'tandem_console'), 'q.r');
+  t.equal(tandemCookie('bad=%E0%A4%A', 'bad'), '%E0%A4%A', 'a broken escape is kept as is');
+  t.equal(tandemCookie(undefined, 'tandem_p'), undefined);
+  t.equal(tandemCookie('junk; other=1', 'tandem_p'), undefined);
 });
 
 t.test('participant: no tandem_ cookie is ever an origin cookie', async (t) => {
