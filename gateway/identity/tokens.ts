@@ -2,7 +2,7 @@
  * Signed, expiring tokens: base64url(JSON claims) + "." + base64url(HMAC-SHA256(secret, claims)).
  * Hub tokens name the session, the participant and the role; console tokens name an operator;
  * resource tokens let an operator's mirror load its session's stylesheets, images and fonts on
- * the customers' origin (GET and HEAD only, see proxy/participant.ts), and nothing else.
+ * the customers' origin (GET and HEAD only, see identity/participant.ts), and nothing else.
  */
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
