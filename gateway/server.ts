@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { App } from './app.js';
 import { sendError } from './errors.js';
-import { Assets, sendShell } from './pages.js';
+import { Assets, sendShell, type ShellConfig } from './pages.js';
+import { PARTICIPANT_COOKIE, tandemCookie } from './identity/cookies.js';
 import { createProxy } from './proxy/proxy.js';
 import { startHub, type Hub } from './hub/server.js';
 import { createApi } from './sessions/api.js';
@@ -82,8 +83,26 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
     });
   };
 
-  function sendCustomerShell(res: http.ServerResponse, content: string): void {
-    sendShell(res, assets, { role: 'customer', content, hub: '/__tandem/hub', control: app.config.operatorControl, mask: app.config.mask });
+  /**
+   * The customer's shell, with the session its `tandem_p` names when that session still lives:
+   * a reload resumes the call without a request of the shell's own.
+   */
+  async function sendCustomerShell(req: http.IncomingMessage, res: http.ServerResponse, content: string): Promise<void> {
+    let session: ShellConfig['session'];
+    const token = tandemCookie(req.headers.cookie, PARTICIPANT_COOKIE);
+    const v = token ? app.tokens.verify(token, 'hub') : null;
+    if (token && v?.ok && v.claims.r === 'customer') {
+      const s = await app.store.directory.getSession(v.claims.s).catch(() => null);
+      if (s && s.status !== 'ended') session = { id: s.id, code: s.code, token, name: v.claims.n };
+    }
+    sendShell(res, assets, {
+      role: 'customer',
+      content,
+      hub: '/__tandem/hub',
+      control: app.config.operatorControl,
+      mask: app.config.mask,
+      session,
+    });
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -106,7 +125,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
       return proxy.handle(req, res);
     }
     if (!path.startsWith('/__tandem/') || path.startsWith('/__tandem/o/')) {
-      if (wantsShell(req)) return sendCustomerShell(res, path);
+      if (wantsShell(req)) return sendCustomerShell(req, res, path);
       return proxy.handle(req, res);
     }
     setOwnHeaders(res, tls !== null);
@@ -118,7 +137,7 @@ export async function startGateway(app: App, opts: { port?: number; host?: strin
       const content = url.searchParams.get('u') ?? '/';
       const proxied = isGatewayPath(content) && (!content.startsWith('/__tandem/') || content.startsWith('/__tandem/o/'));
       if (!proxied) return sendError(res, 'TANDEM_ERR_BAD_REQUEST', 'u must be the path of a proxied page');
-      return sendCustomerShell(res, content);
+      return sendCustomerShell(req, res, content);
     }
     if (p === '/__tandem/healthz') return sendHealth(res);
     if (p === '/__tandem/readyz') return sendReadiness(app, res, drain.draining);

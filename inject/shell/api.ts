@@ -30,14 +30,6 @@ async function call<T>(method: string, path: string, token?: string): Promise<T>
 const base = '/__tandem/api';
 
 export const api = {
-  /** The session the caller's `tandem_p` cookie names, or null (a customer who reloads keeps it). */
-  async current(): Promise<SessionGrant | null> {
-    try {
-      return await call<SessionGrant>('GET', `${base}/session`);
-    } catch {
-      return null;
-    }
-  },
   create: () => call<SessionGrant>('POST', `${base}/sessions`),
   end: (id: string, token: string) => call<unknown>('POST', `${base}/sessions/${encodeURIComponent(id)}/end`, token),
   leave: (id: string, token: string) => call<unknown>('POST', `${base}/sessions/${encodeURIComponent(id)}/leave`, token),

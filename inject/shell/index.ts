@@ -379,11 +379,8 @@ $('tool-clear')?.addEventListener('click', () => {
 
 render();
 if (cfg.session) {
+  // An operator's session, or the customer's own after a reload (the gateway read its cookie).
   start({ id: cfg.session.id, code: cfg.session.code, token: cfg.session.token, name: cfg.session.name });
-} else if (isCustomer) {
-  void api.current().then((s) => {
-    if (s && s.token && s.status !== 'ended' && (s.role ?? 'customer') === 'customer' && !session) start(s);
-  });
 }
 
 // Script navigations of the top window go into the content frame (Chromium; see top-navigation.ts).
