@@ -35,26 +35,29 @@ t.test('attack-byte-flood: max-size commands within the rate limit stop being lo
         clearInterval(timer);
         return resolve();
       }
-      for (; sent < (elapsed * perSecond) / 1000 && attacker.isOpen; sent++) {
+      // Paced by what the socket has taken, so the memory measured is the gateway's, not this client's send buffer.
+      for (; sent < (elapsed * perSecond) / 1000 && attacker.isOpen && attacker.ws.bufferedAmount < MiB; sent++) {
         attacker.send({ k: `top/form/0/f${sent % 50}`, op: 'input', a: 'others', d: { value } });
       }
     }, 20);
   });
-  const seconds = (Date.now() - started) / 1000;
   t.ok(sent * frameBytes > 1.25 * PARTICIPANT_BUDGET_BYTES, `the attacker sent ${Math.round((sent * frameBytes) / MiB)} MiB`);
 
+  // The hub works through what it has received (on a loaded machine, well after the sending).
+  const closed = await attacker.waitClosed(60_000);
+  t.equal(closed.code, 1008, 'the client that kept flooding was closed with 1008');
+  t.ok(
+    attacker.ofType('error').some((e) => e.code === 'throttled'),
+    'the attacker was told its commands were dropped',
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const seconds = (Date.now() - started) / 1000;
   const logged = (await gw.app.store.log.meta(sid))!.head;
   const allowed = PARTICIPANT_BUDGET_BYTES + (PARTICIPANT_BUDGET_BYTES * seconds * 1000) / BUDGET_WINDOW_MS;
   t.ok(
     logged * frameBytes <= allowed + 2 * frameBytes,
     `logged ${Math.round((logged * frameBytes) / MiB)} MiB, within the budget of ${Math.round(allowed / MiB)} MiB`,
   );
-  t.ok(
-    attacker.ofType('error').some((e) => e.code === 'throttled'),
-    'the attacker was told its commands were dropped',
-  );
-  const closed = await attacker.waitClosed(10_000);
-  t.equal(closed.code, 1008, 'the client that kept flooding was closed with 1008');
 
   // Reconnecting does not refill the budget: it is the participant's, not the connection's.
   const closedAt = Date.now();
