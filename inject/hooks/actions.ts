@@ -36,6 +36,34 @@ function mods(m: Mods | undefined): { altKey: boolean; ctrlKey: boolean; metaKey
   return { altKey: !!m?.alt, ctrlKey: !!m?.ctrl, metaKey: !!m?.meta, shiftKey: !!m?.shift };
 }
 
+/** KeyboardEvent.keyCode for a key name (what `keydown` carries in browsers). */
+const NAMED_CODES: Record<string, number> = {
+  Backspace: 8,
+  Tab: 9,
+  Enter: 13,
+  Shift: 16,
+  Control: 17,
+  Alt: 18,
+  Escape: 27,
+  ' ': 32,
+  PageUp: 33,
+  PageDown: 34,
+  End: 35,
+  Home: 36,
+  ArrowLeft: 37,
+  ArrowUp: 38,
+  ArrowRight: 39,
+  ArrowDown: 40,
+  Delete: 46,
+};
+
+function legacyKeyCode(key: string): number {
+  if (key in NAMED_CODES) return NAMED_CODES[key];
+  if (key.length !== 1) return 0;
+  const c = key.toUpperCase().charCodeAt(0);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ? c : key.charCodeAt(0);
+}
+
 export class Actions {
   constructor(
     private readonly rec: Recorder,
@@ -165,10 +193,15 @@ export class Actions {
     this.#focus(el, field, sel);
     const target = (el.ownerDocument.activeElement ?? el) as HTMLElement;
     const w = winOf(target);
-    const init = { key, code, bubbles: true, cancelable: true, composed: true, view: w, ...mods(m) };
+    // The legacy codes too: plenty of applications still test `event.which === 13`.
+    const legacy = legacyKeyCode(key);
+    const init = { key, code, bubbles: true, cancelable: true, composed: true, view: w, keyCode: legacy, which: legacy, ...mods(m) };
     const go = native.dispatch.call(target, new w.KeyboardEvent('keydown', init));
     const printable = key.length === 1 && !m?.ctrl && !m?.meta;
-    if (go && (printable || key === 'Enter')) native.dispatch.call(target, new w.KeyboardEvent('keypress', init));
+    if (go && (printable || key === 'Enter')) {
+      const char = key === 'Enter' ? 13 : key.charCodeAt(0);
+      native.dispatch.call(target, new w.KeyboardEvent('keypress', { ...init, keyCode: char, which: char, charCode: char }));
+    }
     if (go) this.#defaultAction(target, key, printable, m);
     native.dispatch.call(target, new w.KeyboardEvent('keyup', { ...init, cancelable: false }));
   }
@@ -178,6 +211,12 @@ export class Actions {
     if (printable) {
       if (editable) return this.#insertText(target, key);
       if (key === ' ' && target.matches('button,input,summary,[role=button],[role=checkbox]')) target.click();
+      return;
+    }
+    if ((m?.ctrl || m?.meta) && key.toLowerCase() === 'a') {
+      // Select all: the field's text, or the editable region's, as the browser would.
+      if (isTextField(target)) target.select();
+      else if (target.isContentEditable) this.#exec(target, 'selectAll');
       return;
     }
     switch (key) {

@@ -281,6 +281,15 @@ export class Recorder {
           const el = record.mirror.getNode(n.id) as Element | null;
           if (el && el.nodeType === 1 && this.isMasked(el)) hide = true;
         }
+        // rrweb copies a checkbox's `checked` attribute (its default) when the box is unchecked:
+        // the mirror shows the live state.
+        if (tag === 'input' && (attrs.type === 'checkbox' || attrs.type === 'radio')) {
+          const box = record.mirror.getNode(n.id) as HTMLInputElement | null;
+          if (box && box.nodeType === 1) {
+            if (box.checked) attrs.checked = true;
+            else delete attrs.checked;
+          }
+        }
         if (hide) {
           if ('value' in attrs) attrs.value = '';
           if (tag === 'input' || tag === 'textarea' || tag === 'select') attrs['data-tandem-masked'] = '';

@@ -203,13 +203,21 @@ export class MirrorInput {
     const localEcho =
       !!field &&
       (printable || e.key === 'Backspace' || e.key === 'Delete' || MOVES.has(e.key) || (e.key === 'Enter' && el.localName === 'textarea'));
-    if (!localEcho && !MOVES.has(e.key)) e.preventDefault();
+    // Select all (Ctrl/Cmd+A) selects here too, so the next key carries the selection.
+    const selectAll = (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a';
+    if (!localEcho && !MOVES.has(e.key) && !selectAll) e.preventDefault();
+    if (selectAll) this.#selectionMoved = true;
     if (localEcho) this.#typing = { id, at: performance.now() };
     const sel = !field && this.#selectionMoved ? this.#selection(el) : undefined;
     if (sel) this.#selectionMoved = false;
     // A caret key moves the mirror's caret now: the next key says where it went.
     if (MOVES.has(e.key)) this.#selectionMoved = true;
     this.#send({ type: 'key', sid: this.host.sid(), id, key: e.key, code: e.code, mods: mods(e), field, sel });
+  }
+
+  /** The mirror's caret is the customer's again (their focus moved): nothing of ours to send. */
+  followCustomer(): void {
+    this.#selectionMoved = false;
   }
 
   /** Whether the operator has moved the caret since it was last sent (the customer's caret then waits). */

@@ -345,7 +345,11 @@ export class Mirror {
     // Never out of the operator's own toolbar (typing an address, say).
     const mine = document.activeElement;
     if (mine && mine !== document.body && mine !== this.#replayer!.iframe) return;
-    if (node.ownerDocument.activeElement !== node) node.focus({ preventScroll: true });
+    if (node.ownerDocument.activeElement !== node) {
+      node.focus({ preventScroll: true });
+      // The caret this put in the mirror is not the operator's doing.
+      for (const i of this.#inputs) i.followCustomer();
+    }
   }
 
   /** The customer's focused element carries their name, so the operator sees where they are. */
