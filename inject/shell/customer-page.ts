@@ -83,11 +83,6 @@ export class CustomerPage {
     this.post({ t: 'stop' });
   }
 
-  /** Someone joined: a fresh snapshot keeps what they replay short. */
-  snapshot(): void {
-    if (this.#recording) this.post({ t: 'snapshot' });
-  }
-
   post(m: ToHooks): void {
     try {
       this.#port?.postMessage(m);

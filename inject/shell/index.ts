@@ -248,8 +248,6 @@ function onCommand(cmd: Command): void {
   }
 }
 
-let knownOperators = new Set<string>();
-
 function start(grant: SessionGrant): void {
   session = grant;
   ended = false;
@@ -278,9 +276,6 @@ function start(grant: SessionGrant): void {
           const setup = pageSetup();
           customer?.post({ t: 'presence', participants });
           mirror?.setPeople(setup.participants);
-          const operators = new Set(participants.filter((p) => p.role === 'operator').map((p) => p.id));
-          if ([...operators].some((id) => !knownOperators.has(id))) customer?.snapshot();
-          knownOperators = operators;
           break;
         }
         case 'control':

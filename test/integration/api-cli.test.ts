@@ -90,8 +90,15 @@ t.test('demo mode: the operator demo / demo can log in, and nothing is written',
   const gw = await startTestGateway({ TANDEM_OPERATORS: file });
   t.teardown(() => gw.close());
   t.equal(gw.running.app.config.demo, true);
-  const ok = await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'demo' } });
+  // The demo's console is localhost, beside the customers' 127.0.0.1.
+  const consoleBase = `http://localhost:${gw.port}`;
+  const ok = await call(consoleBase, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'demo' } });
   t.equal(ok.status, 200);
-  t.equal((await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'wrong' } })).status, 401);
+  t.equal((await call(consoleBase, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'wrong' } })).status, 401);
+  t.equal(
+    (await call(gw.url, 'POST', '/__tandem/api/login', { body: { name: 'demo', password: 'demo' } })).status,
+    403,
+    "the customers' origin answers no login",
+  );
   t.throws(() => readFileSync(file), 'the operators file is untouched');
 });
