@@ -121,8 +121,10 @@ export class Player {
       this.#stage.append(el('p', { 'data-tandem': 'player-empty' }, 'Nothing of the page was recorded in this session.'));
       return;
     }
-    // A first event at the log's start keeps the player's clock and the command list together.
-    if (events[0].timestamp > this.#t0) events.unshift({ ...events[0], timestamp: this.#t0 });
+    // The first page sits at the log's start, so the player's clock and the command list agree
+    // and a seek to 0 shows it.
+    const firstFull = events.findIndex((e) => e.type === 2);
+    for (let i = 0; i <= firstFull; i++) events[i].timestamp = this.#t0;
     const r = new Replayer(events as unknown as eventWithTime[], {
       root: this.#stage,
       mouseTail: false,
@@ -188,8 +190,10 @@ export class Player {
   seek(ms: number): void {
     const to = Math.max(0, Math.min(ms, this.#end()));
     this.#seekTo = to;
-    if (this.#playing) this.#replayer?.play(to);
-    else this.#replayer?.pause(to);
+    // rrweb applies what lies strictly before the offset: the end takes the last change too.
+    const at = to >= this.#end() ? to + 1 : to;
+    if (this.#playing) this.#replayer?.play(at);
+    else this.#replayer?.pause(at);
     this.#show();
   }
 

@@ -64,7 +64,8 @@ export class Mirror {
   #overlay: Overlay | null = null;
   /** One per document of the mirror (child frames have their own). */
   #inputs: MirrorInput[] = [];
-  #instrumented = new WeakSet<Document>();
+  /** Documents already listened to, by their root element: a document rrweb opens anew gets a new one. */
+  #instrumented = new WeakSet<Element>();
   #viewport: { w: number; h: number } | null = null;
   readonly #ink = new Map<string, { points: number[][]; color: string }>();
   readonly #pointers = new Map<string, { x: number; y: number }>();
@@ -227,7 +228,7 @@ export class Mirror {
     const doc = r.iframe.contentDocument;
     if (!doc) return;
     this.#inputs = [];
-    this.#instrumented = new WeakSet();
+    this.#instrumented = new WeakSet<Element>();
     const ctx = this.#instrument(doc);
     if (!ctx) return;
     this.#overlay = new Overlay(ctx);
@@ -242,13 +243,16 @@ export class Mirror {
       this.#markFocus();
       this.#applyFocus();
     });
+    // rrweb builds a child frame's document once that frame has loaded: listen to it then too.
+    for (const ms of [50, 300, 1000]) native.setTimeout(() => this.#afterChanges(), ms);
   }
 
   /** Operators' input in a document of the mirror (the top one, or a same-origin child frame's). */
   #instrument(doc: Document): Ctx | null {
     const win = doc.defaultView;
-    if (!win || this.#instrumented.has(doc)) return null;
-    this.#instrumented.add(doc);
+    const root = doc.documentElement;
+    if (!win || !root || this.#instrumented.has(root)) return null;
+    this.#instrumented.add(root);
     const ctx: Ctx = {
       win,
       doc,
@@ -297,7 +301,7 @@ export class Mirror {
     for (const f of Array.from(doc.querySelectorAll('iframe'))) {
       try {
         const d = f.contentDocument;
-        if (d && d.documentElement && !this.#instrumented.has(d)) this.#instrument(d);
+        if (d && d.documentElement && !this.#instrumented.has(d.documentElement)) this.#instrument(d);
       } catch {
         /* not reachable: nothing to act on */
       }
