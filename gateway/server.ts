@@ -23,6 +23,7 @@ import { sendHealth, sendReadiness, setOwnHeaders, trackRequest, withTimeout } f
 import { assignRequestId } from './ops/request-id.js';
 import { Drain } from './ops/drain.js';
 import { ConsoleOrigin } from './console-origin.js';
+import { isGatewayPath } from '../protocol/mirror.js';
 import { isResourceDestination, parseResourcePath, resourceTokens } from './identity/participant.js';
 import { seedJarFromRequest } from './proxy/cookie-jar.js';
 
@@ -48,11 +49,6 @@ export interface Gateway {
 export function wantsShell(req: http.IncomingMessage): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   return req.headers['sec-fetch-dest'] === 'document';
-}
-
-/** A root-relative path of this gateway (never `//host`, which a browser reads as another host). */
-export function isGatewayPath(p: string): boolean {
-  return p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/\\') && !/[\u0000-\u001f]/.test(p) && p.length <= 8192;
 }
 
 /** Whether an Origin header names the host the request was made to. */

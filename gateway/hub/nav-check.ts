@@ -6,7 +6,7 @@
  */
 
 import type { ClientCommand, HubErrorCode } from '../../protocol/messages.js';
-import { isGatewayPath } from '../paths.js';
+import { isGatewayPath } from '../../protocol/mirror.js';
 
 export function navRefusal(cmd: Pick<ClientCommand, 'op' | 'd'>): { code: HubErrorCode; message: string } | null {
   if (cmd.op !== 'nav') return null;
