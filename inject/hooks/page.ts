@@ -183,6 +183,12 @@ export function installSharing(win: Window, opts: HookOptions): void {
         break;
       case 'act':
         actions.run(m.act);
+        // The operator's mirror moved its own focus with the press (to a toolbar button, say);
+        // where the page put it after the action is the truth, so it is told again.
+        native.setTimeout(() => {
+          lastFocus = '';
+          reportFocus();
+        }, 0);
         break;
       case 'cmd':
         applyCommand(m);
