@@ -190,8 +190,8 @@ export class Player {
   seek(ms: number): void {
     const to = Math.max(0, Math.min(ms, this.#end()));
     this.#seekTo = to;
-    // rrweb applies what lies strictly before the offset: the end takes the last change too.
-    const at = to >= this.#end() ? to + 1 : to;
+    // rrweb applies what lies strictly before the offset: a position takes what is at it too.
+    const at = to + 1;
     if (this.#playing) this.#replayer?.play(at);
     else this.#replayer?.pause(at);
     this.#show();
