@@ -137,7 +137,11 @@ export class Player {
     r.iframe.setAttribute('data-tandem', 'player-frame');
     r.iframe.setAttribute('title', 'Recorded page');
     r.on('resize', (d) => this.#fit(d as { width: number; height: number }));
-    r.on('finish', () => this.pause());
+    r.on('finish', () => {
+      // The end was reached: every command with it.
+      this.#seekTo = this.#end();
+      this.pause();
+    });
     this.#replayer = r;
   }
 

@@ -199,22 +199,26 @@ export class MirrorInput {
     }
     const id = this.ids.getId(el);
     if (id < 0) return;
-    const field = isTextField(el) ? ([el.selectionStart ?? 0, el.selectionEnd ?? 0] as [number, number]) : undefined;
+    const textField = isTextField(el);
     const printable = e.key.length === 1 && !e.ctrlKey && !e.metaKey;
-    // Plain fields echo the operator's keys at once (a line break in a textarea too), so the
-    // offsets each key carries match the customer's field.
+    // Plain fields echo the operator's keys at once (a line break in a textarea too).
     const localEcho =
-      !!field &&
+      textField &&
       (printable || e.key === 'Backspace' || e.key === 'Delete' || MOVES.has(e.key) || (e.key === 'Enter' && el.localName === 'textarea'));
     // Select all (Ctrl/Cmd+A) selects here too, so the next key carries the selection.
     const selectAll = (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a';
     if (!localEcho && !MOVES.has(e.key) && !selectAll) e.preventDefault();
-    if (selectAll) this.#selectionMoved = true;
     if (localEcho) this.#typing = { id, at: performance.now() };
-    const sel = !field && this.#selectionMoved ? this.#selection(el) : undefined;
-    if (sel) this.#selectionMoved = false;
-    // A caret key moves the mirror's caret now: the next key says where it went.
-    if (MOVES.has(e.key)) this.#selectionMoved = true;
+    // Where the caret is travels only when the operator put it there; otherwise the customer's
+    // page types at its own caret, which its typing has moved on (the mirror's lags).
+    const field =
+      textField && this.#selectionMoved
+        ? ([(el as HTMLInputElement).selectionStart ?? 0, (el as HTMLInputElement).selectionEnd ?? 0] as [number, number])
+        : undefined;
+    const sel = !textField && this.#selectionMoved ? this.#selection(el) : undefined;
+    if (field || sel) this.#selectionMoved = false;
+    // A caret key or a select-all moves the mirror's caret now: the next key says where it went.
+    if (MOVES.has(e.key) || selectAll) this.#selectionMoved = true;
     this.#send({ type: 'key', sid: this.host.sid(), id, key: e.key, code: e.code, mods: mods(e), field, sel });
   }
 
