@@ -10,7 +10,9 @@ export const FLOOD_BURST = 600;
 export const FLOOD_DROPS_BEFORE_CLOSE = 200;
 
 /** Bytes buffered towards one slow client before it is closed (it resumes with `since`). */
-export const BACKPRESSURE_LIMIT_BYTES = 1024 * 1024;
+// 8 MiB: a mirror's snapshot of a large page (a 1 MB DOM is about 4 MB of recording) reaches an
+// operator in one burst; at 1 MiB such a burst closed a reader keeping up, through the front door.
+export const BACKPRESSURE_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** Approximate length the per-session stream is trimmed to (`XADD MAXLEN ~`). */
 export const LOG_MAX_LEN = 10_000;
