@@ -333,13 +333,15 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     problems.push('TANDEM_CONSOLE_URL: must be a host of its own, not that of TANDEM_PUBLIC_URL');
   }
   if (c.consoleUrl && c.origin && !c.publicUrl) {
-    problems.push("TANDEM_CONSOLE_URL: needs TANDEM_PUBLIC_URL too (the customers' origin, where operators' mirrors load the page's images and styles)");
+    problems.push(
+      "TANDEM_CONSOLE_URL: needs TANDEM_PUBLIC_URL too (the customers' origin, where operators' mirrors load the page's images and styles)",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
   c.demo = !c.origin;
   // The demo's operators use localhost beside the customers' 127.0.0.1: two origins, one port.
-  if (c.demo && !c.consoleUrl) c.consoleUrl = c.port ? `http://localhost:${c.port}` : "http://localhost";
+  if (c.demo && !c.consoleUrl) c.consoleUrl = c.port ? `http://localhost:${c.port}` : 'http://localhost';
   c.secretGenerated = !c.secret;
   c.secret ??= randomBytes(32).toString('base64url');
   return Object.freeze(c as Config);
