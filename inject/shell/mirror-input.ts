@@ -157,9 +157,6 @@ export class MirrorInput {
       return;
     }
     const el = this.#target(e);
-    // A press on a button or a link keeps the mirror's focus where it is: the page decides where
-    // its focus goes (an editor's toolbar gives it back to the editor) and the mirror follows.
-    if (el?.closest('button,[role=button],a[href],summary,label')) e.preventDefault();
     const id = el ? this.ids.getId(el) : -1;
     this.#press = id >= 0 ? { id, x: e.clientX, y: e.clientY, path: [[e.clientX, e.clientY]], dragging: false } : null;
     this.#suppressClick = false;
