@@ -1,7 +1,16 @@
 /** Joining by code from the console, with the customer and the operator on different replicas. */
 
 import t from 'tap';
-import { callOperator, contentPath, eventually, openCustomer, sameDocument, startSharingEnv, waitForStatus } from './helpers/sharing.js';
+import {
+  callOperator,
+  contentPath,
+  eventually,
+  openCustomer,
+  sameDocument,
+  seenState,
+  startSharingEnv,
+  waitForStatus,
+} from './helpers/sharing.js';
 import { openConsole, shellOf } from './flow-helpers.js';
 
 t.test('flow: join by code from the console', async (t) => {
@@ -33,5 +42,5 @@ t.test('flow: join by code from the console', async (t) => {
   await waitForStatus(customer, 'connected');
   await eventually(async () => (await contentPath(shell)) === '/two', 'the operator sees the customer page');
   await sameDocument(customer, shell);
-  t.pass('joined by code, in sync: the mirror is the customer page');
+  t.same(await seenState(shell.content()), await seenState(customer.content()), 'joined by code, in sync: the mirror is the customer page');
 });

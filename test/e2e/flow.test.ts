@@ -72,11 +72,15 @@ t.test('flow: call, ring, respond, taken elsewhere, sync, invite, leave, end —
   await eventually(async () => (await contentPath(aliceShell)) === '/fields', 'alice follows to /fields');
   await customer.content().fill('#text', 'hello from the customer');
   await until(() => aliceShell.content().inputValue('#text'), 'hello from the customer', 'alice sees the typing');
-  t.pass('navigation and typing reach the operator on the other replica');
+  t.equal(
+    await aliceShell.content().inputValue('#text'),
+    'hello from the customer',
+    'navigation and typing reach the operator on the other replica',
+  );
   await aliceShell.content().click('#count');
   await until(() => customer.content().textContent('#counter'), '1', "alice's click reaches the customer page");
   await until(() => aliceShell.content().textContent('#counter'), '1', "and shows in alice's mirror");
-  t.pass("the operator's click in the mirror acts on the customer's page");
+  t.equal(await customer.content().textContent('#counter'), '1', "the operator's click in the mirror acts on the customer's page, once");
 
   // Invite: bob's console rings with the conference request; he responds and joins in sync.
   await alice.page.click('[data-tandem="invite"]');

@@ -12,6 +12,7 @@ import {
   openCustomer,
   openOperator,
   sameDocument,
+  seenState,
   soon,
   startSharingEnv,
   step,
@@ -34,7 +35,7 @@ t.test('sharing: every kind of field, both ways, through the mirror', async (t) 
   const kb = operator.page.keyboard;
   await waitForContent(operator, '#text');
   await sameDocument(customer, operator);
-  t.pass("the operator's mirror shows the customer's page");
+  t.same(await seenState(o()), await seenState(c), "the operator's mirror shows the customer's page");
 
   await step(t, 'text typed by the customer shows on the operator side', async () => {
     await c.click('#text');
