@@ -18,6 +18,7 @@ import type { Chunk } from '../../protocol/mirror.js';
 import { ChunkAssembler } from '../shell/chunks.js';
 import { sanitizeEvent, type RecordedEvent } from '../shell/mirror-sanitize.js';
 import { $, duration, el } from './http.js';
+import { EVENT_FULL } from '../recording.js';
 
 interface Logged {
   seq: number;
@@ -123,7 +124,7 @@ export class Player {
     }
     // The first page sits at the log's start, so the player's clock and the command list agree
     // and a seek to 0 shows it.
-    const firstFull = events.findIndex((e) => e.type === 2);
+    const firstFull = events.findIndex((e) => e.type === EVENT_FULL);
     for (let i = 0; i <= firstFull; i++) events[i].timestamp = this.#t0;
     const r = new Replayer(events as unknown as eventWithTime[], {
       root: this.#stage,

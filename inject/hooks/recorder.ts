@@ -12,14 +12,18 @@ import type { eventWithTime } from '@rrweb/types';
 import { native } from './context.js';
 import type { Mask } from './mask.js';
 import { OVERLAY_CLASS } from './overlay.js';
+import {
+  EVENT_FULL,
+  EVENT_INCREMENTAL,
+  EVENT_META,
+  NODE_ELEMENT,
+  NODE_TEXT,
+  SELECT_EVENT,
+  SOURCE_INPUT,
+  SOURCE_MUTATION,
+} from '../recording.js';
 
 /** Serialized node types and event kinds of rrweb that the scrub reads. */
-const NODE_ELEMENT = 2;
-const NODE_TEXT = 3;
-const EVENT_FULL = 2;
-const EVENT_INCREMENTAL = 3;
-const SOURCE_MUTATION = 0;
-const SOURCE_INPUT = 5;
 
 /** What masked text and values become; their length is not told either. */
 export const MASKED_TEXT = '••••••';
@@ -58,9 +62,6 @@ const MASK_ALL_BUT_SELECT = {
   textarea: true,
   password: true,
 };
-
-/** Custom event: every selected value of a `<select multiple>` (rrweb's input event has one). */
-export const SELECT_EVENT = 'tandem-select';
 
 const newSid = (): string => Math.random().toString(36).slice(2, 10) || '0';
 
@@ -174,7 +175,7 @@ export class Recorder {
       this.sink.report(err);
       return;
     }
-    if (e.type === 4 /* Meta */ || (isCheckout && e.type !== EVENT_FULL)) {
+    if (e.type === EVENT_META || (isCheckout && e.type !== EVENT_FULL)) {
       // A snapshot starts with its Meta event; what was pending belongs to the old id space.
       this.#flush();
       this.#snapshot = [e];

@@ -8,17 +8,18 @@
  */
 
 import type { ResourceUrls } from './resource-urls.js';
-
-const NODE_ELEMENT = 2;
-const NODE_TEXT = 3;
-const SOURCE_STYLE_RULE = 8;
-const SOURCE_STYLE_DECLARATION = 13;
-const SOURCE_ADOPTED_STYLE = 15;
-const EVENT_FULL = 2;
-const EVENT_META = 4;
-const EVENT_INCREMENTAL = 3;
-const EVENT_CUSTOM = 5;
-const SOURCE_MUTATION = 0;
+import {
+  EVENT_CUSTOM,
+  EVENT_FULL,
+  EVENT_INCREMENTAL,
+  EVENT_META,
+  NODE_ELEMENT,
+  NODE_TEXT,
+  SOURCE_ADOPTED_STYLE,
+  SOURCE_MUTATION,
+  SOURCE_STYLE_DECLARATION,
+  SOURCE_STYLE_RULE,
+} from '../recording.js';
 
 export interface SerializedNode {
   type: number;

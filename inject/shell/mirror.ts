@@ -22,15 +22,7 @@ import { ChunkAssembler } from './chunks.js';
 import { sanitizeEvent, type RecordedEvent, type SerializedNode } from './mirror-sanitize.js';
 import { MirrorInput } from './mirror-input.js';
 import type { ResourceUrls } from './resource-urls.js';
-
-const SOURCE_SCROLL = 3;
-const SOURCE_INPUT = 5;
-const SOURCE_SELECTION = 14;
-const EVENT_CUSTOM = 5;
-/** Kept in step with inject/hooks/recorder.ts (the hooks bundle is not imported here). */
-const SELECT_EVENT = 'tandem-select';
-const EVENT_FULL = 2;
-const EVENT_INCREMENTAL = 3;
+import { EVENT_CUSTOM, EVENT_FULL, EVENT_INCREMENTAL, SELECT_EVENT, SOURCE_INPUT, SOURCE_SCROLL, SOURCE_SELECTION } from '../recording.js';
 
 /** While the operator types in a field, its echoed values wait this long after the last key. */
 const TYPING_QUIET_MS = 400;
