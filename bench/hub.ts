@@ -23,7 +23,13 @@
  * and 2 KB / 20 KB DOM changes, with MB/s delivered.
  *
  * --redis runs only what compares tandem on Redis with the peer (sizes and saturation, side by
- * side), skipping the memory store, the front door hop and idle memory. For development:
+ * side), skipping the memory store, the front door hop and idle memory.
+ *
+ * --redis-append runs only Redis's CPU per append against a bare XADD (also part of --redis and
+ * of the full run): tandem on Redis at REDIS_APPEND_SESSIONS × 30/s, then, on the same Redis in
+ * the same run, as many plain XADDs of commands of the same size, in pipelines as large as the
+ * hub's batches were. CPU is the Redis main thread's own (/proc schedstat); the time Redis
+ * counts inside the commands (INFO commandstats) is printed beside it. For development:
  * --front-door runs only the front door's hop; BENCH_SIZES=500,1000 replaces the sizes;
  * --tandem-sizes stops after tandem's sizes; --saturation runs only the saturation search of
  * BENCH_TARGETS (memory,redis,peer; tandem's by default), or with BENCH_TRIALS=18000,24000 only
@@ -35,6 +41,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
 import type { DriveResult, LoadSpec } from './hub-load.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis.js';
 
@@ -436,6 +443,119 @@ async function payloads(onRedis: Factory, peer: Factory): Promise<void> {
   }
 }
 
+/** Redis CPU per append: rounds of each, medians. */
+const REDIS_APPEND_SESSIONS = 200;
+const REDIS_APPEND_ROUNDS = QUICK ? 1 : 3;
+
+/** CPU time of a process's main thread so far, in µs (/proc schedstat: ns, not ticks). */
+function threadCpuUs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    return NaN;
+  }
+}
+
+type CommandStats = Record<string, { calls: number; usec: number }>;
+
+async function commandStats(client: Redis): Promise<CommandStats> {
+  const out: CommandStats = {};
+  for (const m of (await client.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+),usec=(\d+)/g))
+    out[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+  return out;
+}
+
+function delta(a: CommandStats, b: CommandStats, name: string): { calls: number; usec: number } {
+  return { calls: (b[name]?.calls ?? 0) - (a[name]?.calls ?? 0), usec: (b[name]?.usec ?? 0) - (a[name]?.usec ?? 0) };
+}
+
+/**
+ * Redis's CPU per append (tandem on Redis, S sessions × 30/s of scroll and pointer) against a bare
+ * XADD: the same number of commands of the same size appended to S streams as plain XADD
+ * commands (MAXLEN ~, explicit ids, as the script's), pipelined in batches as large as the
+ * hub's calls were, measured right after on the same Redis. Appends are counted by Redis
+ * (the XADDs the script ran).
+ */
+async function redisPerAppend(onRedis: Factory, redis: RedisServer): Promise<void> {
+  const s = REDIS_APPEND_SESSIONS;
+  console.log(
+    `\nRedis CPU per append (tandem on Redis, ${s} sessions × ${RATE_PER_SESSION}/s; then bare XADDs on the same Redis; ${REDIS_APPEND_ROUNDS} rounds, medians)`,
+  );
+  const admin = new Redis(redis.url);
+  const rows: { cpu: number; script: number; batch: number; bytes: number; xCpu: number; xUsec: number }[] = [];
+  try {
+    for (let round = 0; round < REDIS_APPEND_ROUNDS; round++) {
+      const target = await onRedis();
+      let appends: number;
+      let cpu: number;
+      let script: number;
+      let batch: number;
+      let bytes: number;
+      try {
+        const load = await target.open(s, { direct: true, rate: s * RATE_PER_SESSION });
+        const before = await commandStats(admin);
+        const cpuBefore = threadCpuUs(redis.pid);
+        await load.drive(s * RATE_PER_SESSION);
+        const cpuAfter = threadCpuUs(redis.pid);
+        const after = await commandStats(admin);
+        await load.close();
+        appends = delta(before, after, 'xadd').calls;
+        const calls = delta(before, after, 'evalsha').calls + delta(before, after, 'eval').calls;
+        cpu = (cpuAfter - cpuBefore) / appends;
+        script = (delta(before, after, 'evalsha').usec + delta(before, after, 'eval').usec) / appends;
+        batch = Math.max(1, Math.round(appends / Math.max(1, calls)));
+        // The stored size of one command, from a stream the run wrote.
+        const [key] = (await admin.scan('0', 'MATCH', 'tandem:{*}:log', 'COUNT', 1000))[1];
+        const last = key ? await admin.xrevrange(key, '+', '-', 'COUNT', 1) : [];
+        bytes = last[0]?.[1][1]?.length ?? 120;
+      } finally {
+        await target.stop();
+      }
+      // The bare XADDs: as many as the run appended (at most 30,000), on fresh streams.
+      const n = Math.min(appends, 30_000);
+      const value = `{"seq":1,"t":${Date.now()},"a":"others","k":"top/pointer","op":"pointer","d":{"x":1,"y":2},"by":"x"}`.padEnd(
+        bytes,
+        ' ',
+      );
+      const before = await commandStats(admin);
+      const cpuBefore = threadCpuUs(redis.pid);
+      for (let at = 0; at < n; at += batch) {
+        const p = admin.pipeline();
+        for (let i = at; i < Math.min(n, at + batch); i++) p.xadd(`bare:{${i % s}}:log`, 'MAXLEN', '~', 10_000, `${i + 1}-0`, 'c', value);
+        await p.exec();
+      }
+      const cpuAfter = threadCpuUs(redis.pid);
+      const after = await commandStats(admin);
+      const x = delta(before, after, 'xadd');
+      rows.push({ cpu, script, batch, bytes, xCpu: (cpuAfter - cpuBefore) / n, xUsec: x.usec / x.calls });
+      await admin.del(...Array.from({ length: s }, (_, i) => `bare:{${i}}:log`));
+    }
+  } finally {
+    admin.disconnect();
+  }
+  const med = (f: (r: (typeof rows)[number]) => number) => [...rows.map(f)].sort((a, b) => a - b)[rows.length >> 1];
+  const ratio = med((r) => r.cpu / r.xCpu);
+  const inCommands = med((r) => r.script / r.xUsec);
+  console.log(
+    `  tandem append   Redis CPU ${med((r) => r.cpu)
+      .toFixed(1)
+      .padStart(
+        5,
+      )} µs per append; inside the script ${med((r) => r.script).toFixed(1)} µs (commandstats); ${med((r) => r.batch)} appends per call, ${med((r) => r.bytes)} B per command`,
+  );
+  console.log(
+    `  bare XADD       Redis CPU ${med((r) => r.xCpu)
+      .toFixed(1)
+      .padStart(
+        5,
+      )} µs per XADD;   inside the command ${med((r) => r.xUsec).toFixed(1)} µs (commandstats); pipelined ${med((r) => r.batch)} at a time`,
+  );
+  console.log(
+    `  Redis CPU per append / bare XADD: ${ratio.toFixed(2)}× ${ratio <= 3 ? '✔' : '✘'} (target ≤ 3×); inside the commands ${inCommands.toFixed(2)}×`,
+  );
+}
+
 async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
@@ -457,6 +577,7 @@ async function main(): Promise<void> {
     );
     if (process.argv.includes('--front-door')) return frontDoorHop(memory); // a development aid
     if (process.argv.includes('--payloads')) return await payloads(onRedis, peer);
+    if (process.argv.includes('--redis-append')) return await redisPerAppend(onRedis, redis);
     if (process.argv.includes('--saturation')) {
       // A development aid: only the saturation search, of the targets named.
       // BENCH_TRIALS=18000,24000 runs trials at those offered rates instead of the search.
@@ -481,6 +602,8 @@ async function main(): Promise<void> {
     const satMem = REDIS_ONLY ? { sustained: 0, peak: 0 } : await saturation(memory);
     const satRedis = await saturation(onRedis);
     const satPeer = await saturation(peer);
+
+    await redisPerAppend(onRedis, redis);
 
     if (REDIS_ONLY) {
       redisRatios(red, peerSizes, satRedis, satPeer);

@@ -45,11 +45,25 @@ export type AppendReply = number | 'unknown' | 'ended' | [kind: 'duplicate' | 'd
 /** What the script answers per append: an AppendReply, or the error of an append that failed. */
 type ScriptReply = AppendReply | [kind: 'error', message: string];
 
-/** Where a session's appends go: its five keys, its id as JSON and the channel it is published on. */
+/**
+ * Where a session's appends go: its five keys (declared on a cluster; on a single Redis the
+ * script builds them from the key prefix and none are sent), the group header of
+ * APPEND_BATCH_LUA after its count (groupHeader) and the channel it is published on.
+ */
 export interface SessionTarget {
-  keys: readonly [meta: string, log: string, state: string, sent: string, sentOld: string];
-  idJson: string;
+  keys: readonly [meta: string, log: string, state: string, sent: string, sentOld: string] | readonly [];
+  header: string;
   channel: string;
+}
+
+/**
+ * The group header of a session for APPEND_BATCH_LUA, after its count:
+ * ` <prefix bytes> <id JSON bytes>\n<prefix><id as JSON>`, where the session's keys are the
+ * prefix followed by meta, log, state, sent and sent:old.
+ */
+export function groupHeader(keyPrefix: string, sessionId: string): string {
+  const idJson = JSON.stringify(sessionId);
+  return ` ${Buffer.byteLength(keyPrefix)} ${Buffer.byteLength(idJson)}\n${keyPrefix}${idJson}`;
 }
 
 interface Waiting {
@@ -206,18 +220,15 @@ export class AppendBatches {
   private send(call: SessionQueue[]): void {
     this.inFlight++;
     const keys: string[] = [];
-    const ids = new Array<string>(call.length);
     let packed = '';
-    for (let g = 0; g < call.length; g++) {
-      const { target, sent } = call[g];
-      keys.push(...target.keys);
-      ids[g] = target.idJson;
-      packed += `${sent!.length}\n`;
+    for (const { target, sent } of call) {
+      if (target.keys.length > 0) keys.push(...target.keys);
+      packed += `${sent!.length}${target.header}`;
       for (const a of sent!) packed += a.packed;
     }
     // On a single Redis every session shares the channel; on a cluster the call has one session.
     const channel = call[0].target.channel;
-    this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, channel, packed, ...ids]).then(
+    this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, channel, packed]).then(
       (replies) => {
         const list = replies as (ScriptReply | undefined)[];
         let i = 0;

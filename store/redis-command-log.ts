@@ -1,7 +1,9 @@
 /**
  * The command log on Redis (single server or Cluster). Per session, under one `{sessionId}` hash
- * tag so that the append script runs on one slot (key layout: docs/store.md):
- *   tandem:{id}:meta   hash    epoch, head, status, createdAt, endedAt
+ * tag so that the append script runs on one slot (key layout: docs/store.md; on a single Redis
+ * APPEND_BATCH_LUA builds the same names from the id):
+ *   tandem:{id}:meta   hash    epoch, head, status, createdAt, endedAt; hwmHead and hwm:<by>,
+ *                              each sender's highest client id (see APPEND_BATCH_LUA)
  *   tandem:{id}:log    stream  entry id `<seq>-0`, field `c` = the command's JSON; XADD MAXLEN ~
  *   tandem:{id}:state  hash    key → latest command JSON (the compacted state)
  *   tandem:{id}:sent   hash    `<by length>:<by>:<c>` → seq (idempotent resends), and
@@ -35,7 +37,7 @@ import { newEpoch } from './ids.js';
 import { OrderedSubscription, type Published } from './ordered-subscription.js';
 import { parseWireLine } from './wire-command.js';
 import type { RedisConnection } from './redis-connection.js';
-import { AppendBatches, packAppend, type AppendReply, type SessionTarget } from './redis-append-batches.js';
+import { AppendBatches, groupHeader, packAppend, type AppendReply, type SessionTarget } from './redis-append-batches.js';
 import { CREATE_LUA, END_LUA } from './redis-scripts.js';
 
 export interface RedisCommandLogOptions {
@@ -45,6 +47,11 @@ export interface RedisCommandLogOptions {
 
 /** The channel every session's commands are published on, on a single Redis. */
 export const SHARED_CHANNEL = 'tandem:commands';
+
+/** What every key of a session starts with (APPEND_BATCH_LUA appends the rest of each name). */
+export function logKeyPrefix(sessionId: string): string {
+  return `tandem:{${sessionId}}:`;
+}
 
 export function logKeys(sessionId: string) {
   const tag = `tandem:{${sessionId}}`;
@@ -175,7 +182,9 @@ export class RedisCommandLog implements CommandLog {
   }
 
   private targetOf(sessionId: string): SessionTarget {
-    return { keys: logKeyList(sessionId), idJson: JSON.stringify(sessionId), channel: this.channelOf(sessionId) };
+    // A cluster needs every key a script touches declared; a single Redis builds them in the script.
+    const keys = this.redis.kind === 'redis-cluster' ? logKeyList(sessionId) : ([] as const);
+    return { keys, header: groupHeader(logKeyPrefix(sessionId), sessionId), channel: this.channelOf(sessionId) };
   }
 
   private channelOf(sessionId: string): string {

@@ -156,3 +156,31 @@ t.test('replicas: "others" commands skip only their sender, on whichever replica
     ['a', 'b'],
   );
 });
+
+t.test('replicas: a command re-sent after a reconnect, to the other replica, is stored once', async (t) => {
+  const session = newId();
+  await store.log.create(session);
+  await store.directory.createSession(session, { status: 'active', createdAt: Date.now(), people: [] });
+  const token = tokens.hub(session, 'a', 'customer', 'A', 60_000);
+  const first = await HubClient.connect(replicas[0].url, token);
+  t.teardown(() => first.terminate());
+  await first.next('replayed');
+  first.send({ k: 'top/pointer/a', op: 'pointer', d: { x: 1, y: 1 }, a: 'all', c: 'k7f3q20' });
+  await first.until(() => first.commands().length === 1, 'the first copy logged');
+  first.terminate();
+  const again = await HubClient.connect(replicas[1].url, token);
+  t.teardown(() => again.terminate());
+  await again.next('replayed');
+  // The resend, then a new command: once the new one is heard, the resend has been answered.
+  again.send({ k: 'top/pointer/a', op: 'pointer', d: { x: 1, y: 1 }, a: 'all', c: 'k7f3q20' });
+  again.send({ k: 'top/pointer/a', op: 'pointer', d: { x: 2, y: 2 }, a: 'all', c: 'k7f3q21' });
+  await again.until(() => again.commands().some((m: Command) => (m.d as { x: number }).x === 2), 'the new command');
+  t.same(
+    (await store.log.entries(session)).map((m) => [m.seq, (m.d as { x: number }).x]),
+    [
+      [1, 1],
+      [2, 2],
+    ],
+    'the resend was not logged again',
+  );
+});
