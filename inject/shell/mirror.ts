@@ -26,6 +26,8 @@ import { EVENT_CUSTOM, EVENT_FULL, EVENT_INCREMENTAL, SELECT_EVENT, SOURCE_INPUT
 
 /** While the operator types in a field, its echoed values wait this long after the last key. */
 const TYPING_QUIET_MS = 400;
+/** Marks of masked fields, listeners in new child frames and the title follow changes this late at most. */
+const AFTER_CHANGES_MS = 50;
 
 export interface MirrorHost {
   /** Sends a command to the hub (keys relative to the page, `top/` is added). */
@@ -154,7 +156,7 @@ export class Mirror {
     // rrweb applies each event in a microtask of its own; these follow them.
     queueMicrotask(() => {
       for (const fn of after) fn();
-      this.#afterChanges();
+      this.#afterChangesSoon();
     });
   }
 
@@ -284,6 +286,20 @@ export class Mirror {
       }),
     );
     return ctx;
+  }
+
+  #afterChangesTimer = 0;
+
+  /**
+   * After a batch of changes, at most once per AFTER_CHANGES_MS: every pass walks the whole
+   * document, and a late joiner's catch-up, or a busy page, brings thousands of batches.
+   */
+  #afterChangesSoon(): void {
+    if (this.#afterChangesTimer) return;
+    this.#afterChangesTimer = native.setTimeout(() => {
+      this.#afterChangesTimer = 0;
+      this.#afterChanges();
+    }, AFTER_CHANGES_MS);
   }
 
   #afterChanges(): void {

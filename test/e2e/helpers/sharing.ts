@@ -93,7 +93,55 @@ export interface Participant {
   frame(path: string): Frame;
 }
 
+/**
+ * What each open participant's browser did lately (navigations, slow or failed requests, console
+ * errors): given with a failed step, since a failure seen only in CI must say what happened.
+ */
+const recentEvents = new Map<Page, string[]>();
+
+function watch(page: Page): void {
+  const events: string[] = [];
+  recentEvents.set(page, events);
+  const t0 = Date.now();
+  const note = (s: string): void => {
+    events.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`);
+    if (events.length > 24) events.shift();
+  };
+  const started = new WeakMap<object, number>();
+  page.on('framenavigated', (f) => note(`nav ${f === page.mainFrame() ? 'main' : f.name() || 'child'} ${f.url()}`));
+  page.on('pageerror', (e) => note(`pageerror ${e.message.slice(0, 120)}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') note(`console.${m.type()} ${m.text().slice(0, 120)}`);
+  });
+  page.on('request', (r) => started.set(r, Date.now()));
+  page.on('requestfailed', (r) => note(`failed ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('requestfinished', (r) => {
+    const ms = Date.now() - (started.get(r) ?? Date.now());
+    if (ms > 1000) note(`slow ${ms}ms ${r.method()} ${r.url()}`);
+  });
+  page.on('close', () => recentEvents.delete(page));
+}
+
+/** Each open participant's frames (with their readyState) and recent events, for a failure. */
+async function diagnose(): Promise<string> {
+  const out: string[] = [];
+  for (const [page, events] of recentEvents) {
+    const frames = await Promise.all(
+      page.frames().map(async (f) => {
+        const state = await Promise.race([
+          f.evaluate(() => document.readyState).catch((e: Error) => `(${e.message.slice(0, 40)})`),
+          new Promise<string>((r) => setTimeout(() => r('(no answer in 2 s)'), 2000)),
+        ]);
+        return `${f.url()} [${state}]`;
+      }),
+    );
+    out.push(`${page.url()}\n  frames: ${frames.join(', ')}\n  ${events.join('\n  ')}`);
+  }
+  return out.join('\n');
+}
+
 function participant(context: BrowserContext, page: Page, base: string): Participant {
+  watch(page);
   // The customer's content frame is named in the shell's markup; an operator's mirror frame is
   // made by the shell (its name set after creation, which Playwright does not see): it is the
   // shell's one child frame.
@@ -413,18 +461,22 @@ export async function until<T>(fn: () => Promise<T>, want: T, what: string, time
  * One step of a scenario: its own assertions say what held; an error fails it by name, and the
  * scenario goes on (later steps say whether they still hold).
  */
-export async function step(t: { fail(m: string): unknown }, name: string, fn: () => Promise<unknown>): Promise<boolean> {
+export async function step(
+  t: { fail(m: string, extra: { browsers: string }): unknown },
+  name: string,
+  fn: () => Promise<unknown>,
+): Promise<boolean> {
   try {
     // The step's own assertions record what held; a step records only its failure here.
     await fn();
     return true;
   } catch (err) {
-    t.fail(
-      `${name}: ${String((err as Error)?.message ?? err)
-        .split('\n')
-        .slice(0, 4)
-        .join(' | ')}`,
-    );
+    const message = String((err as Error)?.message ?? err)
+      .split('\n')
+      .slice(0, 4)
+      .join(' | ');
+    // What the browsers did lately goes with the failure (tap prints it under the line).
+    t.fail(`${name}: ${message}`, { browsers: await diagnose().catch((e: Error) => e.message) });
     return false;
   }
 }
