@@ -57,6 +57,9 @@ const NAMED_CODES: Record<string, number> = {
   Delete: 46,
 };
 
+/** What Ctrl/Cmd with a letter does in an editable region, by the browser's own default. */
+const FORMAT_KEYS: Record<string, string> = { b: 'bold', i: 'italic', u: 'underline' };
+
 function legacyKeyCode(key: string): number {
   if (key in NAMED_CODES) return NAMED_CODES[key];
   if (key.length !== 1) return 0;
@@ -190,8 +193,12 @@ export class Actions {
 
   #key(el: Element, key: string, code: string, m: Mods | undefined, field: [number, number] | undefined, sel: Selection | undefined): void {
     if (this.rec.isMasked(el)) return;
-    this.#focus(el, field, sel);
+    this.#focus(el, field, undefined);
     const target = (el.ownerDocument.activeElement ?? el) as HTMLElement;
+    // The operator's selection goes with the key only where the key lands: one placed
+    // elsewhere (a word picked before the page focused a field) would take the field's away.
+    const anchor = sel ? this.rec.node(sel.anchor) : null;
+    if (sel && anchor && (target === el.ownerDocument.body || target.contains(anchor))) this.#select(el, sel);
     const w = winOf(target);
     // The legacy codes too: plenty of applications still test `event.which === 13`.
     const legacy = legacyKeyCode(key);
@@ -213,10 +220,18 @@ export class Actions {
       if (key === ' ' && target.matches('button,input,summary,[role=button],[role=checkbox]')) target.click();
       return;
     }
-    if ((m?.ctrl || m?.meta) && key.toLowerCase() === 'a') {
-      // Select all: the field's text, or the editable region's, as the browser would.
-      if (isTextField(target)) target.select();
-      else if (target.isContentEditable) this.#exec(target, 'selectAll');
+    if (m?.ctrl || m?.meta) {
+      const shortcut = key.toLowerCase();
+      if (shortcut === 'a') {
+        // Select all: the field's text, or the editable region's, as the browser would.
+        if (isTextField(target)) target.select();
+        else if (target.isContentEditable) this.#exec(target, 'selectAll');
+        return;
+      }
+      // The browser's own formatting keys in rich text (an editor that handles them itself
+      // prevents the keydown, and this never runs).
+      const command = FORMAT_KEYS[shortcut];
+      if (command && target.isContentEditable) this.#exec(target, command);
       return;
     }
     switch (key) {

@@ -205,6 +205,12 @@ export class MirrorInput {
     // Select all (Ctrl/Cmd+A) selects here too, so the next key carries the selection.
     const selectAll = (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a';
     if (!localEcho && !MOVES.has(e.key) && !selectAll) e.preventDefault();
+    if (selectAll && textField) {
+      // The browser's own select-all does not reach a field the mirror focused for the
+      // customer (measured in Chromium: the caret stays at 0): select it here.
+      e.preventDefault();
+      (el as HTMLInputElement).select();
+    }
     if (localEcho) this.#typing = { id, at: performance.now() };
     // Where the caret is travels only when the operator put it there; otherwise the customer's
     // page types at its own caret, which its typing has moved on (the mirror's lags).

@@ -1,6 +1,6 @@
 /**
  * Real app: the Quill 2 rich-text editor (quill@2.0.3 on npm, its dist unchanged) on a host page
- * whose Save button POSTs the letter. Customer and operator write with bold and line breaks,
+ * whose Save button POSTs the letter. Customer and operator write with bold, italic and line breaks,
  * each seeing the other's rich text in the mirror; Save reaches the server exactly once.
  */
 
@@ -38,8 +38,7 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
   t.equal(await editorHtml(), '<p>Dear bank,</p><p>I would like to <strong>close</strong> my account.</p>', 'the customer wrote rich text');
   await mirrorMatches(t, customer, operator, 'the customer writes with bold', { region: '.ql-container' });
 
-  // The operator adds a paragraph through the mirror. (Bold applied by the operator, from the
-  // toolbar or Ctrl+B, is lost in Quill today: a known gap of the mirror, left out here.)
+  // The operator adds a paragraph through the mirror.
   await opClick(operator, '.ql-editor p:nth-child(2)');
   await opPress(operator, 'End');
   await opPress(operator, 'Enter');
@@ -51,6 +50,22 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
     "the customer's letter kept its own formatting and got the operator's line",
   );
   await mirrorMatches(t, customer, operator, 'the operator writes a line', { region: '.ql-container' });
+
+  // The operator formats as the customer did: Ctrl+B while typing, then a word picked by a
+  // double click and the toolbar's italic button.
+  await opPress(operator, 'Control+B');
+  await opType(operator, ' urgent');
+  await opPress(operator, 'Control+B');
+  await until(t, async () => (await editorHtml()).includes('<strong> urgent</strong>'), "the operator's bold in the customer's editor");
+  await opClick(operator, '.ql-editor p:nth-child(3)', { clickCount: 2, at: { x: 20, y: 8 } });
+  await opClick(operator, '.ql-italic');
+  await until(t, async () => (await editorHtml()).includes('<em>Reference</em>'), "the operator's italic in the customer's editor");
+  t.equal(
+    await editorHtml(),
+    '<p>Dear bank,</p><p>I would like to <strong>close</strong> my account.</p><p><em>Reference</em>: A-42<strong> urgent</strong></p>',
+    'bold and italic where the operator put them',
+  );
+  await mirrorMatches(t, customer, operator, 'the operator formats', { region: '.ql-container' });
 
   await c.click('.ql-editor p:nth-child(3)');
   await customer.page.keyboard.press('End');
@@ -65,7 +80,7 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
   t.equal(env.app.letters.length, 1, 'one letter saved');
   t.equal(
     env.app.letters[0]?.html,
-    '<p>Dear bank,</p><p>I would like to <strong>close</strong> my account.</p><p>Reference: A-42</p><p>Thanks</p>',
+    '<p>Dear bank,</p><p>I would like to <strong>close</strong> my account.</p><p><em>Reference</em>: A-42<strong> urgent</strong></p><p>Thanks</p>',
     'the letter saved is the one both wrote',
   );
 

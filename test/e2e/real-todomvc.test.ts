@@ -62,7 +62,32 @@ t.test('real-todomvc: a React to-do list in localStorage, edited both ways, mirr
   // The customer clears the completed ones.
   await c.click('#clear-completed');
   await until(t, async () => (await c.$$('#todo-list li')).length === 2, 'two left');
+  t.same(await labels(), ['call the bank', 'from the operator'], 'the two not completed are left');
   await mirrorMatches(t, customer, operator, 'the customer clears the completed ones', { region: REGION });
+
+  // The operator edits a to-do as a person would: a double click, select all, type, Enter.
+  await opClick(operator, '#todo-list li:nth-child(1) label', { clickCount: 2 });
+  await until(
+    t,
+    async () => (await c.getAttribute('#todo-list li:nth-child(1)', 'class'))?.includes('editing'),
+    'the customer page edits it',
+  );
+  await opPress(operator, 'Control+A');
+  await opType(operator, 'call the branch');
+  await opPress(operator, 'Enter');
+  await until(t, async () => (await labels())[0] === 'call the branch', 'the edited to-do on the customer page');
+  t.same(await labels(), ['call the branch', 'from the operator'], 'the edit replaced the text, nothing else');
+  await mirrorMatches(t, customer, operator, 'the operator edits a to-do', { region: REGION });
+
+  // The operator filters through the app's own links (its router reads the address's hash).
+  await c.click('#todo-list li:nth-child(2) .toggle');
+  await opClick(operator, '#filters li:nth-of-type(2) a');
+  await until(t, async () => (await c.$$('#todo-list li')).length === 1, 'the customer page shows the active one only');
+  t.equal(new URL(c.url()).hash, '#/active', "the customer's address has the filter");
+  await mirrorMatches(t, customer, operator, 'the operator filters', { region: REGION });
+  await opClick(operator, '#filters li:nth-of-type(1) a');
+  await until(t, async () => (await c.$$('#todo-list li')).length === 2, 'all again');
+  await mirrorMatches(t, customer, operator, 'back to all', { region: REGION });
 
   // A second operator joins late and lands on the same list.
   const bob = await openOperator(env, call, { name: 'bob' });
