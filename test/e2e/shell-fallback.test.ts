@@ -27,7 +27,8 @@ t.test('shell: a page loaded top-level without Sec-Fetch-Dest moves itself into 
     const response = await route.fetch({ headers });
     await route.fulfill({ response });
   });
-  await page.goto(first);
+  // The page replaces itself while it loads: what follows waits for the shell, not for its load.
+  await page.goto(first, { waitUntil: 'commit' });
   const iframe = await page.waitForSelector('iframe[data-tandem="content"]');
   const frame = await iframe.contentFrame();
   t.ok(frame, 'the top-level page is now a shell with a content frame');
