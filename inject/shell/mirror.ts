@@ -47,6 +47,18 @@ const STYLE_RULES = [
   'noscript { display: none !important }',
 ];
 
+/**
+ * A recording marks the options selected at that moment, and no others. A drop-down with none
+ * selected (a page's `selectedIndex = -1`, as Quill's toolbar does) would show its first option
+ * once rebuilt: it shows none, as on the customer's page.
+ */
+function showUnselected(doc: Document): void {
+  for (const s of Array.from(doc.querySelectorAll('select:not([multiple])'))) {
+    const select = s as HTMLSelectElement;
+    if (!Array.from(select.options).some((o) => o.hasAttribute('selected'))) select.selectedIndex = -1;
+  }
+}
+
 export class Mirror {
   readonly #snapshots = new ChunkAssembler();
   readonly #changes = new ChunkAssembler();
@@ -223,6 +235,7 @@ export class Mirror {
     if (!doc) return;
     this.#inputs = [];
     this.#instrumented = new WeakSet<Element>();
+    showUnselected(doc);
     const ctx = this.#instrument(doc);
     if (!ctx) return;
     this.#overlay = new Overlay(ctx);

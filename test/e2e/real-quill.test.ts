@@ -22,9 +22,9 @@ t.test('real-quill: rich text written both ways keeps bold and line breaks, save
   const call = await callOperator(customer);
   const operator = await openOperator(env, call);
   await waitForStatus(customer, 'connected');
-  // (The header picker's empty choice shows as heading 1 in the mirror: a known gap; the
-  // operator's view is compared from the editor's text on.)
   await waitInMirror(operator, '.ql-editor p');
+  // The whole page, the toolbar's header drop-down with nothing selected included.
+  await mirrorMatches(t, customer, operator, 'the operator joins', { region: REGION, timeout: 20_000 });
 
   // The customer writes a line, then a bold word on a new line.
   await c.click('.ql-editor p');
