@@ -37,10 +37,15 @@ export class CustomerPage {
   #n = 0;
   readonly #maskedParams = new Set<string>();
 
+  /** The document whose hooks said hello (the port speaks for it). */
+  #helloDoc: Document | null = null;
+
   constructor(
     private readonly iframe: HTMLIFrameElement,
     private readonly host: PageHost,
-  ) {}
+  ) {
+    iframe.addEventListener('load', () => this.#loaded());
+  }
 
   get url(): string {
     return this.#url;
@@ -54,6 +59,7 @@ export class CustomerPage {
     this.#port?.close();
     const port = e.ports[0];
     this.#port = port;
+    this.#helloDoc = this.iframe.contentDocument;
     this.#recording = false;
     port.onmessage = (m) => {
       try {
@@ -65,6 +71,32 @@ export class CustomerPage {
     this.#title = typeof h.title === 'string' ? h.title : '';
     this.#moved(h.url);
     if (this.host.live()) this.start();
+  }
+
+  /**
+   * The content frame finished loading a document. One without hooks (a PDF, an image, a page
+   * whose head failed) never says hello: its address is read here, so every side's address bar
+   * still follows the customer, and the previous page's port is let go.
+   */
+  #loaded(): void {
+    let href: string;
+    try {
+      const doc = this.iframe.contentDocument;
+      if (!doc || doc === this.#helloDoc) return;
+      href = this.iframe.contentWindow!.location.href;
+    } catch {
+      return; // not the gateway's origin: nothing to read, nothing to say
+    }
+    if (!href.startsWith(location.origin + '/')) return;
+    this.#port?.close();
+    this.#port = null;
+    this.#helloDoc = null;
+    this.#recording = false;
+    const path = pagePath(href);
+    if (this.#unmask(path) === this.#url) return;
+    this.#title = this.iframe.contentDocument?.title ?? '';
+    this.#moved(path);
+    if (this.host.live()) this.#sendNav();
   }
 
   /** The session is live (or resumed): say where the page is and share it from a fresh snapshot. */

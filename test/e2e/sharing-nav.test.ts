@@ -138,4 +138,17 @@ t.test('sharing: the shell calls, the operator joins, and navigation of every ki
     t.equal(await contentPath(operator), '/frames', 'the parent page stays');
     await waitForContent(operator, '#child');
   });
+
+  // A document without hooks (plain text, a PDF, an image) is still where the customer is.
+  await step(t, 'a document the gateway does not rewrite is followed in every address bar', async () => {
+    await customer.content().evaluate(() => (location.href = '/statement.txt'));
+    await until(() => contentPath(customer), '/statement.txt', "the customer's address");
+    await until(() => contentPath(operator), '/statement.txt', "the operator's address");
+  });
+  await step(t, 'and the next page is mirrored again', async () => {
+    await typeAddress(operator, '/two?x=after-text');
+    await until(() => contentPath(customer), '/two?x=after-text', 'customer on the typed address');
+    await until(() => o().textContent('#two'), 'two after-text', 'the mirror shows it');
+    await sameDocument(customer, operator);
+  });
 });
