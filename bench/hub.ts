@@ -29,7 +29,10 @@
  * of the full run): tandem on Redis at REDIS_APPEND_SESSIONS × 30/s, then, on the same Redis in
  * the same run, as many plain XADDs of commands of the same size, in pipelines as large as the
  * hub's batches were. CPU is the Redis main thread's own (/proc schedstat); the time Redis
- * counts inside the commands (INFO commandstats) is printed beside it. For development:
+ * counts inside the commands (INFO commandstats) is printed beside it. `--baseline <dist dir>`
+ * (repeatable) runs another build's tandem server too, round by round with this one's (e.g. the
+ * commit before a change: `git worktree add /tmp/old <commit>`, link node_modules, `npx tsc -b`
+ * there). For development:
  * --front-door runs only the front door's hop; BENCH_SIZES=500,1000 replaces the sizes;
  * --tandem-sizes stops after tandem's sizes; --saturation runs only the saturation search of
  * BENCH_TARGETS (memory,redis,peer; tandem's by default), or with BENCH_TRIALS=18000,24000 only
@@ -39,6 +42,7 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
@@ -82,7 +86,7 @@ interface Result {
 function child(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; ready: string[] }> {
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(script, import.meta.url))], {
+  const proc = spawn(process.execPath, [...nodeArgs, isAbsolute(script) ? script : fileURLToPath(new URL(script, import.meta.url))], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -192,8 +196,13 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-async function tandemTarget(name: string, env: Record<string, string>, redis?: RedisServer): Promise<Target> {
-  const { proc, ready } = await child('./peers/tandem-server.js', env);
+async function tandemTarget(
+  name: string,
+  env: Record<string, string>,
+  redis?: RedisServer,
+  server = './peers/tandem-server.js',
+): Promise<Target> {
+  const { proc, ready } = await child(server, env);
   const [gatewayPort, hubPort, controlPort] = ready.map(Number);
   const control = (path: string) => fetch(`http://127.0.0.1:${controlPort}${path}`).then((r) => r.json());
   return {
@@ -475,44 +484,61 @@ function delta(a: CommandStats, b: CommandStats, name: string): { calls: number;
  * XADD: the same number of commands of the same size appended to S streams as plain XADD
  * commands (MAXLEN ~, explicit ids, as the script's), pipelined in batches as large as the
  * hub's calls were, measured right after on the same Redis. Appends are counted by Redis
- * (the XADDs the script ran).
+ * (the XADDs the script ran). With `--baseline <dist dir>` (repeatable), the tandem servers of
+ * those builds (another checkout's dist/, built with `npx tsc -b`) run too, each round in turn
+ * with this build's, on the same Redis: the builds compared side by side.
  */
 async function redisPerAppend(onRedis: Factory, redis: RedisServer): Promise<void> {
   const s = REDIS_APPEND_SESSIONS;
+  const builds: { name: string; make: Factory; rows: { cpu: number; script: number; batch: number; bytes: number }[] }[] = [];
+  for (let i = 2; i < process.argv.length - 1; i++) {
+    if (process.argv[i] !== '--baseline') continue;
+    const server = resolve(process.argv[i + 1], 'bench/peers/tandem-server.js');
+    const make: Factory = async () => {
+      await flush(redis);
+      return tandemTarget(`tandem (${process.argv[i + 1]})`, { TANDEM_REDIS_URL: redis.url }, redis, server);
+    };
+    builds.push({ name: process.argv[i + 1], make, rows: [] });
+  }
+  builds.push({ name: 'this build', make: onRedis, rows: [] });
   console.log(
     `\nRedis CPU per append (tandem on Redis, ${s} sessions × ${RATE_PER_SESSION}/s; then bare XADDs on the same Redis; ${REDIS_APPEND_ROUNDS} rounds, medians)`,
   );
   const admin = new Redis(redis.url);
-  const rows: { cpu: number; script: number; batch: number; bytes: number; xCpu: number; xUsec: number }[] = [];
+  const bare: { xCpu: number; xUsec: number }[] = [];
   try {
     for (let round = 0; round < REDIS_APPEND_ROUNDS; round++) {
-      const target = await onRedis();
-      let appends: number;
-      let cpu: number;
-      let script: number;
-      let batch: number;
-      let bytes: number;
-      try {
-        const load = await target.open(s, { direct: true, rate: s * RATE_PER_SESSION });
-        const before = await commandStats(admin);
-        const cpuBefore = threadCpuUs(redis.pid);
-        await load.drive(s * RATE_PER_SESSION);
-        const cpuAfter = threadCpuUs(redis.pid);
-        const after = await commandStats(admin);
-        await load.close();
-        appends = delta(before, after, 'xadd').calls;
-        const calls = delta(before, after, 'evalsha').calls + delta(before, after, 'eval').calls;
-        cpu = (cpuAfter - cpuBefore) / appends;
-        script = (delta(before, after, 'evalsha').usec + delta(before, after, 'eval').usec) / appends;
-        batch = Math.max(1, Math.round(appends / Math.max(1, calls)));
-        // The stored size of one command, from a stream the run wrote.
-        const [key] = (await admin.scan('0', 'MATCH', 'tandem:{*}:log', 'COUNT', 1000))[1];
-        const last = key ? await admin.xrevrange(key, '+', '-', 'COUNT', 1) : [];
-        bytes = last[0]?.[1][1]?.length ?? 120;
-      } finally {
-        await target.stop();
+      let appends = 30_000;
+      let batch = 1;
+      let bytes = 120;
+      for (const build of builds) {
+        const target = await build.make();
+        try {
+          const load = await target.open(s, { direct: true, rate: s * RATE_PER_SESSION });
+          const before = await commandStats(admin);
+          const cpuBefore = threadCpuUs(redis.pid);
+          await load.drive(s * RATE_PER_SESSION);
+          const cpuAfter = threadCpuUs(redis.pid);
+          const after = await commandStats(admin);
+          await load.close();
+          appends = delta(before, after, 'xadd').calls;
+          const calls = delta(before, after, 'evalsha').calls + delta(before, after, 'eval').calls;
+          batch = Math.max(1, Math.round(appends / Math.max(1, calls)));
+          // The stored size of one command, from a stream the run wrote.
+          const [key] = (await admin.scan('0', 'MATCH', 'tandem:{*}:log', 'COUNT', 1000))[1];
+          const last = key ? await admin.xrevrange(key, '+', '-', 'COUNT', 1) : [];
+          bytes = last[0]?.[1][1]?.length ?? 120;
+          build.rows.push({
+            cpu: (cpuAfter - cpuBefore) / appends,
+            script: (delta(before, after, 'evalsha').usec + delta(before, after, 'eval').usec) / appends,
+            batch,
+            bytes,
+          });
+        } finally {
+          await target.stop();
+        }
       }
-      // The bare XADDs: as many as the run appended (at most 30,000), on fresh streams.
+      // The bare XADDs: as many as this build appended (at most 30,000), on fresh streams.
       const n = Math.min(appends, 30_000);
       const value = `{"seq":1,"t":${Date.now()},"a":"others","k":"top/pointer","op":"pointer","d":{"x":1,"y":2},"by":"x"}`.padEnd(
         bytes,
@@ -528,31 +554,24 @@ async function redisPerAppend(onRedis: Factory, redis: RedisServer): Promise<voi
       const cpuAfter = threadCpuUs(redis.pid);
       const after = await commandStats(admin);
       const x = delta(before, after, 'xadd');
-      rows.push({ cpu, script, batch, bytes, xCpu: (cpuAfter - cpuBefore) / n, xUsec: x.usec / x.calls });
+      bare.push({ xCpu: (cpuAfter - cpuBefore) / n, xUsec: x.usec / x.calls });
       await admin.del(...Array.from({ length: s }, (_, i) => `bare:{${i}}:log`));
     }
   } finally {
     admin.disconnect();
   }
-  const med = (f: (r: (typeof rows)[number]) => number) => [...rows.map(f)].sort((a, b) => a - b)[rows.length >> 1];
-  const ratio = med((r) => r.cpu / r.xCpu);
-  const inCommands = med((r) => r.script / r.xUsec);
+  const med = <T>(rows: T[], f: (r: T) => number) => [...rows.map(f)].sort((a, b) => a - b)[rows.length >> 1];
+  const xCpu = med(bare, (r) => r.xCpu);
+  const xUsec = med(bare, (r) => r.xUsec);
+  for (const build of builds) {
+    const cpu = med(build.rows, (r) => r.cpu);
+    const ratio = cpu / xCpu;
+    console.log(
+      `  ${build.name.padEnd(15)} Redis CPU ${cpu.toFixed(1).padStart(5)} µs per append = ${ratio.toFixed(2)}× bare XADD ${ratio <= 3 ? '✔' : '✘'} (target ≤ 3×); inside the script ${med(build.rows, (r) => r.script).toFixed(1)} µs (commandstats); ${med(build.rows, (r) => r.batch)} appends per call, ${med(build.rows, (r) => r.bytes)} B per command; rounds ${build.rows.map((r) => r.cpu.toFixed(1)).join(' ')}`,
+    );
+  }
   console.log(
-    `  tandem append   Redis CPU ${med((r) => r.cpu)
-      .toFixed(1)
-      .padStart(
-        5,
-      )} µs per append; inside the script ${med((r) => r.script).toFixed(1)} µs (commandstats); ${med((r) => r.batch)} appends per call, ${med((r) => r.bytes)} B per command`,
-  );
-  console.log(
-    `  bare XADD       Redis CPU ${med((r) => r.xCpu)
-      .toFixed(1)
-      .padStart(
-        5,
-      )} µs per XADD;   inside the command ${med((r) => r.xUsec).toFixed(1)} µs (commandstats); pipelined ${med((r) => r.batch)} at a time`,
-  );
-  console.log(
-    `  Redis CPU per append / bare XADD: ${ratio.toFixed(2)}× ${ratio <= 3 ? '✔' : '✘'} (target ≤ 3×); inside the commands ${inCommands.toFixed(2)}×`,
+    `  ${'bare XADD'.padEnd(15)} Redis CPU ${xCpu.toFixed(1).padStart(5)} µs per XADD; inside the command ${xUsec.toFixed(1)} µs (commandstats); rounds ${bare.map((r) => r.xCpu.toFixed(1)).join(' ')}`,
   );
 }
 

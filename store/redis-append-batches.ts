@@ -23,7 +23,11 @@
 import { APPEND_BATCH_LUA } from './redis-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
 
-/** Packs one append for APPEND_BATCH_LUA. `body` is the command's JSON after `{"seq":N,"t":T,`. */
+/**
+ * Packs one append for APPEND_BATCH_LUA (`>B B B I4c0 I4c0 I4c0 I4c0 I4c0`): compact, retiresBelow
+ * and publish, then by, c, the field of (by, c) in sent (`<by length>:<by>:<c>`, '' without c), k
+ * and the body, the command's JSON after `{"seq":N,` (starting with `"t":T,`).
+ */
 export function packAppend(a: {
   by: string;
   c: string;
@@ -32,11 +36,61 @@ export function packAppend(a: {
   compact: boolean;
   retiresBelow: boolean;
   publish: boolean;
-  t: number;
-}): string {
-  const flags = `${a.compact ? 1 : 0}${a.retiresBelow ? 1 : 0}${a.publish ? 1 : 0}`;
-  const lengths = `${Buffer.byteLength(a.by)} ${Buffer.byteLength(a.c)} ${Buffer.byteLength(a.k)} ${Buffer.byteLength(a.body)}`;
-  return `${lengths} ${flags} ${a.t}\n${a.by}${a.c}${a.k}${a.body}`;
+}): Buffer {
+  const by = Buffer.byteLength(a.by);
+  const c = Buffer.byteLength(a.c);
+  const field = c > 0 ? `${by}:${a.by}:${a.c}` : '';
+  const fieldBytes = c > 0 ? Buffer.byteLength(field) : 0;
+  const k = Buffer.byteLength(a.k);
+  const body = Buffer.byteLength(a.body);
+  const buf = Buffer.allocUnsafe(23 + by + c + fieldBytes + k + body);
+  buf[0] = a.compact ? 1 : 0;
+  buf[1] = a.retiresBelow ? 1 : 0;
+  buf[2] = a.publish ? 1 : 0;
+  let at = buf.writeUInt32BE(by, 3);
+  at += buf.write(a.by, at);
+  at = buf.writeUInt32BE(c, at);
+  at += buf.write(a.c, at);
+  at = buf.writeUInt32BE(fieldBytes, at);
+  at += buf.write(field, at);
+  at = buf.writeUInt32BE(k, at);
+  at += buf.write(a.k, at);
+  at = buf.writeUInt32BE(body, at);
+  buf.write(a.body, at);
+  return buf;
+}
+
+/**
+ * The group header of a session for APPEND_BATCH_LUA after its count (`I4c0 I4c0`): the key
+ * prefix (the session's keys are it followed by meta, log, state, sent and sent:old) and the start
+ * of its publication lines, `{"s":<session id as JSON>,"e":"`.
+ */
+export function groupHeader(keyPrefix: string, sessionId: string): Buffer {
+  const line = `{"s":${JSON.stringify(sessionId)},"e":"`;
+  const prefix = Buffer.byteLength(keyPrefix);
+  const buf = Buffer.allocUnsafe(8 + prefix + Buffer.byteLength(line));
+  buf.writeUInt32BE(prefix, 0);
+  buf.write(keyPrefix, 4);
+  buf.writeUInt32BE(buf.length - 8 - prefix, 4 + prefix);
+  buf.write(line, 8 + prefix);
+  return buf;
+}
+
+/** One call's packed appends: per group its count (`>I4`), its header (groupHeader) and its appends (packAppend). */
+export function packBatch(groups: readonly { header: Buffer; appends: readonly Buffer[] }[]): Buffer {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (const { header, appends } of groups) {
+    const count = Buffer.allocUnsafe(4);
+    count.writeUInt32BE(appends.length, 0);
+    parts.push(count, header);
+    size += 4 + header.length;
+    for (const a of appends) {
+      parts.push(a);
+      size += a.length;
+    }
+  }
+  return Buffer.concat(parts, size);
 }
 
 /** The answer for one append: its seq, or why it was not appended. */
@@ -52,22 +106,12 @@ type ScriptReply = AppendReply | [kind: 'error', message: string];
  */
 export interface SessionTarget {
   keys: readonly [meta: string, log: string, state: string, sent: string, sentOld: string] | readonly [];
-  header: string;
+  header: Buffer;
   channel: string;
 }
 
-/**
- * The group header of a session for APPEND_BATCH_LUA, after its count:
- * ` <prefix bytes> <id JSON bytes>\n<prefix><id as JSON>`, where the session's keys are the
- * prefix followed by meta, log, state, sent and sent:old.
- */
-export function groupHeader(keyPrefix: string, sessionId: string): string {
-  const idJson = JSON.stringify(sessionId);
-  return ` ${Buffer.byteLength(keyPrefix)} ${Buffer.byteLength(idJson)}\n${keyPrefix}${idJson}`;
-}
-
 interface Waiting {
-  packed: string;
+  packed: Buffer;
   answer(reply: AppendReply): void;
   fail(err: unknown): void;
   /** Called once this append is answered (see settled()). */
@@ -133,7 +177,7 @@ export class AppendBatches {
   }
 
   /** Queues one packed append (packAppend); `map` turns the script's answer into the caller's result. */
-  add<T>(sessionId: string, packed: string, map: (reply: AppendReply) => T): Promise<T> {
+  add<T>(sessionId: string, packed: Buffer, map: (reply: AppendReply) => T): Promise<T> {
     let s = this.sessions.get(sessionId);
     if (!s) {
       if (this.sessions.size >= this.sweepAt) {
@@ -220,12 +264,8 @@ export class AppendBatches {
   private send(call: SessionQueue[]): void {
     this.inFlight++;
     const keys: string[] = [];
-    let packed = '';
-    for (const { target, sent } of call) {
-      if (target.keys.length > 0) keys.push(...target.keys);
-      packed += `${sent!.length}${target.header}`;
-      for (const a of sent!) packed += a.packed;
-    }
+    for (const { target } of call) if (target.keys.length > 0) keys.push(...target.keys);
+    const packed = packBatch(call.map(({ target, sent }) => ({ header: target.header, appends: sent!.map((a) => a.packed) })));
     // On a single Redis every session shares the channel; on a cluster the call has one session.
     const channel = call[0].target.channel;
     this.redis.script(APPEND_BATCH_LUA, keys, [this.maxLen, this.redis.publishVerb, channel, packed]).then(

@@ -164,10 +164,10 @@ export class RedisCommandLog implements CommandLog {
   append(sessionId: string, input: AppendInput): Promise<AppendResult> {
     const spec = OPS[input.op];
     if (!spec) return Promise.reject(new Error(`unknown op ${String(input.op)}`));
-    // Everything but seq and t, serialised once here; the script prefixes `{"seq":N,"t":T,`.
-    // `a` first and `by` last: what follows `a` is the client's form as it is (wire-command.ts).
-    const body = JSON.stringify({ a: input.a, k: input.k, op: input.op, d: input.d, by: input.by }).slice(1);
+    // Everything but seq, serialised once here; the script prefixes `{"seq":N,`.
+    // `a` right after t and `by` last: what follows `a` is the client's form as it is (wire-command.ts).
     const t = Date.now();
+    const body = `"t":${t},${JSON.stringify({ a: input.a, k: input.k, op: input.op, d: input.d, by: input.by }).slice(1)}`;
     const packed = packAppend({
       by: input.by,
       c: input.c ?? '',
@@ -176,7 +176,6 @@ export class RedisCommandLog implements CommandLog {
       compact: spec.compact,
       retiresBelow: spec.retiresBelow,
       publish: this.publishes(),
-      t,
     });
     return this.batches.add(sessionId, packed, (reply) => appendResult(sessionId, input, t, reply));
   }

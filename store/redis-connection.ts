@@ -145,7 +145,7 @@ export class RedisConnection {
   }
 
   /** Runs a Lua script by its SHA1, loading it on the node that lacks it (NOSCRIPT). */
-  async script(lua: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async script(lua: string, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     let sha = this.shas.get(lua);
     if (!sha) this.shas.set(lua, (sha = createHash('sha1').update(lua).digest('hex')));
     try {

@@ -18,19 +18,19 @@
  *       command), sent and sent:old (hashes: `<by length>:<by>:<c>` → seq, see below). All five
  *       are declared, so a cluster refuses the call (TRYAGAIN, ASK) rather than run it while the
  *       session's slot is half migrated. On a single Redis, none: the script builds a session's
- *       keys from the prefix its group carries (`tandem:{<id>}:`, from logKeys in
- *       redis-command-log.ts), and a batch of 90 appends to 90 sessions sends 90 prefixes
- *       instead of 450 keys.
+ *       keys from the prefix its group carries (`tandem:{<id>}:`, logKeyPrefix in
+ *       redis-command-log.ts), only those it uses.
  * ARGV: maxLen, publish verb ('PUBLISH' or 'SPUBLISH'), channel, packed appends.
- *       The appends travel packed in one string (one argument instead of ten per append: ioredis
- *       spent more building those than Redis spends appending). Per group, a line
- *         `<count> <key prefix bytes> <id JSON bytes>\n`
- *       then the key prefix and the session id as a JSON string (for the publication), then per append
- *       a header line
- *         `<by bytes> <c bytes> <k bytes> <body bytes> <compact><retiresBelow><publish> <t>\n`
- *       then by, c ('' for none), k and body (the command's JSON after `{"seq":N,"t":T,`), back
- *       to back. Lengths are in bytes, so no field needs escaping; t is epoch ms from the
- *       caller's clock (redis.call('TIME') cost about 3 µs of the script's 13 µs).
+ *       The appends travel packed in one binary string (one argument instead of ten per append:
+ *       ioredis spent more building those than Redis spends appending), read with Redis's
+ *       built-in struct library (packBatch in redis-append-batches.ts writes it). Integers are
+ *       big-endian, strings are a 4-byte length then their bytes, so no field needs escaping.
+ *       Per group `>I4 I4c0 I4c0`: the count of its appends, the key prefix and the start of
+ *       its publication lines (`{"s":<session id as JSON>,"e":"`); then per append
+ *       `>B B B I4c0 I4c0 I4c0 I4c0 I4c0`: compact, retiresBelow and publish (0 or 1), by, c ('' for
+ *       none), (by, c)'s field in sent (`<by length>:<by>:<c>`), k and the body, the command's
+ *       JSON after `{"seq":N,` (so starting with `"t":T,`, t from the caller's clock).
+ *       The text headers before cost Redis a Lua string per capture and a strtod per length.
  * Publishes, when any append asks to, ONE message on the channel: a line per command
  *   `{"s":<session id>,"e":"<epoch>","c":<command>}`, joined by newlines (JSON has none raw).
  * Returns per append, in the order given: seq (an integer) | {'duplicate', json} |
@@ -39,31 +39,48 @@
  * so the appends before it in the batch are logged and must be answered as such. (The caller
  * already holds everything of a new command but seq: sending it back would cost a reply of the
  * command's size and a JSON.parse per append.)
- * A group reads its meta once and writes it once (head, and the marks below): nothing else
- * changes them meanwhile. Its client ids are written to sent in one HSET. Every string Lua makes
- * costs (hashed and interned, about 0.15 µs): the headers are read as positions where they can
- * be, and the publication is joined from pieces once.
+ *
+ * What Redis spends here besides the XADD is mostly Lua strings and redis.call round trips
+ * (perf: making Lua strings alone is about 12 % of Redis's time): Redis's Lua hashes every byte of
+ * every string it makes, and Redis 7.0 formats a Lua number given to redis.call with snprintf
+ * %.17g. So the packer sends ready-made what Lua would otherwise build (the field in sent, the
+ * start of the publication lines), numbers go to redis.call as text, state and sent:old are named
+ * only when used, and a group (usually a single append: at 30 commands/s a session rarely has two
+ * in one batch) reads its meta once (HMGET) and writes it once (HSET: head and the marks below).
  *
  * Client ids (idempotent resends, CONTRACT section 7) are any text, unique per sender. Each
- * (by, c) is remembered in sent for a window of the log, not forever: each time seq reaches a
+ * (by, c) is remembered in sent (a group's in one HSET) for a window of the log, not forever: each time seq reaches a
  * multiple of maxLen, sent becomes sent:old (the older generation goes), so a resend is
  * recognised while its first copy is among the last maxLen commands at least, and a session
  * holds at most about 2 × maxLen client ids.
- * Looking each one up cost two HGETs per append (sent, then sent:old). Browsers number their
- * commands (inject/transport.ts: a prefix, then a counter), so the meta also keeps, per sender,
- * the highest client id it has logged, `hwm:<by>`, in shortlex order (longer is higher, then
- * byte order): a client id above it was never logged and needs no lookup, and it travels in the
- * meta's own HMGET and HSET. Only a client id at or below its sender's mark (a resend, or ids
- * that do not rise) is looked up. The marks hold only while every append kept them: `hwmHead`
- * is the head they were kept up to. A session created before them, or appended to by a replica
- * that does not keep them (a rolling upgrade), has a head that moved past hwmHead: its marks
- * are dropped from use for good (hwmHead deleted) and every client id is looked up, as before.
+ * Browsers number their commands (inject/transport.ts: a prefix, then a counter), so the meta
+ * keeps, per sender, the highest client id it has logged, `hwm:<by>`, in shortlex order (longer
+ * is higher, then byte order): a client id above it was never logged and needs no lookup, and
+ * the mark travels in the meta's own HMGET and HSET. Only a client id at or below its sender's
+ * mark (a resend, or ids that do not rise) is looked up. The marks hold only while every append
+ * kept them: `hwmHead` is the head they were kept up to. A session created before them, or
+ * appended to by a replica that does not keep them (a rolling upgrade), has a head that moved
+ * past hwmHead: its marks are dropped from use for good (hwmHead deleted) and every client id is
+ * looked up.
  */
 export const APPEND_BATCH_LUA = `
-local maxLen, verb, channel, packed = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local maxLen, verb, channel, packed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local period = tonumber(maxLen)
+local call, read = redis.call, struct.unpack
 local out, lines = {}, {}
-local at, size, group = 1, string.len(packed), 0
-local HEADER = '^(%d+) (%d+) (%d+) (%d+) ()[01][01][01] (%d+)\\n()'
+local at, size, group, declared = 1, string.len(packed), 0, #KEYS > 0
+
+-- The session group being appended: its key prefix and keys (state and sent made when first
+-- needed), the start of its publication lines and its epoch, head (a number, and seq its text),
+-- and its senders' marks.
+local prefix, meta, log, state, sent, old, lineStart, epoch
+local head, seq
+local marked, dropMarks
+local markBy, markField, mark, markMoved
+local others
+-- Client ids of the group not written to sent yet: field, seq, field, seq... and where their
+-- appends' answers are in out.
+local pending, pendingAt
 
 local function failed(err)
   return {'error', type(err) == 'table' and (err.err or 'error') or tostring(err)}
@@ -76,184 +93,196 @@ local function above(c, m)
   return lc > lm or (lc == lm and c > m)
 end
 
--- The group's client ids not in sent yet go in one HSET: before a lookup, before sent rotates,
--- at the end of the group.
-local function flushSent(g)
-  if g.pending and #g.pending > 0 then
-    redis.call('HSET', g.sent, unpack(g.pending))
-    g.pending, g.pendingAt = {}, {}
+-- Whether client id c rises above its sender's mark; if so, the mark moves to it.
+local function rises(by, c)
+  if not markBy then
+    markBy, markField = by, 'hwm:' .. by
+    mark = call('HGET', meta, markField) or false
   end
+  if by == markBy then
+    if above(c, mark) then
+      mark, markMoved = c, true
+      return true
+    end
+    return false
+  end
+  others = others or {}
+  local o = others[by]
+  if not o then
+    o = {field = 'hwm:' .. by}
+    o.mark = call('HGET', meta, o.field) or false
+    others[by] = o
+  end
+  if above(c, o.mark) then
+    o.mark, o.moved = c, true
+    return true
+  end
+  return false
 end
 
--- The mark of a sender: read with the meta for the group's first sender, else here.
-local function markOf(g, by)
-  local m = g.marks[by]
-  if m == nil then
-    m = redis.call('HGET', g.meta, 'hwm:' .. by) or false
-    g.marks[by] = m
+-- Writes the group's pending client ids to sent, in one HSET.
+local function flushSent()
+  if pending then
+    local p = pending
+    pending = nil
+    call('HSET', sent, unpack(p))
   end
-  return m
 end
 
 -- One append; returns its reply. Once it is in the stream its seq goes in out at once, and it is
 -- remembered and published before anything else can fail: head moves to it, a resend finds it
 -- and subscribers hear it even if compacting it fails afterwards (it is then answered as an
 -- error, and the sender's resend is recognised as a duplicate).
-local function append(g, byAt, cAt, kAt, bodyAt, flags, t, to)
-  local sentField = false
-  if kAt > cAt then
-    local by, c = string.sub(packed, byAt, cAt - 1), string.sub(packed, cAt, kAt - 1)
-    sentField = (cAt - byAt) .. ':' .. by .. ':' .. c
-    if not (g.marks and above(c, markOf(g, by))) then
-      flushSent(g)
-      local first = redis.call('HGET', g.sent, sentField) or redis.call('HGET', g.old, sentField)
-      if first then
-        local e = redis.call('XRANGE', g.log, first .. '-0', first .. '-0')
-        if e[1] then return {'duplicate', e[1][2][2]} end
-        return {'duplicate-trimmed', first}
-      end
-    elseif g.marks then
-      g.marks[by] = c
-      g.marked = g.marked or {}
-      g.marked[by] = true
+local function append(compact, retires, publish, by, c, field, k, body)
+  if c ~= '' and not (marked and rises(by, c)) then
+    flushSent()
+    old = old or prefix .. 'sent:old'
+    local first = call('HGET', sent, field) or call('HGET', old, field)
+    if first then
+      local e = call('XRANGE', log, first, first)
+      if e[1] then return {'duplicate', e[1][2][2]} end
+      return {'duplicate-trimmed', first}
     end
   end
 
-  local n = g.head + 1
-  local seq = string.format('%d', n)
-  local cmd = '{"seq":' .. seq .. ',"t":' .. t .. ',' .. string.sub(packed, bodyAt, to - 1)
-  redis.call('XADD', g.log, 'MAXLEN', '~', maxLen, seq .. '-0', 'c', cmd)
+  local n = head + 1
+  local s = tostring(n)
+  local cmd = '{"seq":' .. s .. ',' .. body
+  call('XADD', log, 'MAXLEN', '~', maxLen, s, 'c', cmd)
+  head, seq = n, s
   out[#out + 1] = n
-  if n % maxLen == 0 then
-    flushSent(g)
-    redis.call('UNLINK', g.old)
-    if redis.call('EXISTS', g.sent) == 1 then redis.call('RENAME', g.sent, g.old) end
+  if n % period == 0 then
+    flushSent()
+    old = old or prefix .. 'sent:old'
+    call('UNLINK', old)
+    if call('EXISTS', sent) == 1 then call('RENAME', sent, old) end
   end
-  if sentField then
-    if not g.pending then g.pending, g.pendingAt = {}, {} end
-    g.pending[#g.pending + 1] = sentField
-    g.pending[#g.pending + 1] = seq
-    g.pendingAt[#g.pendingAt + 1] = #out
+  if c ~= '' then
+    if pending then
+      local m = #pending
+      pending[m + 1], pending[m + 2] = field, s
+      pendingAt[#pendingAt + 1] = #out
+    else
+      pending, pendingAt = {field, s}, {#out}
+    end
   end
-  local compact, retires, publish = string.byte(packed, flags, flags + 2)
-  if publish == 49 then
-    -- Pieces of the publication, joined once at the end (one string per batch, not per line).
-    if #lines > 0 then lines[#lines + 1] = '\\n' end
-    lines[#lines + 1] = g.line
-    lines[#lines + 1] = cmd
-    lines[#lines + 1] = '}'
+  if publish == 1 then
+    local m = #lines
+    lines[m + 1], lines[m + 2], lines[m + 3], lines[m + 4], lines[m + 5] = lineStart, epoch, '","c":', cmd, '}\\n'
   end
 
-  if compact == 49 then
-    local k = string.sub(packed, kAt, bodyAt - 1)
-    if retires == 49 then
+  if compact == 1 then
+    state = state or prefix .. 'state'
+    if retires == 1 then
       -- protocol/keys.ts isBelow: strictly below k means starting with k followed by '/'.
-      local prefix = k .. '/'
-      local len = string.len(prefix)
-      local fields = redis.call('HKEYS', g.state)
+      local below = k .. '/'
+      local len = string.len(below)
+      local fields = call('HKEYS', state)
       for i = 1, #fields do
-        if string.sub(fields[i], 1, len) == prefix then redis.call('HDEL', g.state, fields[i]) end
+        if string.sub(fields[i], 1, len) == below then call('HDEL', state, fields[i]) end
       end
     end
-    redis.call('HSET', g.state, k, cmd)
+    call('HSET', state, k, cmd)
   end
   return n
+end
+
+-- Writes what the group changed: its client ids (an append whose id could not be remembered is
+-- answered as an error: logged, but a resend would be logged again), head and the marks that
+-- moved.
+local function close(start)
+  if pending then
+    local where = pendingAt
+    local ok, err = pcall(flushSent)
+    if not ok then
+      for i = 1, #where do out[where[i]] = failed(err) end
+    end
+  end
+  if head == start then return end
+  if not marked then
+    call('HSET', meta, 'head', seq)
+    if dropMarks then call('HDEL', meta, 'hwmHead') end
+  elseif others then
+    local write = {'head', seq, 'hwmHead', seq}
+    if markMoved then write[5], write[6] = markField, mark end
+    for _, o in pairs(others) do
+      if o.moved then write[#write + 1], write[#write + 2] = o.field, o.mark end
+    end
+    call('HSET', meta, unpack(write))
+  elseif markMoved then
+    call('HSET', meta, 'head', seq, 'hwmHead', seq, markField, mark)
+  else
+    call('HSET', meta, 'head', seq, 'hwmHead', seq)
+  end
 end
 
 -- Publishes what was appended and answers. A publication Redis refuses does not make logged
 -- appends look failed: subscribers find them in the log (their gap fill and watchdog).
 local function finish()
-  if #lines > 0 then pcall(redis.call, verb, channel, table.concat(lines)) end
+  if #lines > 0 then
+    lines[#lines] = '}'
+    pcall(call, verb, channel, table.concat(lines))
+  end
   return out
-end
-
--- Writes what a group changed: its pending client ids (an append whose id could not be
--- remembered is answered as an error: logged, but a resend would be logged again), then head
--- and the marks.
-local function close(g, start)
-  local ok, err = pcall(flushSent, g)
-  if not ok then
-    for i = 1, #g.pendingAt do out[g.pendingAt[i]] = failed(err) end
-  end
-  if g.head == start then return end
-  if g.marks then
-    local write = {'head', g.head, 'hwmHead', g.head}
-    if g.marked then
-      for by in pairs(g.marked) do
-        write[#write + 1] = 'hwm:' .. by
-        write[#write + 1] = g.marks[by]
-      end
-    end
-    redis.call('HSET', g.meta, unpack(write))
-  else
-    redis.call('HSET', g.meta, 'head', g.head)
-    if g.dropMarks then redis.call('HDEL', g.meta, 'hwmHead') end
-  end
 end
 
 while at <= size do
   group = group + 1
-  local count, prefixLen, sidLen, from = string.match(packed, '^(%d+) (%d+) (%d+)\\n()', at)
-  if not from then
+  local ok, count
+  ok, count, prefix, lineStart, at = pcall(read, '>I4I4c0I4c0', packed, at)
+  if not ok then
     -- Only a bug of ours gets here; what was parsed before is logged and answered as such.
     out[#out + 1] = {'error', 'malformed append batch'}
     return finish()
   end
-  local sidAt = from + tonumber(prefixLen)
-  at = sidAt + tonumber(sidLen)
-  local sidEnd = at - 1
-  local g = {}
-  if #KEYS > 0 then
+  if declared then
     local k0 = (group - 1) * 5
-    g.meta, g.log, g.state, g.sent, g.old = KEYS[k0 + 1], KEYS[k0 + 2], KEYS[k0 + 3], KEYS[k0 + 4], KEYS[k0 + 5]
+    meta, log, state, sent, old = KEYS[k0 + 1], KEYS[k0 + 2], KEYS[k0 + 3], KEYS[k0 + 4], KEYS[k0 + 5]
   else
-    local p = string.sub(packed, from, sidAt - 1)
-    g.meta, g.log, g.state, g.sent, g.old = p .. 'meta', p .. 'log', p .. 'state', p .. 'sent', p .. 'sent:old'
+    meta, log, state = prefix .. 'meta', prefix .. 'log', false
+    sent, old = prefix .. 'sent', false
   end
+  markBy, markField, mark, markMoved, others, dropMarks, pending = false, false, false, false, nil, false, nil
 
   local refused, start
-  for i = 1, tonumber(count) do
-    local byLen, cLen, kLen, bodyLen, flags, t, byAt = string.match(packed, HEADER, at)
-    if not byAt then
-      if start and not refused then close(g, start) end
+  for i = 1, count do
+    local ok2, compact, retires, publish, by, c, field, k, body, nextAt = pcall(read, '>BBBI4c0I4c0I4c0I4c0I4c0', packed, at)
+    if not ok2 then
+      if start then close(start) end
       out[#out + 1] = {'error', 'malformed append batch'}
       return finish()
     end
-    local cAt = byAt + tonumber(byLen)
-    local kAt = cAt + tonumber(cLen)
-    local bodyAt = kAt + tonumber(kLen)
-    at = bodyAt + tonumber(bodyLen)
+    at = nextAt
     if i == 1 then
       -- The meta, once per group, with the mark of the first append's sender.
-      local by = kAt > cAt and string.sub(packed, byAt, cAt - 1)
-      local ok, m
-      if by then ok, m = pcall(redis.call, 'HMGET', g.meta, 'epoch', 'status', 'head', 'hwmHead', 'hwm:' .. by)
-      else ok, m = pcall(redis.call, 'HMGET', g.meta, 'epoch', 'status', 'head', 'hwmHead') end
+      local m
+      if c ~= '' then
+        markBy, markField = by, 'hwm:' .. by
+        ok, m = pcall(call, 'HMGET', meta, 'epoch', 'status', 'head', 'hwmHead', markField)
+      else
+        ok, m = pcall(call, 'HMGET', meta, 'epoch', 'status', 'head', 'hwmHead')
+      end
       refused = (not ok and failed(m)) or (not m[1] and 'unknown') or (m[2] == 'ended' and 'ended') or false
       if not refused then
-        g.epoch, g.head = m[1], tonumber(m[3] or '0')
-        start = g.head
-        g.line = '{"s":' .. string.sub(packed, sidAt, sidEnd) .. ',"e":"' .. m[1] .. '","c":'
-        if m[4] and tonumber(m[4]) == g.head then
-          g.marks = {}
-          if by then g.marks[by] = m[5] end
-        elseif m[4] then
-          g.dropMarks = true
-        end
+        epoch, head = m[1], tonumber(m[3] or '0')
+        start = head
+        -- The marks hold while every append kept them (hwmHead is head).
+        marked = m[4] ~= false and m[4] == (m[3] or '0')
+        dropMarks = m[4] ~= false and not marked
+        mark = marked and m[5] or false
       end
     end
     if refused then
       out[#out + 1] = refused
     else
       local before = #out
-      local ok2, reply = pcall(append, g, byAt, cAt, kAt, bodyAt, flags, t, at)
+      local ok3, reply = pcall(append, compact, retires, publish, by, c, field, k, body)
       -- The append put its seq in out as soon as it was in the stream; the rest is its reply.
-      if #out > before then g.head = out[before + 1] end
-      if not ok2 then out[before + 1] = failed(reply)
+      if not ok3 then out[before + 1] = failed(reply)
       else out[before + 1] = reply end
     end
   end
-  if start and not refused then close(g, start) end
+  if start then close(start) end
 end
 return finish()
 `;

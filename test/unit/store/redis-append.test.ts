@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { RedisConnection } from '../../../store/redis-connection.js';
 import { RedisCommandLog, logKeyList, logKeyPrefix, logKeys } from '../../../store/redis-command-log.js';
 import { APPEND_BATCH_LUA } from '../../../store/redis-scripts.js';
-import { groupHeader, packAppend } from '../../../store/redis-append-batches.js';
+import { groupHeader, packAppend, packBatch } from '../../../store/redis-append-batches.js';
 import type { AppendInput } from '../../../store/command-log.js';
 import { startRedis, startRedisCluster } from '../../helpers/redis.js';
 
@@ -28,22 +28,12 @@ const pointer = (x: number, by: string, c?: string): AppendInput => ({
 });
 
 /** One call of the script, as AppendBatches packs it (single Redis: no keys). */
-function batch(id: string, appends: { by: string; c: string; x: number }[]): string {
-  let packed = `${appends.length}${groupHeader(logKeyPrefix(id), id)}`;
-  for (const a of appends) {
-    const body = JSON.stringify({ a: 'others', k: `top/pointer/${a.by}`, op: 'pointer', d: { x: a.x, y: 0 }, by: a.by }).slice(1);
-    packed += packAppend({
-      by: a.by,
-      c: a.c,
-      k: `top/pointer/${a.by}`,
-      body,
-      compact: true,
-      retiresBelow: false,
-      publish: true,
-      t: Date.now(),
-    });
-  }
-  return packed;
+function batch(id: string, appends: { by: string; c: string; x: number }[]): Buffer {
+  const packed = appends.map((a) => {
+    const body = `"t":${Date.now()},${JSON.stringify({ a: 'others', k: `top/pointer/${a.by}`, op: 'pointer', d: { x: a.x, y: 0 }, by: a.by }).slice(1)}`;
+    return packAppend({ by: a.by, c: a.c, k: `top/pointer/${a.by}`, body, compact: true, retiresBelow: false, publish: true });
+  });
+  return packBatch([{ header: groupHeader(logKeyPrefix(id), id), appends: packed }]);
 }
 
 async function open(t: Test, maxLen = 1000) {
@@ -57,7 +47,7 @@ async function open(t: Test, maxLen = 1000) {
   });
   const id = uniqueId('append');
   await log.create(id);
-  const call = (packed: string) => conn.script(APPEND_BATCH_LUA, [], [maxLen, 'PUBLISH', 'tandem:test', packed]);
+  const call = (packed: Buffer) => conn.script(APPEND_BATCH_LUA, [], [maxLen, 'PUBLISH', 'tandem:test', packed]);
   return { conn, log, raw, id, call };
 }
 
@@ -162,4 +152,29 @@ t.test('on a cluster every key and the channel of a session share one slot, and 
     const slots = await Promise.all([...logKeyList(id), k.channel].map((key) => node.call('CLUSTER', 'KEYSLOT', key)));
     t.equal(new Set(slots).size, 1, `${id}: meta, log, state, sent, sent:old and the channel in slot ${String(slots[0])}`);
   }
+});
+
+t.test('a batch cut short: the appends read before the cut are logged and answered, the rest is an error', async (t) => {
+  const { log, id, call } = await open(t);
+  const packed = batch(id, [
+    { by: 'p1', c: 'a1', x: 1 },
+    { by: 'p1', c: 'a2', x: 2 },
+  ]);
+  const replies = (await call(packed.subarray(0, packed.length - 5))) as unknown[];
+  t.same(replies, [1, ['error', 'malformed append batch']]);
+  t.same(
+    (await log.entries(id)).map((c) => [c.seq, c.d]),
+    [[1, { x: 1, y: 0 }]],
+    'the first append is logged whole',
+  );
+  t.equal((await log.meta(id))?.head, 1, 'and head moved to it');
+});
+
+t.test('client ids, keys and senders of any bytes travel in the binary batch as they are', async (t) => {
+  const { log, id } = await open(t);
+  const by = 'p:é\n"ü 1';
+  const first = await log.append(id, { k: 'top/form/ñ\u0000/x', op: 'input', a: 'others', d: { value: '💡' }, by, c: '0:é\u0000' });
+  const again = await log.append(id, { k: 'top/form/ñ\u0000/x', op: 'input', a: 'others', d: { value: '💡' }, by, c: '0:é\u0000' });
+  t.same([first.duplicate, again.duplicate, again.cmd.seq], [false, true, 1]);
+  t.same(again.cmd, first.cmd, 'the resend is answered with the command as logged');
 });
