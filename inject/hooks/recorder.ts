@@ -74,6 +74,13 @@ export class Recorder {
   #flushQueued = false;
   /** Changes since the last snapshot, to take a checkpoint now and then. */
   #sinceSnapshot = 0;
+  /**
+   * Canvas frames are recorded once the page has a canvas: rrweb's canvas recording runs an
+   * animation-frame loop for as long as it records, and on a page without one that loop was
+   * measured at 70–80 ms of main-thread time per 10 s (Node-RED's editor), beside the frames it
+   * makes the page paint.
+   */
+  #canvas = false;
 
   constructor(
     private readonly win: Window,
@@ -132,6 +139,10 @@ export class Recorder {
         return true;
       },
     });
+    if (!this.#canvas) {
+      this.#stop = record(options(false));
+      return;
+    }
     try {
       this.#stop = record(options(true));
     } catch (err) {
@@ -159,6 +170,17 @@ export class Recorder {
     this.#stop = undefined;
     this.#pending = [];
     this.#snapshot = null;
+  }
+
+  /** A canvas appeared in what was recorded: start over (a fresh snapshot) with canvas frames. */
+  #sawCanvas(): void {
+    if (this.#canvas) return;
+    this.#canvas = true;
+    native.setTimeout(() => {
+      if (!this.#stop) return;
+      this.stop();
+      this.start();
+    }, 0);
   }
 
   /** A new full snapshot (a navigation in the page, a checkpoint, someone joined or resumed). */
@@ -279,6 +301,7 @@ export class Recorder {
       if (n.type === NODE_ELEMENT) {
         const attrs = (n.attributes ??= {});
         const tag = n.tagName ?? '';
+        if (tag === 'canvas') this.#sawCanvas();
         if (tag === 'input' || tag === 'textarea' || tag === 'select' || 'data-tandem-mask' in attrs || this.mask.selectors) {
           const el = record.mirror.getNode(n.id) as Element | null;
           if (el && el.nodeType === 1 && this.isMasked(el)) hide = true;
