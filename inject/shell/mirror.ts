@@ -108,7 +108,7 @@ export class Mirror {
     if (!events) return;
     this.#sid = c.sid;
     this.#changes.reset();
-    this.#held = null;
+    this.#dropHeld();
     this.#remoteScroll.clear();
     const full = events.find((e) => e.type === EVENT_FULL);
     if (full) this.#readIcon((full.data as { node: SerializedNode }).node);
@@ -154,6 +154,8 @@ export class Mirror {
           this.#hold(d.id, e);
           continue;
         }
+        // A newer value of the field held: the held one is stale and must not follow it.
+        if (d.source === SOURCE_INPUT && this.#held?.id === d.id) this.#dropHeld();
         if (d.source === SOURCE_SELECTION) {
           // rrweb applies a selection only when seeking: the mirror shows the customer's caret
           // here, unless the operator has just placed their own.
@@ -182,6 +184,11 @@ export class Mirror {
     const el = this.#replayer?.getMirror().getNode(id) as HTMLSelectElement | null;
     if (!el || el.localName !== 'select') return;
     for (const o of Array.from(el.options)) o.selected = values.includes(o.value);
+  }
+
+  #dropHeld(): void {
+    if (this.#held) native.clearTimeout(this.#held.timer);
+    this.#held = null;
   }
 
   /** Keeps the latest echo of the field being typed in until the operator pauses. */

@@ -94,7 +94,7 @@ t.test('browse: links, forms and redirects stay in the content frame, through th
   // An @import loads after the page's own stylesheet: wait for it (bounded) rather than race it.
   const color = await r
     .content()
-    .waitForFunction(() => getComputedStyle(document.querySelector('h1')!).color === 'rgb(1, 2, 3)', undefined, { timeout: 5000 })
+    .waitForFunction(() => getComputedStyle(document.querySelector('h1')!).color === 'rgb(1, 2, 3)', undefined, { timeout: 15_000 })
     .then(() => 'rgb(1, 2, 3)')
     .catch(() => r.content().evaluate(() => getComputedStyle(document.querySelector('h1')!).color));
   t.equal(color, 'rgb(1, 2, 3)', 'a stylesheet @import-ed by an absolute URL applied');
