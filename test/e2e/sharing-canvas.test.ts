@@ -6,8 +6,16 @@
 
 import t from 'tap';
 import type { Frame } from 'playwright-core';
-import { callOperator, eventually, openCustomer, openOperator, step, waitForContent, waitForStatus } from './helpers/sharing.js';
-import { startSharingEnv } from './helpers/sharing.js';
+import {
+  callOperator,
+  eventually,
+  openCustomer,
+  openOperator,
+  startSharingEnv,
+  step,
+  waitForContent,
+  waitForStatus,
+} from './helpers/sharing.js';
 
 /** The colour of a canvas's middle pixel, as `r,g,b,a`; '' when there is no such canvas. */
 const pixel = (f: Frame, id: string): Promise<string> =>
