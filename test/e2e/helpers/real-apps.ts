@@ -283,8 +283,16 @@ export async function opClick(
   opts: { at?: { x: number; y: number }; clickCount?: number } = {},
 ): Promise<void> {
   await waitInMirror(operator, selector);
-  await opScrollTo(operator, selector);
-  const p = await mirrorPoint(operator, selector, opts.at);
+  // As a person would: scroll to it, and click once it stands still (the customer's page
+  // scrolls after the mirror and its echo may move the mirror again; on a loaded machine later).
+  let p = { x: NaN, y: NaN };
+  for (let tries = 0; tries < 20; tries++) {
+    await opScrollTo(operator, selector);
+    const before = await mirrorPoint(operator, selector, opts.at);
+    await new Promise((r) => setTimeout(r, 150));
+    p = await mirrorPoint(operator, selector, opts.at);
+    if (p.x === before.x && p.y === before.y && (await offView(operator, selector)) === 0) break;
+  }
   await operator.page.mouse.click(p.x, p.y, { clickCount: opts.clickCount ?? 1 });
 }
 
