@@ -37,6 +37,47 @@ export interface Ctx {
   apply<T>(fn: () => T): T;
 }
 
+/**
+ * A Ctx for a document: `forward` gets what is sent once the shell has answered (`setup`), and
+ * every listener's failure goes to `report` instead of into the page.
+ */
+export function makeCtx(
+  win: Window,
+  doc: Document,
+  mask: Mask,
+  setup: PageSetup | null,
+  forward: (k: string, op: Op, d: unknown) => void,
+  report: (err: unknown) => void,
+): Ctx {
+  const ctx: Ctx = {
+    win,
+    doc,
+    mask,
+    setup,
+    applying: false,
+    send(k, op, d) {
+      if (ctx.setup) forward(k, op, d);
+    },
+    listen(target, type, fn, capture = false) {
+      native.add.call(
+        target,
+        type,
+        (e: Event) => {
+          try {
+            fn(e);
+          } catch (err) {
+            ctx.report(err);
+          }
+        },
+        capture,
+      );
+    },
+    report,
+    apply: (fn) => fn(),
+  };
+  return ctx;
+}
+
 export function isOwn(el: Element | null): boolean {
   return !!el && el.closest('[data-tandem]') !== null;
 }

@@ -7,7 +7,7 @@
  */
 
 import { HELLO, pagePath, type FromHooks, type Hello, type RecordedEvent, type ToHooks } from './bridge.js';
-import { native, type Ctx } from './context.js';
+import { makeCtx, native } from './context.js';
 import { Mask } from './mask.js';
 import { Overlay } from './overlay.js';
 import { Recorder } from './recorder.js';
@@ -34,37 +34,14 @@ export function installSharing(win: Window, opts: HookOptions): void {
     }
   };
 
-  const ctx: Ctx = {
+  const ctx = makeCtx(
     win,
     doc,
-    mask: new Mask(opts.mask),
-    setup: null,
-    applying: false,
-    send(k, op, d) {
-      if (!ctx.setup) return;
-      post({ t: 'cmd', cmd: { k, op, d } });
-    },
-    listen(target, type, fn, capture = false) {
-      native.add.call(
-        target,
-        type,
-        (e: Event) => {
-          try {
-            fn(e);
-          } catch (err) {
-            ctx.report(err);
-          }
-        },
-        capture,
-      );
-    },
-    report(err) {
-      post({ t: 'error', message: String((err as Error)?.stack ?? err).slice(0, 500) });
-    },
-    apply<T>(fn: () => T): T {
-      return fn();
-    },
-  };
+    new Mask(opts.mask),
+    null,
+    (k, op, d) => post({ t: 'cmd', cmd: { k, op, d } }),
+    (err) => post({ t: 'error', message: String((err as Error)?.stack ?? err).slice(0, 500) }),
+  );
 
   const recorder = new Recorder(win, ctx.mask, {
     snapshot: (sid, events) => post({ t: 'snapshot', sid, events: events as unknown as RecordedEvent[] }),

@@ -15,7 +15,7 @@ import type { eventWithTime } from '@rrweb/types';
 import type { Chunk } from '../../protocol/mirror.js';
 import type { Op } from '../../protocol/commands.js';
 import type { PageSetup } from '../hooks/bridge.js';
-import { native, type Ctx } from '../hooks/context.js';
+import { makeCtx, native, type Ctx } from '../hooks/context.js';
 import { Mask } from '../hooks/mask.js';
 import { Overlay } from '../hooks/overlay.js';
 import { ChunkAssembler } from './chunks.js';
@@ -150,12 +150,14 @@ export class Mirror {
       if (e.type === EVENT_INCREMENTAL) {
         const d = e.data as { source: number; id: number; x: number; y: number };
         if (d.source === SOURCE_SCROLL) this.#remoteScroll.set(d.id, { x: d.x, y: d.y });
-        if (d.source === SOURCE_INPUT && this.#typingIn(d.id)) {
-          this.#hold(d.id, e);
-          continue;
+        if (d.source === SOURCE_INPUT) {
+          if (this.#typingIn(d.id)) {
+            this.#hold(d.id, e);
+            continue;
+          }
+          // A newer value of the field held: the held one is stale and must not follow it.
+          if (this.#held?.id === d.id) this.#dropHeld();
         }
-        // A newer value of the field held: the held one is stale and must not follow it.
-        if (d.source === SOURCE_INPUT && this.#held?.id === d.id) this.#dropHeld();
         if (d.source === SOURCE_SELECTION) {
           // rrweb applies a selection only when seeking: the mirror shows the customer's caret
           // here, unless the operator has just placed their own.
@@ -267,32 +269,14 @@ export class Mirror {
     const root = doc.documentElement;
     if (!win || !root || this.#instrumented.has(root)) return null;
     this.#instrumented.add(root);
-    const ctx: Ctx = {
+    const ctx = makeCtx(
       win,
       doc,
-      mask: this.#mask,
-      setup: this.host.setup(),
-      applying: false,
-      send: (k, op, d) => {
-        if (ctx.setup) this.host.send(k, op, d);
-      },
-      listen(target, type, fn, capture = false) {
-        native.add.call(
-          target,
-          type,
-          (e: Event) => {
-            try {
-              fn(e);
-            } catch (err) {
-              ctx.report(err);
-            }
-          },
-          capture,
-        );
-      },
-      report: (err) => this.host.report(String((err as Error)?.stack ?? err).slice(0, 500)),
-      apply: (fn) => fn(),
-    };
+      this.#mask,
+      this.host.setup(),
+      (k, op, d) => this.host.send(k, op, d),
+      (err) => this.host.report(String((err as Error)?.stack ?? err).slice(0, 500)),
+    );
     this.#inputs.push(
       new MirrorInput(ctx, this.#replayer!.getMirror(), {
         sid: () => this.#sid,
