@@ -174,6 +174,17 @@ export interface MatchTap extends Tap {
  * Whether the operator's mirror equals the customer's page: polls until they agree (or time
  * runs out), then asserts the two states equal, so a failure shows the difference.
  */
+/**
+ * The mirror's scroll counts as the customer's within 2 px (as the sharing tests allow): the two
+ * browsers round a fractional scroll position each their own way.
+ */
+function closeScroll<T>(o: T, c: PageState): T {
+  const m = o as Partial<PageState> | null;
+  if (!m || !Array.isArray(m.scroll)) return o;
+  const near = m.scroll.every((v, i) => Math.abs(v - c.scroll[i]) <= 2);
+  return near ? ({ ...m, scroll: c.scroll } as T) : o;
+}
+
 export async function mirrorMatches(
   t: MatchTap,
   customer: Participant,
@@ -192,6 +203,7 @@ export async function mirrorMatches(
     } catch (err) {
       o = { error: (err as Error).message };
     }
+    o = closeScroll(o, c);
     if (JSON.stringify(c) === JSON.stringify(o) || Date.now() > until) break;
     await new Promise((r) => setTimeout(r, 100));
   }
