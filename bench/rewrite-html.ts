@@ -7,7 +7,9 @@
  * tags it changes (quotes, attribute escaping) where ours patches only the changed values.
  * Then the peak RSS growth while a 5 MB page streams through ours in 64 KB chunks.
  *
- *   node dist/bench/rewrite-html.js
+ *   node dist/bench/rewrite-html.js [--tokenizer] [--profile=N]
+ *     --tokenizer   only the table against htmlparser2's bare Tokenizer (skips parse5 and RSS)
+ *     --profile=N   only rewrite the 1 MB page N times with ours (for `node --cpu-prof`)
  */
 
 import { StringDecoder } from 'node:string_decoder';
@@ -211,17 +213,31 @@ async function peakRssGrowth(buf: Buffer): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const profile = args.find((a) => a.startsWith('--profile='));
+  if (profile !== undefined) {
+    const parts = chunks(page(1_000_000));
+    const n = Number(profile.slice('--profile='.length));
+    const t = cpuOf(() => {
+      for (let i = 0; i < n; i++) ours(parts);
+    });
+    console.log(`rewrite-html: ours, 1 MB page x ${n}: ${(n / t).toFixed(1)} MB/s (CPU)`);
+    return;
+  }
+  const tokenizerOnly = args.includes('--tokenizer');
   const sizes: [string, number, number][] = [
     ['0.1 MB', 100_000, 31],
     ['1 MB', 1_000_000, 11],
     ['5 MB', 5_000_000, 5],
   ];
   const pages = sizes.map(([, bytes]) => page(bytes));
-  const rss = await peakRssGrowth(pages[2]);
+  const rss = tokenizerOnly ? 0 : await peakRssGrowth(pages[2]);
 
-  console.log('rewrite-html: ours (tokenizer + patches) vs parse5 RewritingStream, same rewrite, 64 KB chunks');
-  console.log('size      ours MB/s   RewritingStream MB/s   ratio of medians   median of paired ratios   outputs');
-  for (let s = 0; s < sizes.length; s++) {
+  if (!tokenizerOnly) {
+    console.log('rewrite-html: ours (tokenizer + patches) vs parse5 RewritingStream, same rewrite, 64 KB chunks');
+    console.log('size      ours MB/s   RewritingStream MB/s   ratio of medians   median of paired ratios   outputs');
+  }
+  for (let s = 0; s < (tokenizerOnly ? 0 : sizes.length); s++) {
     const [label, , runs] = sizes[s];
     const buf = pages[s];
     const parts = chunks(buf);
@@ -248,7 +264,9 @@ async function main(): Promise<void> {
     );
     if (!equal) process.exitCode = 1;
   }
-  console.log("\nrewrite-html: ours vs htmlparser2's bare Tokenizer (no-op callbacks), same pages and chunks, CPU time, runs interleaved");
+  console.log(
+    `${tokenizerOnly ? '' : '\n'}rewrite-html: ours vs htmlparser2's bare Tokenizer (no-op callbacks), same pages and chunks, CPU time, runs interleaved`,
+  );
   console.log('size      ours MB/s (CPU)   Tokenizer MB/s (CPU)   ours / Tokenizer (median of paired ratios)   target >= 0.8x');
   for (const s of [0, 1]) {
     const [label, , runs] = sizes[s];
@@ -274,6 +292,7 @@ async function main(): Promise<void> {
       `${label.padEnd(8)}  ${(mb / median(tOurs)).toFixed(1).padStart(15)}   ${(mb / median(tTok)).toFixed(1).padStart(20)}   ${paired.toFixed(2).padStart(41)}x   ${paired >= 0.8 ? 'met' : 'NOT met'}`,
     );
   }
+  if (tokenizerOnly) return;
   console.log(
     `peak RSS growth while a ${(pages[2].length / 1e6).toFixed(1)} MB page streams through ours in 64 KB chunks: ${(rss / 1e6).toFixed(1)} MB`,
   );
