@@ -5,20 +5,32 @@
  * spells one of its names (in any case), without allocating; null otherwise.
  */
 
+/**
+ * Names bucketed by length and by their first and last letters (case folded), so that a lookup
+ * reads two chars, finds at most a couple of candidates, and compares only those.
+ */
 export type NameTable = readonly (readonly string[] | undefined)[];
 
-/** Groups names by length, for internName. */
+function bucketOf(length: number, first: number, last: number): number {
+  return ((length & 15) << 10) | (((first | 0x20) & 31) << 5) | ((last | 0x20) & 31);
+}
+
 export function nameTable(names: readonly string[]): NameTable {
-  const table: string[][] = [];
-  for (const n of names) (table[n.length] ??= []).push(n);
+  // Preallocated: an array grown by far-apart indices would fall back to slow dictionary elements.
+  const table: (string[] | undefined)[] = new Array<string[] | undefined>(1 << 14).fill(undefined);
+  for (const n of names) (table[bucketOf(n.length, n.charCodeAt(0), n.charCodeAt(n.length - 1))] ??= []).push(n);
   return table;
 }
 
 export function internName(text: string, start: number, end: number, table: NameTable): string | null {
-  const candidates = table[end - start];
+  const length = end - start;
+  if (length <= 0) return null;
+  const candidates = table[bucketOf(length, text.charCodeAt(start), text.charCodeAt(end - 1))];
   if (candidates === undefined) return null;
-  outer: for (const n of candidates) {
-    for (let k = 0; k < n.length; k++) {
+  outer: for (let i = 0; i < candidates.length; i++) {
+    const n = candidates[i];
+    if (n.length !== length) continue;
+    for (let k = 0; k < length; k++) {
       const c = text.charCodeAt(start + k);
       // ASCII letters compare without case; everything else exactly.
       if (c !== n.charCodeAt(k) && !(c >= 0x41 && c <= 0x5a && (c | 0x20) === n.charCodeAt(k))) continue outer;

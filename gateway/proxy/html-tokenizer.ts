@@ -323,7 +323,7 @@ export class HtmlTokenizer {
     let count = 0;
     let slashAt = -1;
     let p = i;
-    while (p < len && !isTagNameEnd(text.charCodeAt(p))) p++;
+    while (p < len && !ends(text.charCodeAt(p), TAG_NAME_END)) p++;
     this.#nameEnd = p;
     for (;;) {
       // before attribute name
@@ -337,11 +337,7 @@ export class HtmlTokenizer {
       if (text.charCodeAt(p) === 0x3e) break;
       const nameStart = p;
       p++; // the first char may be `=`
-      while (p < len) {
-        const c = text.charCodeAt(p);
-        if (isSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
-        p++;
-      }
+      while (p < len && !ends(text.charCodeAt(p), ATTR_NAME_END)) p++;
       const nameEnd = p;
       while (p < len && isSpace(text.charCodeAt(p))) p++;
       if (p >= len) return -1;
@@ -364,11 +360,7 @@ export class HtmlTokenizer {
           valueStart = valueEnd = p; // `a=>`: an empty value
         } else {
           valueStart = p;
-          while (p < len) {
-            const c = text.charCodeAt(p);
-            if (isSpace(c) || c === 0x3e) break;
-            p++;
-          }
+          while (p < len && !ends(text.charCodeAt(p), UNQUOTED_END)) p++;
           valueEnd = p;
         }
       }
@@ -402,8 +394,19 @@ function hasUpper(s: string): boolean {
   return false;
 }
 
-function isTagNameEnd(c: number): boolean {
-  return isSpace(c) || c === 0x2f || c === 0x3e;
+// What ends a tag name, an attribute name and an unquoted value: flags by char code, all at or below `>`.
+const TAG_NAME_END = 1;
+const ATTR_NAME_END = 2;
+const UNQUOTED_END = 4;
+const ENDS = new Uint8Array(0x3f);
+for (const c of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) ENDS[c] = TAG_NAME_END | ATTR_NAME_END | UNQUOTED_END;
+ENDS[0x2f] = TAG_NAME_END | ATTR_NAME_END;
+ENDS[0x3d] = ATTR_NAME_END;
+ENDS[0x3e] = TAG_NAME_END | ATTR_NAME_END | UNQUOTED_END;
+
+/** One table read instead of a chain of comparisons: scanning names and values is most of a tag. */
+function ends(c: number, what: number): boolean {
+  return c <= 0x3e && (ENDS[c] & what) !== 0;
 }
 
 export function isSpace(c: number): boolean {
