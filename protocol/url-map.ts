@@ -25,6 +25,8 @@
  *   gatewayPathOf(absoluteUrl, map) → the gateway path of a real absolute URL, or null if foreign.
  *   originOf(absoluteUrl) → normalised origin (`https://bank.example`), ws(s) folded to http(s).
  *   parseSrcset(value) → [{ url, descriptor }], the HTML srcset parsing (server and page).
+ *   knownOriginAt(s, from, to, map) → the configured origin s[from, to) starts with, when mapUrl
+ *     would map it by prefix alone (the HTML rewriter's in-place path); isOnPrimary(baseUrl, map).
  */
 
 /** The global WHATWG URL, present in Node and in browsers; declared here to stay free of DOM/Node types. */
@@ -139,7 +141,7 @@ export function mapUrl(raw: string, baseUrl: string, map: OriginMap): MappedUrl 
 
   const first = s.charCodeAt(0);
   if (first === 0x23 /* # */) return { kind: 'other', url: raw };
-  const onPrimary = baseUrl.startsWith(map.primary) && isOriginEnd(baseUrl.charCodeAt(map.primary.length));
+  const onPrimary = isOnPrimary(baseUrl, map);
   if (first === 0x2f /* / */ || first === 0x5c /* \ */) {
     const second = s.charCodeAt(1);
     if (second === 0x2f || second === 0x5c) return resolve(s, raw, baseUrl, map); // protocol-relative
@@ -185,6 +187,11 @@ function isWebScheme(s: string, len: number): boolean {
     return w === 'ws' || w === 'wss';
   }
   return false;
+}
+
+/** Whether a (real, absolute) base URL is on the primary origin: its relative URLs need no mapping. */
+export function isOnPrimary(baseUrl: string, map: OriginMap): boolean {
+  return baseUrl.startsWith(map.primary) && isOriginEnd(baseUrl.charCodeAt(map.primary.length));
 }
 
 function isOriginEnd(code: number): boolean {
@@ -259,7 +266,7 @@ export function isPlainRestAt(s: string, from: number, to: number): boolean {
 }
 
 /** One configured origin, compiled: its normalised spelling and the gateway path prefix it maps to. */
-interface CompiledOrigin {
+export interface CompiledOrigin {
   /** `https://static.bank.example` */
   readonly origin: string;
   /** '' for the primary origin, `/__tandem/o/https/static.bank.example` for an allowed one. */
@@ -313,11 +320,30 @@ function underOrigin(o: CompiledOrigin, rest: string): MappedUrl | null {
  * general fast path refuses (ports, IP addresses) get here too.
  */
 function originPrefixPath(s: string, c: CompiledMap): MappedUrl | null {
+  const o = originAt(s, 0, s.length, c);
+  return o === null ? null : underOrigin(o, s.slice(o.origin.length));
+}
+
+/**
+ * The configured origin that s[from, to) starts with, spelled as it is normalised and followed by
+ * a plain rest (isPlainRestAt): what mapUrl maps by prefix alone. Null otherwise. Checked in
+ * place, so the HTML rewriter maps an attribute value without slicing it.
+ */
+export function knownOriginAt(s: string, from: number, to: number, map: OriginMap): CompiledOrigin | null {
+  return originAt(s, from, to, compiled(map));
+}
+
+function originAt(s: string, from: number, to: number, c: CompiledMap): CompiledOrigin | null {
   for (const o of c.list) {
-    const n = o.origin.length;
-    if (!s.startsWith(o.origin) || !isOriginEnd(s.charCodeAt(n))) continue;
-    if (!isPlainRestAt(s, n, s.length)) return null;
-    return underOrigin(o, s.slice(n));
+    const origin = o.origin;
+    const n = origin.length;
+    const end = from + n;
+    if (end > to) continue;
+    // Origins share their scheme: compare from the end, where they differ.
+    let k = n - 1;
+    while (k >= 0 && s.charCodeAt(from + k) === origin.charCodeAt(k)) k--;
+    if (k >= 0 || (end < to && !isOriginEnd(s.charCodeAt(end)))) continue;
+    return isPlainRestAt(s, end, to) ? o : null;
   }
   return null;
 }

@@ -32,7 +32,7 @@
 import type { Transform } from 'node:stream';
 import { latin1Transform } from './latin1-transform.js';
 import { decodeHTMLAttribute } from 'entities/decode';
-import { gatewayPathOf, isPlainRestAt, parseSrcset, type OriginMap } from '../../protocol/url-map.js';
+import { gatewayPathOf, isOnPrimary, knownOriginAt, parseSrcset, type OriginMap } from '../../protocol/url-map.js';
 import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
 import { adjustPolicy } from './csp.js';
@@ -75,6 +75,8 @@ export class HtmlRewriter implements TokenHandler {
   readonly #opts: HtmlRewriteOptions;
   readonly #tokenizer: HtmlTokenizer;
   #base: string;
+  /** Whether #base is on the primary origin (root-relative URLs then stay as they are). */
+  #onPrimary: boolean;
   #foreignBase = false;
   #baseSeen = false;
   #css: CssRewriter | null = null;
@@ -88,6 +90,7 @@ export class HtmlRewriter implements TokenHandler {
   constructor(opts: HtmlRewriteOptions) {
     this.#opts = opts;
     this.#base = opts.pageUrl;
+    this.#onPrimary = isOnPrimary(opts.pageUrl, opts.map);
     this.watching = opts.inject !== null;
     this.#tokenizer = new HtmlTokenizer(this);
   }
@@ -188,7 +191,8 @@ export class HtmlRewriter implements TokenHandler {
           continue;
         }
         if (name === 'link' && attr === 'href') linkHref = i;
-        const cut = this.#primaryPrefixCut(text, a);
+        if (this.#staysRootRelative(text, a)) continue;
+        const cut = this.#originCut(text, a);
         if (cut !== null) {
           patches = push(patches, cut);
           continue;
@@ -289,24 +293,40 @@ export class HtmlRewriter implements TokenHandler {
   // --- attribute values ---
 
   /**
-   * The most common URL in a page, an absolute one of the primary origin written plainly in
-   * double quotes (`href="https://bank.example/a?b=1"`), mapped by cutting the origin off in
-   * place: the same output as mapUrl + valuePatch, without decoding, parsing or escaping.
-   * Null for anything else (then the general path decides).
+   * The most common URL in a page, an absolute one of a configured origin written plainly
+   * (`href="https://bank.example/a?b=1"`, `src='https://static.bank.example/i.png'`), mapped in
+   * place: the same output as mapUrl + valuePatch, without decoding, slicing or escaping. In
+   * double quotes only the origin is replaced. Null for anything else (the general path decides).
    */
-  #primaryPrefixCut(text: string, a: TagAttr): Patch | null {
-    if (a.quote !== 0x22) return null;
-    const primary = this.#opts.map.primary;
+  #originCut(text: string, a: TagAttr): Patch | null {
     const from = a.valueStart;
-    if (!text.startsWith(primary, from)) return null;
-    const rest = from + primary.length;
     const end = a.valueEnd;
-    if (rest > end) return null;
+    const o = knownOriginAt(text, from, end, this.#opts.map);
+    if (o === null) return null;
+    const rest = from + o.origin.length;
     // `&` may start a character reference, which the general path decodes.
-    if (!isPlainRestAt(text, rest, end) || hasAmpersand(text, rest, end)) return null;
+    if (hasAmpersand(text, rest, end)) return null;
     const first = rest < end ? text.charCodeAt(rest) : 0x2f;
-    if (first === 0x2f && text.charCodeAt(rest + 1) === 0x2f && rest + 1 < end) return null; // `//x`: left to mapUrl
-    return { start: from, end: rest, text: first === 0x2f && rest < end ? '' : '/' };
+    // `//x` on the primary origin is left to mapUrl (it must not read as protocol-relative).
+    if (o.primary && first === 0x2f && rest + 1 < end && text.charCodeAt(rest + 1) === 0x2f) return null;
+    // No `&` and no quote (isPlainRestAt): nothing to escape.
+    const lead = first === 0x2f && rest < end ? o.prefix : o.prefix + '/';
+    if (a.quote === 0x22) return { start: from, end: rest, text: lead };
+    return valuePatch(a, lead + text.slice(rest, end));
+  }
+
+  /**
+   * A root-relative URL (`/help`) on a page of the primary origin: right as it is, with nothing to
+   * decode or map. Its second char must not make it protocol-relative, now or once tabs and
+   * newlines are dropped or a character reference decoded.
+   */
+  #staysRootRelative(text: string, a: TagAttr): boolean {
+    if (!this.#onPrimary || this.#foreignBase) return false;
+    const from = a.valueStart;
+    if (from >= a.valueEnd || text.charCodeAt(from) !== 0x2f) return false;
+    if (from + 1 === a.valueEnd) return true;
+    const c = text.charCodeAt(from + 1);
+    return c !== 0x2f && c !== 0x5c && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x26;
   }
 
   /** The URL to write for an attribute value (null url: keep it), or null when nothing applies. */
@@ -331,6 +351,7 @@ export class HtmlRewriter implements TokenHandler {
     }
     if (!/^https?:/i.test(real)) return null;
     this.#base = real;
+    this.#onPrimary = isOnPrimary(real, this.#opts.map);
     const path = gatewayPathOf(real, this.#opts.map);
     if (path !== null) return valuePatch(a, path);
     // A foreign base would pull mapped paths onto the foreign host: drop it and write URLs resolved.
