@@ -1,8 +1,9 @@
 // Bundles the browser code (inject/) with esbuild into dist/inject/, one IIFE per entry.
 // TANDEM_NO_MINIFY=1 keeps names readable, for a profile of the shell or the hooks.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 
 const out = 'dist/inject';
 mkdirSync(out, { recursive: true });
@@ -70,4 +71,13 @@ await Promise.all(
 for (const dir of ['shell', 'console', 'hooks']) {
   if (!existsSync(join('inject', dir))) continue;
   for (const f of readdirSync(join('inject', dir))) if (f.endsWith('.css')) copyFileSync(join('inject', dir, f), join(out, f));
+}
+
+// Compressed here, at the best ratios, once: brotli 11 on the shell takes the better part of a
+// second, which the gateway would otherwise spend on its event loop at the first request.
+for (const f of readdirSync(out)) {
+  if (!/\.(js|css)$/.test(f)) continue;
+  const body = readFileSync(join(out, f));
+  writeFileSync(join(out, `${f}.gz`), gzipSync(body, { level: 9 }));
+  writeFileSync(join(out, `${f}.br`), brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
 }

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startApiGateway, call, login, cookieFrom, type ApiGateway } from './api-helpers.js';
 
 let g: ApiGateway;
@@ -41,6 +43,34 @@ t.test('console page: the login form and the queue carry the contract’s test i
   const js = await fetch(`${g.url}/__tandem/assets/console.js`);
   t.equal(js.status, 200, 'the bundle is served');
 });
+
+t.test('assets: br and gzip bodies decode to the plain bundle, each with its encoding', async (t) => {
+  for (const name of ['shell.js', 'hooks.js', 'console.js', 'shell.css']) {
+    const plain = Buffer.from(
+      await (await fetch(`${g.url}/__tandem/assets/${name}`, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer(),
+    );
+    t.ok(plain.length > 500, `${name}: a body`);
+    for (const [encoding, decode] of [
+      ['br', brotliDecompressSync],
+      ['gzip', gunzipSync],
+    ] as const) {
+      const res = await request(`${g.url}/__tandem/assets/${name}`, { headers: { 'accept-encoding': encoding } });
+      t.equal(res.headers['content-encoding'], encoding, `${name}: ${encoding}`);
+      t.ok(decode(res.body).equals(plain), `${name}: the ${encoding} body is the bundle`);
+    }
+  }
+});
+
+/** A GET whose body stays as sent (fetch would decode it). */
+function request(url: string, opts: { headers: Record<string, string> }): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, opts, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (b: Buffer) => parts.push(b));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+    }).on('error', reject);
+  });
+}
 
 t.test('session URL: without a login it sends the browser to the console login, never the shell', async (t) => {
   const s = await newSession();
