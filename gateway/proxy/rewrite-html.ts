@@ -32,8 +32,8 @@
 import type { Transform } from 'node:stream';
 import { latin1Transform } from './latin1-transform.js';
 import { decodeHTMLAttribute } from 'entities/decode';
-import { gatewayPathOf, isOnPrimary, knownOriginAt, parseSrcset, type OriginMap } from '../../protocol/url-map.js';
-import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
+import { gatewayPathOf, isOnPrimary, knownOriginAt, type CompiledOrigin, type OriginMap } from '../../protocol/url-map.js';
+import { HtmlTokenizer, isSpace, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
 import { adjustPolicy } from './csp.js';
 import { internName, nameTable } from './html-names.js';
@@ -204,7 +204,10 @@ export class HtmlRewriter implements TokenHandler {
         if (r.url !== null) patches = push(patches, valuePatch(a, r.url));
       } else if (attr === 'srcset' || attr === 'imagesrcset') {
         if (a.valueStart < 0) continue;
-        const v = this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)));
+        // Without `&` there is nothing to decode: the candidates are read in place.
+        const v = hasAmpersand(text, a.valueStart, a.valueEnd)
+          ? this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)), 0, -1)
+          : this.#rewriteSrcset(text, a.valueStart, a.valueEnd);
         if (v !== null) patches = push(patches, valuePatch(a, v));
       } else if (attr === 'ping') {
         if (a.valueStart < 0) continue;
@@ -304,15 +307,16 @@ export class HtmlRewriter implements TokenHandler {
     const o = knownOriginAt(text, from, end, this.#opts.map);
     if (o === null) return null;
     const rest = from + o.origin.length;
-    // `&` may start a character reference, which the general path decodes.
-    if (hasAmpersand(text, rest, end)) return null;
-    const first = rest < end ? text.charCodeAt(rest) : 0x2f;
-    // `//x` on the primary origin is left to mapUrl (it must not read as protocol-relative).
-    if (o.primary && first === 0x2f && rest + 1 < end && text.charCodeAt(rest + 1) === 0x2f) return null;
-    // No `&` and no quote (isPlainRestAt): nothing to escape.
-    const lead = first === 0x2f && rest < end ? o.prefix : o.prefix + '/';
+    // `&` may start a character reference, which the general path decodes; `&amp;` (in query
+    // strings) decodes to `&`, which is plain, and escapes back to `&amp;`: it stays as it is.
+    if (!ampersandsAreAmp(text, rest, end)) return null;
+    const lead = leadOf(text, rest, end, o);
+    if (lead === null) return null;
+    // No quote (isPlainRestAt) and no `&` but in `&amp;`: nothing to escape.
     if (a.quote === 0x22) return { start: from, end: rest, text: lead };
-    return valuePatch(a, lead + text.slice(rest, end));
+    // The rest is already as valuePatch would escape it.
+    const value = '"' + lead + text.slice(rest, end) + '"';
+    return a.quote ? { start: from - 1, end: end + 1, text: value } : { start: from, end, text: value };
   }
 
   /**
@@ -359,19 +363,60 @@ export class HtmlRewriter implements TokenHandler {
     return { start: a.nameStart, end: a.nameEnd, text: 'data-tandem-base-href' };
   }
 
-  #rewriteSrcset(value: string): string | null {
+  /**
+   * A srcset value s[from, to) (to -1: to the end) with each candidate's URL mapped, or null when
+   * none changes: parseSrcset's reading, over the range, and the same joining (`url descriptor`,
+   * `, ` between candidates).
+   */
+  #rewriteSrcset(s: string, from: number, to: number): string | null {
+    if (to < 0) to = s.length;
     let changed = false;
-    const out: string[] = [];
-    for (const c of parseSrcset(value)) {
-      const r = mapByteUrl(c.url, this.#base, this.#opts.map);
-      let url = c.url;
-      if (r.kind === 'mapped' || (r.kind === 'foreign' && this.#foreignBase && !isAbsolute(c.url))) {
-        url = r.url;
-        changed = true;
+    let out = '';
+    let first = true;
+    let p = from;
+    while (p < to) {
+      while (p < to && (isSpace(s.charCodeAt(p)) || s.charCodeAt(p) === 0x2c)) p++;
+      if (p >= to) break;
+      const us = p;
+      while (p < to && !isSpace(s.charCodeAt(p))) p++;
+      let ue = p;
+      let descriptor = '';
+      if (s.charCodeAt(ue - 1) === 0x2c) {
+        while (s.charCodeAt(ue - 1) === 0x2c) ue--;
+      } else {
+        const ds = p;
+        let depth = 0;
+        while (p < to) {
+          const c = s.charCodeAt(p);
+          if (c === 0x28) depth++;
+          else if (c === 0x29) depth = Math.max(0, depth - 1);
+          else if (c === 0x2c && depth === 0) break;
+          p++;
+        }
+        descriptor = s.slice(ds, p).trim();
+        p++;
       }
-      out.push(c.descriptor ? `${url} ${c.descriptor}` : url);
+      let url = this.#mapSrcsetUrl(s, us, ue);
+      if (url !== null) changed = true;
+      else url = s.slice(us, ue);
+      if (!first) out += ', ';
+      first = false;
+      out += descriptor ? url + ' ' + descriptor : url;
     }
-    return changed ? out.join(', ') : null;
+    return changed ? out : null;
+  }
+
+  /** The URL to write for a srcset candidate s[from, to), or null to keep it. */
+  #mapSrcsetUrl(s: string, from: number, to: number): string | null {
+    const o = knownOriginAt(s, from, to, this.#opts.map);
+    if (o !== null) {
+      const lead = leadOf(s, from + o.origin.length, to, o);
+      if (lead !== null) return lead + s.slice(from + o.origin.length, to);
+    }
+    const raw = s.slice(from, to);
+    const r = mapByteUrl(raw, this.#base, this.#opts.map);
+    if (r.kind === 'mapped' || (r.kind === 'foreign' && this.#foreignBase && !isAbsolute(raw))) return r.url;
+    return null;
   }
 
   #rewriteMeta(httpEquiv: string, content: string): string | null {
@@ -507,9 +552,30 @@ export function decodeAttr(raw: string): string {
   });
 }
 
+/**
+ * What replaces a known origin before the plain rest text[rest, end) (mapUrl's result is lead +
+ * rest): its gateway prefix, and a `/` when the rest does not start with one. Null for `//x` on
+ * the primary origin, left to mapUrl (it must not read as protocol-relative).
+ */
+function leadOf(text: string, rest: number, end: number, o: CompiledOrigin): string | null {
+  if (rest < end && text.charCodeAt(rest) === 0x2f) {
+    if (o.primary && rest + 1 < end && text.charCodeAt(rest + 1) === 0x2f) return null;
+    return o.prefix;
+  }
+  return o.prefix + '/';
+}
+
 function hasAmpersand(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0x26) return true;
-  return false;
+  const i = text.indexOf('&', from);
+  return i >= 0 && i < to;
+}
+
+/** Whether every `&` in text[from, to) starts `&amp;`. */
+function ampersandsAreAmp(text: string, from: number, to: number): boolean {
+  for (let i = text.indexOf('&', from); i >= 0 && i < to; i = text.indexOf('&', i + 1)) {
+    if (!text.startsWith('amp;', i + 1) || i + 5 > to) return false;
+  }
+  return true;
 }
 
 function escapeValue(v: string): string {
