@@ -85,6 +85,8 @@ export class HtmlRewriter implements TokenHandler {
   readonly #names: string[] = [];
   #scriptIsImportMap = false;
   #importMap: string[] | null = null;
+  /** style="" values already rewritten against #base: the value as written → its quoted replacement, or null. */
+  readonly #styles = new Map<string, string | null>();
   watching: boolean;
 
   constructor(opts: HtmlRewriteOptions) {
@@ -228,12 +230,8 @@ export class HtmlRewriter implements TokenHandler {
         if (v !== raw) patches = push(patches, valuePatch(a, v));
       } else if (attr === 'style') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
-        const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
-        // A URL in a declaration needs a function, url( or image-set(: no parenthesis, nothing to
-        // map (@import, the other place CSS holds a URL, is ignored by browsers in style="").
-        if (raw.indexOf('(') < 0) continue;
-        const v = rewriteCss(raw, { map: this.#opts.map, baseUrl: this.#base });
-        if (v !== raw) patches = push(patches, valuePatch(a, v));
+        const quoted = this.#rewriteStyle(text.slice(a.valueStart, a.valueEnd));
+        if (quoted !== null) patches = push(patches, quotedPatch(a, quoted));
       } else if (attr === 'target' || attr === 'formtarget') {
         target = i;
         if ((attr === 'formtarget' || TARGET_TAGS.has(name)) && a.valueStart >= 0) {
@@ -355,6 +353,7 @@ export class HtmlRewriter implements TokenHandler {
     }
     if (!/^https?:/i.test(real)) return null;
     this.#base = real;
+    this.#styles.clear();
     this.#onPrimary = isOnPrimary(real, this.#opts.map);
     const path = gatewayPathOf(real, this.#opts.map);
     if (path !== null) return valuePatch(a, path);
@@ -419,6 +418,29 @@ export class HtmlRewriter implements TokenHandler {
     return null;
   }
 
+  /**
+   * A style="" value (as written) rewritten by the CSS rewriter, escaped and quoted; null when it
+   * stays. Pages repeat their inline styles (icons, sprites, list items), so the answers are
+   * remembered for the current base.
+   */
+  #rewriteStyle(value: string): string | null {
+    let quoted = this.#styles.get(value);
+    if (quoted !== undefined) return quoted;
+    const raw = decodeAttr(value);
+    quoted = null;
+    // A URL in a declaration needs a function, url( or image-set(: no parenthesis, nothing to
+    // map (@import, the other place CSS holds a URL, is ignored by browsers in style="").
+    if (raw.indexOf('(') >= 0) {
+      const v = rewriteCss(raw, { map: this.#opts.map, baseUrl: this.#base });
+      if (v !== raw) quoted = '"' + escapeValue(v) + '"';
+    }
+    if (value.length <= MAX_REMEMBERED_STYLE) {
+      if (this.#styles.size >= MAX_REMEMBERED_STYLES) this.#styles.clear();
+      this.#styles.set(value, quoted);
+    }
+    return quoted;
+  }
+
   #rewriteMeta(httpEquiv: string, content: string): string | null {
     if (httpEquiv === 'refresh') return rewriteRefresh(content, this.#base, this.#opts.map);
     if (httpEquiv === 'content-security-policy' || httpEquiv === 'content-security-policy-report-only') {
@@ -430,6 +452,8 @@ export class HtmlRewriter implements TokenHandler {
 }
 
 const MAX_IMPORT_MAP = 256 * 1024;
+const MAX_REMEMBERED_STYLES = 256;
+const MAX_REMEMBERED_STYLE = 1024;
 
 /**
  * An import map's addresses (the values of `imports` and of each scope, and the scope prefixes)
@@ -516,7 +540,11 @@ function replacePatch(patches: Patch[] | null, p: Patch): Patch[] {
 
 /** Replaces an attribute's value (quotes included) by a double-quoted, escaped one. */
 function valuePatch(a: TagAttr, value: string): Patch {
-  const text = '"' + escapeValue(value) + '"';
+  return quotedPatch(a, '"' + escapeValue(value) + '"');
+}
+
+/** Replaces an attribute's value (quotes included) by text, already escaped and quoted. */
+function quotedPatch(a: TagAttr, text: string): Patch {
   if (a.valueStart < 0) return { start: a.nameEnd, end: a.nameEnd, text: '=' + text };
   return a.quote ? { start: a.valueStart - 1, end: a.valueEnd + 1, text } : { start: a.valueStart, end: a.valueEnd, text };
 }

@@ -224,6 +224,11 @@ t.test('rewrite-html: style attributes and <style> elements go through the CSS r
     rw('<svg><style>a{background:url(https://bank.example/s.png)}</style></svg>'),
     '<svg><style>a{background:url(https://bank.example/s.png)}</style></svg>',
   );
+  t.equal(
+    rw('<i style="background:url(../i.png)"></i><base href="https://static.bank.example/x/"><i style="background:url(../i.png)"></i>'),
+    '<i style="background:url(../i.png)"></i><base href="/__tandem/o/https/static.bank.example/x/"><i style="background:url(&quot;/__tandem/o/https/static.bank.example/i.png&quot;)"></i>',
+    'a style value seen again after <base> is rewritten against the new base',
+  );
 });
 
 t.test('rewrite-html: iframe srcdoc markup is rewritten too', async (t) => {
