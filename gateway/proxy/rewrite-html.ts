@@ -35,6 +35,7 @@ import { decodeHTMLAttribute } from 'entities/decode';
 import { gatewayPathOf, isOnPrimary, knownOriginAt, type CompiledOrigin, type OriginMap } from '../../protocol/url-map.js';
 import { HtmlTokenizer, isSpace, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
+import { rewritePlainCss } from './html-style.js';
 import { adjustPolicy } from './csp.js';
 import { internName, nameTable } from './html-names.js';
 
@@ -87,6 +88,7 @@ export class HtmlRewriter implements TokenHandler {
   #importMap: string[] | null = null;
   /** style="" values already rewritten against #base: the value as written → its quoted replacement, or null. */
   readonly #styles = new Map<string, string | null>();
+  readonly #patches = new TagPatches();
   watching: boolean;
 
   constructor(opts: HtmlRewriteOptions) {
@@ -129,6 +131,11 @@ export class HtmlRewriter implements TokenHandler {
 
   rawText(element: string, piece: string, last: boolean): string {
     if (element === 'script') return this.#importMapText(piece, last);
+    if (this.#css === null && last) {
+      // A whole <style> in one piece: plain url()s are mapped without the CSS rewriter.
+      const plain = rewritePlainCss(piece, this.#base, this.#opts.map);
+      if (plain !== null) return plain;
+    }
     if (this.#css === null) this.#css = new CssRewriter({ map: this.#opts.map, baseUrl: this.#base });
     let out = this.#css.write(piece);
     if (last) {
@@ -163,7 +170,8 @@ export class HtmlRewriter implements TokenHandler {
     count: number,
     _selfClosing: boolean,
   ): string | null {
-    let patches: Patch[] | null = null;
+    const patches = this.#patches;
+    patches.count = 0;
     let append = '';
     let target = -1;
     let rel = -1;
@@ -189,28 +197,24 @@ export class HtmlRewriter implements TokenHandler {
       if (URL_ATTRS.has(attr) || (attr === 'data' && name === 'object')) {
         if (a.valueStart < 0) continue;
         if (name === 'base' && attr === 'href') {
-          patches = push(patches, this.#rewriteBase(text, a));
+          this.#rewriteBase(text, a, patches);
           continue;
         }
         if (name === 'link' && attr === 'href') linkHref = i;
         if (this.#staysRootRelative(text, a)) continue;
-        const cut = this.#originCut(text, a);
-        if (cut !== null) {
-          patches = push(patches, cut);
-          continue;
-        }
+        if (this.#originCut(text, a, patches)) continue;
         const r = this.#mapValue(text, a);
         if (r === null) continue;
         if (r.kind === 'foreign' && (attr === 'action' || attr === 'formaction' || (attr === 'href' && LINK_TAGS.has(name))))
           foreignLink = true;
-        if (r.url !== null) patches = push(patches, valuePatch(a, r.url));
+        if (r.url !== null) patches.value(a, r.url);
       } else if (attr === 'srcset' || attr === 'imagesrcset') {
         if (a.valueStart < 0) continue;
         // Without `&` there is nothing to decode: the candidates are read in place.
         const v = hasAmpersand(text, a.valueStart, a.valueEnd)
           ? this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)), 0, -1)
           : this.#rewriteSrcset(text, a.valueStart, a.valueEnd);
-        if (v !== null) patches = push(patches, valuePatch(a, v));
+        if (v !== null) patches.value(a, v);
       } else if (attr === 'ping') {
         if (a.valueStart < 0) continue;
         let changed = false;
@@ -220,23 +224,23 @@ export class HtmlRewriter implements TokenHandler {
           changed = true;
           return r.url;
         });
-        if (changed) patches = push(patches, valuePatch(a, v));
+        if (changed) patches.value(a, v);
       } else if (attr === 'srcdoc' && name === 'iframe') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
         // The framed document's markup, rewritten the same way (without the hooks: it has no URL of its own).
         const inner = new HtmlRewriter({ ...this.#opts, pageUrl: this.#base, inject: null });
         const v = inner.write(raw) + inner.end();
-        if (v !== raw) patches = push(patches, valuePatch(a, v));
+        if (v !== raw) patches.value(a, v);
       } else if (attr === 'style') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const quoted = this.#rewriteStyle(text.slice(a.valueStart, a.valueEnd));
-        if (quoted !== null) patches = push(patches, quotedPatch(a, quoted));
+        if (quoted !== null) patches.quoted(a, quoted);
       } else if (attr === 'target' || attr === 'formtarget') {
         target = i;
         if ((attr === 'formtarget' || TARGET_TAGS.has(name)) && a.valueStart >= 0) {
           const t = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
-          if (t === '_top' || t === '_parent') patches = push(patches, valuePatch(a, '_self'));
+          if (t === '_top' || t === '_parent') patches.value(a, '_self');
         }
       } else if (attr === 'rel') {
         rel = i;
@@ -257,14 +261,14 @@ export class HtmlRewriter implements TokenHandler {
     if (name === 'meta' && content >= 0 && httpEquiv !== '') {
       const a = attrs[content];
       const v = this.#rewriteMeta(httpEquiv, decodeAttr(text.slice(a.valueStart, a.valueEnd)));
-      if (v !== null) patches = push(patches, valuePatch(a, v));
+      if (v !== null) patches.value(a, v);
       if (httpEquiv === 'content-type') charset = true;
     }
     if (integrity >= 0 && linkHref >= 0 && (/\bstylesheet\b/.test(relValue) || (/\bpreload\b/.test(relValue) && asValue === 'style'))) {
       const r = this.#mapValue(text, attrs[linkHref]);
       if (r === null || (r.kind !== 'foreign' && r.kind !== 'other')) {
         const a = attrs[integrity];
-        patches = push(patches, { start: a.nameStart, end: a.valueStart < 0 ? a.nameEnd : a.valueEnd + (a.quote ? 1 : 0), text: '' });
+        patches.add(a.nameStart, a.valueStart < 0 ? a.nameEnd : a.valueEnd + (a.quote ? 1 : 0), '');
       }
     }
     if (foreignLink) {
@@ -272,13 +276,13 @@ export class HtmlRewriter implements TokenHandler {
       const blank = t !== null && t.valueStart >= 0 && text.slice(t.valueStart, t.valueEnd).trim().toLowerCase() === '_blank';
       if (!blank) {
         if (t === null) append += name === 'button' || name === 'input' ? ' formtarget="_blank"' : ' target="_blank"';
-        else patches = replacePatch(patches, valuePatch(t, '_blank'));
+        else patches.replaceValue(t, '_blank');
         if (rel < 0 && LINK_TAGS.has(name)) append += ' rel="noopener"';
       }
     }
 
     let tag: string | null = null;
-    if (patches !== null || append !== '') tag = applyPatches(text, start, end, patches, append);
+    if (patches.count > 0 || append !== '') tag = patches.apply(text, start, end, append);
     if (!this.watching) return tag;
     // Placing the hooks' tag: after <html>/<head> and a leading <meta charset>, before anything else.
     if (name === 'html') return tag;
@@ -296,25 +300,25 @@ export class HtmlRewriter implements TokenHandler {
   /**
    * The most common URL in a page, an absolute one of a configured origin written plainly
    * (`href="https://bank.example/a?b=1"`, `src='https://static.bank.example/i.png'`), mapped in
-   * place: the same output as mapUrl + valuePatch, without decoding, slicing or escaping. In
-   * double quotes only the origin is replaced. Null for anything else (the general path decides).
+   * place: the same output as mapUrl + a value patch, without decoding, slicing or escaping. In
+   * double quotes only the origin is replaced. False for anything else (the general path decides).
    */
-  #originCut(text: string, a: TagAttr): Patch | null {
+  #originCut(text: string, a: TagAttr, patches: TagPatches): boolean {
     const from = a.valueStart;
     const end = a.valueEnd;
     const o = knownOriginAt(text, from, end, this.#opts.map);
-    if (o === null) return null;
+    if (o === null) return false;
     const rest = from + o.origin.length;
     // `&` may start a character reference, which the general path decodes; `&amp;` (in query
     // strings) decodes to `&`, which is plain, and escapes back to `&amp;`: it stays as it is.
-    if (!ampersandsAreAmp(text, rest, end)) return null;
+    if (!ampersandsAreAmp(text, rest, end)) return false;
     const lead = leadOf(text, rest, end, o);
-    if (lead === null) return null;
-    // No quote (isPlainRestAt) and no `&` but in `&amp;`: nothing to escape.
-    if (a.quote === 0x22) return { start: from, end: rest, text: lead };
-    // The rest is already as valuePatch would escape it.
-    const value = '"' + lead + text.slice(rest, end) + '"';
-    return a.quote ? { start: from - 1, end: end + 1, text: value } : { start: from, end, text: value };
+    if (lead === null) return false;
+    // No quote (isPlainRestAt) and no `&` but in `&amp;`: nothing to escape, the rest is already
+    // as a value patch would write it.
+    if (a.quote === 0x22) patches.add(from, rest, lead);
+    else patches.quoted(a, '"' + lead + text.slice(rest, end) + '"');
+    return true;
   }
 
   /**
@@ -341,25 +345,25 @@ export class HtmlRewriter implements TokenHandler {
     return { kind: r.kind, url: null };
   }
 
-  #rewriteBase(text: string, a: TagAttr): Patch | null {
-    if (this.#baseSeen) return null;
+  #rewriteBase(text: string, a: TagAttr, patches: TagPatches): void {
+    if (this.#baseSeen) return;
     this.#baseSeen = true;
     const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd)).trim();
     let real: string;
     try {
       real = new URL(utf8(raw), this.#opts.pageUrl).href;
     } catch {
-      return null;
+      return;
     }
-    if (!/^https?:/i.test(real)) return null;
+    if (!/^https?:/i.test(real)) return;
     this.#base = real;
     this.#styles.clear();
     this.#onPrimary = isOnPrimary(real, this.#opts.map);
     const path = gatewayPathOf(real, this.#opts.map);
-    if (path !== null) return valuePatch(a, path);
+    if (path !== null) return patches.value(a, path);
     // A foreign base would pull mapped paths onto the foreign host: drop it and write URLs resolved.
     this.#foreignBase = true;
-    return { start: a.nameStart, end: a.nameEnd, text: 'data-tandem-base-href' };
+    patches.add(a.nameStart, a.nameEnd, 'data-tandem-base-href');
   }
 
   /**
@@ -431,7 +435,7 @@ export class HtmlRewriter implements TokenHandler {
     // A URL in a declaration needs a function, url( or image-set(: no parenthesis, nothing to
     // map (@import, the other place CSS holds a URL, is ignored by browsers in style="").
     if (raw.indexOf('(') >= 0) {
-      const v = rewriteCss(raw, { map: this.#opts.map, baseUrl: this.#base });
+      const v = rewritePlainCss(raw, this.#base, this.#opts.map) ?? rewriteCss(raw, { map: this.#opts.map, baseUrl: this.#base });
       if (v !== raw) quoted = '"' + escapeValue(v) + '"';
     }
     if (value.length <= MAX_REMEMBERED_STYLE) {
@@ -519,49 +523,84 @@ export function rewriteHtml(html: string, opts: HtmlRewriteOptions): string {
 
 // --- patches ---
 
-interface Patch {
-  start: number;
-  end: number;
-  text: string;
-}
+/**
+ * The edits to one tag: ranges of it and their replacements, in arrays reused from tag to tag
+ * (a patch object, an array and a sort per changed tag were a third of the rewriter's garbage).
+ */
+class TagPatches {
+  count = 0;
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+  readonly #texts: string[] = [];
 
-function push(patches: Patch[] | null, p: Patch | null): Patch[] | null {
-  if (p === null) return patches;
-  if (patches === null) return [p];
-  patches.push(p);
-  return patches;
-}
-
-function replacePatch(patches: Patch[] | null, p: Patch): Patch[] {
-  const list = (patches ?? []).filter((x) => x.start !== p.start || x.end !== p.end);
-  list.push(p);
-  return list;
-}
-
-/** Replaces an attribute's value (quotes included) by a double-quoted, escaped one. */
-function valuePatch(a: TagAttr, value: string): Patch {
-  return quotedPatch(a, '"' + escapeValue(value) + '"');
-}
-
-/** Replaces an attribute's value (quotes included) by text, already escaped and quoted. */
-function quotedPatch(a: TagAttr, text: string): Patch {
-  if (a.valueStart < 0) return { start: a.nameEnd, end: a.nameEnd, text: '=' + text };
-  return a.quote ? { start: a.valueStart - 1, end: a.valueEnd + 1, text } : { start: a.valueStart, end: a.valueEnd, text };
-}
-
-function applyPatches(text: string, start: number, end: number, patches: Patch[] | null, append: string): string {
-  let out = '';
-  let at = start;
-  if (patches !== null) {
-    patches.sort((x, y) => x.start - y.start);
-    for (const p of patches) {
-      if (p.start < at) continue;
-      out += text.slice(at, p.start) + p.text;
-      at = p.end;
-    }
+  add(start: number, end: number, text: string): void {
+    const i = this.count++;
+    this.#starts[i] = start;
+    this.#ends[i] = end;
+    this.#texts[i] = text;
   }
-  // Appended attributes go before the closing `>` (after a `/`, which is then ignored).
-  return out + text.slice(at, end - 1) + append + '>';
+
+  /** Replaces an attribute's value (quotes included) by a double-quoted, escaped one. */
+  value(a: TagAttr, value: string): void {
+    this.quoted(a, '"' + escapeValue(value) + '"');
+  }
+
+  /** Replaces an attribute's value (quotes included) by text, already escaped and quoted. */
+  quoted(a: TagAttr, text: string): void {
+    if (a.valueStart < 0) this.add(a.nameEnd, a.nameEnd, '=' + text);
+    else if (a.quote) this.add(a.valueStart - 1, a.valueEnd + 1, text);
+    else this.add(a.valueStart, a.valueEnd, text);
+  }
+
+  /** Like value, dropping an earlier patch of the same range. */
+  replaceValue(a: TagAttr, value: string): void {
+    const n = this.count;
+    this.value(a, value);
+    const start = this.#starts[n];
+    const end = this.#ends[n];
+    let k = 0;
+    for (let i = 0; i <= n; i++) {
+      if (i < n && this.#starts[i] === start && this.#ends[i] === end) continue;
+      this.#starts[k] = this.#starts[i];
+      this.#ends[k] = this.#ends[i];
+      this.#texts[k] = this.#texts[i];
+      k++;
+    }
+    this.count = k;
+  }
+
+  /** The tag text[start, end) with the patches applied (by start, in the order added; overlaps skipped) and `append` before its `>`. */
+  apply(text: string, start: number, end: number, append: string): string {
+    const starts = this.#starts;
+    const ends = this.#ends;
+    const texts = this.#texts;
+    const n = this.count;
+    // Insertion sort, stable: patches come nearly in order (attribute order).
+    for (let i = 1; i < n; i++) {
+      const s = starts[i];
+      if (starts[i - 1] <= s) continue;
+      const e = ends[i];
+      const t = texts[i];
+      let j = i - 1;
+      for (; j >= 0 && starts[j] > s; j--) {
+        starts[j + 1] = starts[j];
+        ends[j + 1] = ends[j];
+        texts[j + 1] = texts[j];
+      }
+      starts[j + 1] = s;
+      ends[j + 1] = e;
+      texts[j + 1] = t;
+    }
+    let out = '';
+    let at = start;
+    for (let i = 0; i < n; i++) {
+      if (starts[i] < at) continue;
+      out += text.slice(at, starts[i]) + texts[i];
+      at = ends[i];
+    }
+    // Appended attributes go before the closing `>` (after a `/`, which is then ignored).
+    return out + text.slice(at, end - 1) + append + '>';
+  }
 }
 
 // --- values ---

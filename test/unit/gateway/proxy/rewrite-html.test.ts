@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { HtmlRewriter, createHtmlRewriteStream, rewriteHtml, type HtmlRewriteOptions } from '../../../../gateway/proxy/rewrite-html.js';
 import { hookTag } from '../../../../gateway/proxy/inject-tag.js';
+import { rewritePlainCss } from '../../../../gateway/proxy/html-style.js';
+import { rewriteCss } from '../../../../gateway/proxy/rewrite-css.js';
 import { createOriginMap } from '../../../../protocol/url-map.js';
 
 const map = createOriginMap('https://bank.example', ['https://static.bank.example']);
@@ -228,6 +230,74 @@ t.test('rewrite-html: style attributes and <style> elements go through the CSS r
     rw('<i style="background:url(../i.png)"></i><base href="https://static.bank.example/x/"><i style="background:url(../i.png)"></i>'),
     '<i style="background:url(../i.png)"></i><base href="/__tandem/o/https/static.bank.example/x/"><i style="background:url(&quot;/__tandem/o/https/static.bank.example/i.png&quot;)"></i>',
     'a style value seen again after <base> is rewritten against the new base',
+  );
+});
+
+t.test('rewrite-html: the plain url() path of style="" and <style> writes what the CSS rewriter writes', async (t) => {
+  const urls = [
+    'https://bank.example/a.png',
+    'https://static.bank.example/i.png',
+    'https://bank.example//x',
+    'https://bank.example',
+    'https://bank.example?q',
+    'https://evil.example/',
+    '/root',
+    'rel/x',
+    '../up',
+    'https://bank.example/\xc3\xa9',
+    '',
+  ];
+  const pieces = [
+    'url(',
+    'URL(',
+    'myurl(',
+    ' url(',
+    '"',
+    "'",
+    '\\',
+    '/*',
+    '@import ',
+    'image-set(',
+    ')',
+    '(',
+    ' ',
+    ';',
+    'x',
+    '/',
+    '*',
+    '\n',
+  ];
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
+  let fast = 0;
+  let mapped = 0;
+  for (const baseUrl of ['https://bank.example/p/q', 'https://static.bank.example/d/']) {
+    for (let n = 0; n < 10_000; n++) {
+      let css = '';
+      for (let i = 1 + Math.floor(random() * 8); i > 0; i--) {
+        const r = random();
+        css +=
+          r < 0.25
+            ? pick(urls)
+            : r < 0.6
+              ? pick(['url(', 'URL(', "url('", 'url("']) + pick(urls) + pick([')', "')", '")', ' )', ''])
+              : pick(pieces);
+      }
+      const plain = rewritePlainCss(css, baseUrl, map);
+      if (plain === null) continue;
+      fast++;
+      if (plain !== css) mapped++;
+      const full = rewriteCss(css, { map, baseUrl });
+      if (plain !== full) {
+        t.equal(plain, full, JSON.stringify(css));
+        return;
+      }
+    }
+  }
+  t.ok(
+    fast > 2000 && mapped > 300,
+    `${fast} values took the plain path, ${mapped} of them with a URL mapped, all as the CSS rewriter writes them`,
   );
 });
 
