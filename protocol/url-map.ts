@@ -353,8 +353,12 @@ function originAt(s: string, from: number, to: number, c: CompiledMap): Compiled
 
 function resolve(s: string, raw: string, baseUrl: string, map: OriginMap): MappedUrl {
   const c = compiled(map);
-  const known = originPrefixPath(s, c);
-  if (known !== null) return known;
+  // mapUrl has tried the configured origins on raw already when it starts like one.
+  const h = raw.charCodeAt(0);
+  if (s !== raw || (h !== 0x68 && h !== 0x77)) {
+    const known = originPrefixPath(s, c);
+    if (known !== null) return known;
+  }
   const fast = fastPath(s, c);
   if (fast !== null) return fast;
   let u: WhatwgUrl;

@@ -6,9 +6,9 @@
  * content; quoted, unquoted and valueless attributes; `>` inside quoted values), and copies
  * every byte it is not asked to change.
  *
- * It never builds a tree and never decodes text: the handler is called for start tags, end tags
- * and raw-text spans with offsets into the current text, and answers with a replacement string
- * or null (copy as is). Input is a "byte string" (latin1: one char per byte), so chunk
+ * It never builds a tree and never decodes text: the handler is called for start tags and raw-text
+ * spans with offsets into the current text (an end tag's name is read only where it matters),
+ * and answers with a replacement string or null (copy as is). Input is a "byte string" (latin1: one char per byte), so chunk
  * boundaries inside UTF-8 sequences and invalid bytes cannot hurt. An unfinished tag, comment
  * opener or end-tag candidate at the end of a chunk is held back until the next chunk; the
  * content of comments and raw-text elements streams through without being held.
@@ -44,7 +44,6 @@ export interface TokenHandler {
     count: number,
     selfClosing: boolean,
   ): string | null;
-  endTag(name: string): void;
   /** Whether the content of this raw-text element goes through `rawText` (else it is copied). */
   rewritesRawText(element: string): boolean;
   /** Content of a raw-text element, streamed in pieces; `last` on the piece before its end tag. */
@@ -197,13 +196,15 @@ export class HtmlTokenizer {
         if (isAlpha(c2)) {
           const end = this.#scanTag(text, lt + 2);
           if (end < 0) return hold(lt);
-          const name = tagName(text, lt + 2, this.#nameEnd);
-          if (h.watching) {
-            out += this.#before(text, copied, lt, 'end', name);
-            copied = lt;
+          // An end tag's name matters only inside svg or math and while the handler watches.
+          if (h.watching || this.#ns.length > 1) {
+            const name = tagName(text, lt + 2, this.#nameEnd);
+            if (h.watching) {
+              out += this.#before(text, copied, lt, 'end', name);
+              copied = lt;
+            }
+            this.#endNamespace(name);
           }
-          this.#endNamespace(name);
-          h.endTag(name);
           pos = end;
           continue;
         }

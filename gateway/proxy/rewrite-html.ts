@@ -145,8 +145,6 @@ export class HtmlRewriter implements TokenHandler {
     return out;
   }
 
-  endTag(_name: string): void {}
-
   /** An import map is held until its end (they are small), then its URLs are mapped. */
   #importMapText(piece: string, last: boolean): string {
     if (this.#importMap === null) return piece;

@@ -24,7 +24,6 @@ function ours(chunks: string[]): Tag[] {
       tags.push(`${name}[${parts.join('|')}]`);
       return null;
     },
-    endTag: () => {},
     rewritesRawText: () => false,
     rawText: () => null,
   };
@@ -181,7 +180,6 @@ t.test('html-tokenizer: copies every byte and holds back only unfinished constru
     watching: false,
     before: () => '',
     startTag: () => null,
-    endTag: () => {},
     rewritesRawText: () => false,
     rawText: () => null,
   };
