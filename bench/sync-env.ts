@@ -52,7 +52,9 @@ export async function startGateway(origin: string): Promise<Gateway> {
   writeFileSync(operators, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   let gw: GatewayProcess;
   try {
-    gw = await spawnGateway({ TANDEM_ORIGIN: origin, TANDEM_OPERATORS: operators });
+    // TANDEM_BENCH_GATEWAY_NODE_OPTIONS (say `--require ./profile.cjs`): where the gateway's time goes.
+    const nodeOptions = process.env.TANDEM_BENCH_GATEWAY_NODE_OPTIONS;
+    gw = await spawnGateway({ TANDEM_ORIGIN: origin, TANDEM_OPERATORS: operators, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -29,7 +29,7 @@
  *   npx tsc -b && node scripts/bundle.mjs && node dist/bench/sync.js [--samples 60] [--late 3] [--rounds 3] [--only 1,2,…]
  */
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
@@ -514,6 +514,10 @@ async function liveSession(browser: Browser, gw: Gateway): Promise<void> {
 
 // ---- 3: the late joiner ------------------------------------------------------------------------
 
+/** With TANDEM_BENCH_TRACE=<file>, the first joiner's tab is traced: where its seconds go (TANDEM_BENCH_PROFILE=<file>: its script, sampled). */
+// TANDEM_BENCH_RECORDER_PROFILE=<file>: part 5's first round with a session, its script sampled.
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'loading'];
+
 async function lateJoiner(browser: Browser, gw: Gateway, origin: string): Promise<void> {
   const base = gw.url;
   // The recorder's checkpoint: a fresh snapshot after 2,000 recorded events; 1,990 is the most a
@@ -551,6 +555,15 @@ async function lateJoiner(browser: Browser, gw: Gateway, origin: string): Promis
       if (s === 0) console.log(`snapshot of /heavy: ${sizes(snap.json)}`);
     }
     const j = await operatorContext(browser, base, 'bob');
+    const trace = process.env.TANDEM_BENCH_TRACE;
+    if (trace && s === 0) await browser.startTracing(j.tab.page, { path: trace, categories: TRACE_CATEGORIES });
+    const profile = process.env.TANDEM_BENCH_PROFILE;
+    const cdp = profile && s === 0 ? await j.tab.page.context().newCDPSession(j.tab.page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const tj = performance.now();
     const tjAbs = performance.timeOrigin + tj;
     const nav = j.open(session);
@@ -569,6 +582,8 @@ async function lateJoiner(browser: Browser, gw: Gateway, origin: string): Promis
     );
     late.push(performance.now() - tj);
     shown.push(firstShown);
+    if (trace && s === 0) await browser.stopTracing();
+    if (cdp && profile) writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
     await nav.catch(() => undefined);
     const recvs = await wire(j.tab.page);
     const replayedAt = recvs.recvs.find(([, op]) => op === 'replayed')?.[0];
@@ -674,12 +689,20 @@ async function recorderCost(browser: Browser): Promise<void> {
       const t = which === 'with' ? withSession : without;
       const cdp = which === 'with' ? cdpWith : cdpWithout;
       await sleep(500);
+      const profile = process.env.TANDEM_BENCH_RECORDER_PROFILE;
+      const profiling = !!profile && which === 'with' && runs.with.length === 0;
+      if (profiling) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+      }
       const m0 = await metrics(cdp);
       const up0 = { ...traffic };
       const t0 = performance.now();
       await activity(t, SECONDS);
       await sleep(300);
       const m1 = await metrics(cdp);
+      if (profiling) writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
       const d: Metrics = {
         task: m1.task - m0.task,
         script: m1.script - m0.script,

@@ -261,14 +261,19 @@ function start(grant: SessionGrant): void {
         case 'welcome':
           me = m.participant;
           if (typeof m.color === 'string') myColor = m.color;
-          if (hub?.replaying) synced = false;
+          if (hub?.replaying) {
+            synced = false;
+            mirror?.hold();
+          } else mirror?.release();
           break;
         case 'reset':
           synced = false;
           mirror?.forget();
+          mirror?.hold();
           break;
         case 'replayed':
           synced = true;
+          mirror?.release();
           customer?.start();
           break;
         case 'presence': {

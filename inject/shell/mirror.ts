@@ -28,6 +28,8 @@ import { EVENT_CUSTOM, EVENT_FULL, EVENT_INCREMENTAL, SELECT_EVENT, SOURCE_INPUT
 const TYPING_QUIET_MS = 400;
 /** Marks of masked fields, listeners in new child frames and the title follow changes this late at most. */
 const AFTER_CHANGES_MS = 50;
+/** A log replay that has not ended by then is applied as it stands. */
+const CATCH_UP_MAX_MS = 15_000;
 
 export interface MirrorHost {
   /** Sends a command to the hub (keys relative to the page, `top/` is added). */
@@ -138,7 +140,39 @@ export class Mirror {
     return (events as RecordedEvent[]).filter((e) => sanitizeEvent(e, this.#tags, this.urls));
   }
 
+  // ---- catching up from the log ----------------------------------------------------------------
+
+  /** Batches held while the log is replayed to this operator; null when live. */
+  #catchUp: RecordedEvent[][] | null = null;
+  #catchUpTimer = 0;
+
+  /**
+   * The log is about to be replayed (a join, a reset): what it brings waits and is applied in
+   * one go when it ends, so the browser builds and lays out the page once, not once per logged
+   * batch (a late joiner's log holds up to 2,000 of them; on a 25k-element page each layout is
+   * 20 ms). A replay that never ends is applied after CATCH_UP_MAX_MS all the same.
+   */
+  hold(): void {
+    this.#catchUp ??= [];
+    native.clearTimeout(this.#catchUpTimer);
+    this.#catchUpTimer = native.setTimeout(() => this.release(), CATCH_UP_MAX_MS);
+  }
+
+  /** The replay is over: everything held is applied now, and what follows as it arrives. */
+  release(): void {
+    native.clearTimeout(this.#catchUpTimer);
+    const held = this.#catchUp;
+    this.#catchUp = null;
+    if (held && this.#replayer) for (const events of held) this.#add(events);
+  }
+
   #add(events: RecordedEvent[]): void {
+    if (this.#catchUp) {
+      // A snapshot rebuilds the whole document: what came before it is of no use.
+      if (events.some((e) => e.type === EVENT_FULL)) this.#catchUp.length = 0;
+      this.#catchUp.push(events);
+      return;
+    }
     const r = this.#replayer!;
     const after: (() => void)[] = [];
     for (const e of events) {
@@ -443,6 +477,8 @@ export class Mirror {
   /** The session ended: the mirror is replaced by a notice. */
   end(notice: string): void {
     this.forget();
+    native.clearTimeout(this.#catchUpTimer);
+    this.#catchUp = null;
     this.#replayer?.destroy();
     this.#replayer = null;
     this.#overlay = null;
