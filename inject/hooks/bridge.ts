@@ -37,7 +37,12 @@ export type FromHooks =
   | { t: 'meta'; title: string; icon: string }
   | { t: 'cmd'; cmd: LocalCommand }
   | { t: 'snapshot'; sid: string; events: RecordedEvent[] }
-  | { t: 'changes'; sid: string; events: RecordedEvent[] }
+  /**
+   * Changes, as the JSON of their events: a string crosses the port as one copy, where the
+   * events themselves would be cloned object by object on both sides of it (the shell only
+   * forwards them).
+   */
+  | { t: 'changes'; sid: string; json: string }
   /** The element that has focus now (a node id of snapshot `sid`), or none. */
   | { t: 'focus'; sid: string; id: number | null }
   /** Names of masked fields a GET form is about to put in the page's address. */

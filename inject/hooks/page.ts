@@ -45,7 +45,7 @@ export function installSharing(win: Window, opts: HookOptions): void {
 
   const recorder = new Recorder(win, ctx.mask, {
     snapshot: (sid, events) => post({ t: 'snapshot', sid, events: events as unknown as RecordedEvent[] }),
-    changes: (sid, events) => post({ t: 'changes', sid, events: events as unknown as RecordedEvent[] }),
+    changes: (sid, events) => post({ t: 'changes', sid, json: JSON.stringify(events) }),
     report: (err) => ctx.report(err),
   });
   const actions = new Actions(recorder, (err) => ctx.report(err));

@@ -175,9 +175,12 @@ export class CustomerPage {
         return;
       case 'snapshot':
         this.#n = 0;
-        return this.#sendEvents(m.sid, m.events, true);
+        return this.#sendSnapshot(m.sid, m.events);
       case 'changes':
-        return this.#sendEvents(m.sid, m.events, false);
+        if (this.host.live() && typeof m.json === 'string') {
+          for (const c of chunksOf(m.sid, m.json)) this.host.send(`top/dom/${m.sid}/${this.#n++}`, 'dom', c);
+        }
+        return;
       case 'cmd':
         if (this.host.live()) this.host.send(`top/${m.cmd.k}`, m.cmd.op, m.cmd.d, m.cmd.op === 'ink-clear' ? 'all' : 'others');
         return;
@@ -197,20 +200,14 @@ export class CustomerPage {
     this.host.navSent();
   }
 
-  #sendEvents(sid: string, events: RecordedEvent[], snapshot: boolean): void {
+  #sendSnapshot(sid: string, events: RecordedEvent[]): void {
     if (!this.host.live() || !Array.isArray(events)) return;
-    if (snapshot) {
-      for (const e of events) {
-        if (e.type !== EVENT_META) continue;
-        const d = e.data as { href?: string };
-        if (typeof d.href === 'string') d.href = this.#unmaskAbsolute(d.href);
-      }
+    for (const e of events) {
+      if (e.type !== EVENT_META) continue;
+      const d = e.data as { href?: string };
+      if (typeof d.href === 'string') d.href = this.#unmaskAbsolute(d.href);
     }
-    const chunks = chunksOf(sid, JSON.stringify(events));
-    for (const c of chunks) {
-      if (snapshot) this.host.send(c.i === 0 ? 'top/dom' : `top/dom/${sid}/s${c.i}`, 'snapshot', c);
-      else this.host.send(`top/dom/${sid}/${this.#n++}`, 'dom', c);
-    }
+    for (const c of chunksOf(sid, JSON.stringify(events))) this.host.send(c.i === 0 ? 'top/dom' : `top/dom/${sid}/s${c.i}`, 'snapshot', c);
   }
 
   /** A gateway path with masked fields' values taken out of its query. */
