@@ -49,7 +49,7 @@ export interface HtmlRewriteOptions {
   readonly gatewayHttps: boolean;
 }
 
-const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'poster', 'background', 'xlink:href']);
+const URL_ATTRS = ['href', 'src', 'action', 'formaction', 'poster', 'background', 'xlink:href'];
 const TARGET_TAGS = new Set(['a', 'area', 'form', 'base']);
 const LINK_TAGS = new Set(['a', 'area']);
 /** Every attribute the rewriter reads; the others are skipped without being sliced. */
@@ -192,7 +192,7 @@ export class HtmlRewriter implements TokenHandler {
       if (attr === null) continue;
       for (let n = 0; n < seen; n++) if (names[n] === attr) continue attributes; // the first of duplicated attributes wins
       names[seen++] = attr;
-      if (URL_ATTRS.has(attr) || (attr === 'data' && name === 'object')) {
+      if (isUrlAttr(attr) || (attr === 'data' && name === 'object')) {
         if (a.valueStart < 0) continue;
         if (name === 'base' && attr === 'href') {
           this.#rewriteBase(text, a, patches);
@@ -517,6 +517,19 @@ export function rewriteHtml(html: string, opts: HtmlRewriteOptions): string {
   const r = new HtmlRewriter(opts);
   const out = r.write(Buffer.from(html, 'utf8').toString('latin1')) + r.end();
   return Buffer.from(out, 'latin1').toString('utf8');
+}
+
+/** One of URL_ATTRS: attribute names are interned, so this compares references, where a Set hashed. */
+function isUrlAttr(attr: string): boolean {
+  return (
+    attr === 'href' ||
+    attr === 'src' ||
+    attr === 'action' ||
+    attr === 'formaction' ||
+    attr === 'poster' ||
+    attr === 'background' ||
+    attr === 'xlink:href'
+  );
 }
 
 // --- patches ---
