@@ -340,18 +340,20 @@ export class RedisCommandLog implements CommandLog {
 
   /**
    * A publication: one line per command, each for this replica's subscribers of its session
-   * (`only`, on a session's own channel; else the one the line names).
+   * (`only`, on a session's own channel; else the one the line names). Read as bytes: a line of
+   * a session with no subscriber here is never decoded, and a command's client form is copied
+   * out of its line as it is (wire-command.ts).
    */
-  private heard(message: string, only: string | null): void {
+  private heard(message: Buffer, only: string | null): void {
     let at = 0;
     while (at < message.length) {
-      let end = message.indexOf('\n', at);
+      let end = message.indexOf(NEWLINE, at);
       if (end < 0) end = message.length;
-      const line = message.slice(at, end);
+      const start = at;
       at = end + 1;
-      const channel = this.sessions.get(only ?? sessionOf(line) ?? '');
+      const channel = this.sessions.get(only ?? sessionOf(message, start, end) ?? '');
       if (!channel) continue;
-      const published = parsePublished(line);
+      const published = parsePublished(message, start, end);
       if (!published) continue;
       channel.heardAt = Date.now();
       for (const sub of channel.subs) sub.push(published);
@@ -364,19 +366,25 @@ export class RedisCommandLog implements CommandLog {
   }
 }
 
+const NEWLINE = 0x0a;
+const LINE_START = Buffer.from('{"s":"');
+const EPOCH_AT = Buffer.from('","e":');
+
 /**
- * The session of a publication line `{"s":<id as JSON>,"e":...`, read without parsing the rest
- * (on a single Redis most lines may be of sessions with no subscriber here). Inside a JSON string
- * every quote is escaped, so the first `,"e":` after the id is where the id ends.
+ * The session of the publication line m[start, end), `{"s":<id as JSON>,"e":...`, read without
+ * decoding the rest (on a single Redis most lines may be of sessions with no subscriber here).
+ * Inside a JSON string every quote is escaped, so the first `","e":` after the id is where the
+ * id ends.
  */
-function sessionOf(line: string): string | null {
-  if (!line.startsWith('{"s":"')) return null;
-  const end = line.indexOf('","e":', 6);
-  if (end < 0) return null;
-  const id = line.slice(6, end);
+function sessionOf(m: Buffer, start: number, end: number): string | null {
+  if (end - start < LINE_START.length || LINE_START.compare(m, start, start + LINE_START.length) !== 0) return null;
+  const idAt = start + LINE_START.length;
+  const idEnd = m.indexOf(EPOCH_AT, idAt);
+  if (idEnd < 0 || idEnd >= end) return null;
+  const id = m.toString('utf8', idAt, idEnd);
   if (!id.includes('\\')) return id;
   try {
-    return JSON.parse(line.slice(5, end + 1)) as string;
+    return JSON.parse(m.toString('utf8', idAt - 1, idEnd + 1)) as string;
   } catch {
     return null;
   }
@@ -388,14 +396,14 @@ async function unsubscribe(joined: Promise<() => Promise<void>>): Promise<void> 
   )();
 }
 
-function parsePublished(message: string): Published | null {
-  const wire = parseWireLine(message);
+function parsePublished(m: Buffer, start: number, end: number): Published | null {
+  const wire = parseWireLine(m, start, end);
   if (wire) return wire;
   try {
-    const m = JSON.parse(message) as { e?: unknown; c?: LoggedCommand; ended?: boolean };
-    if (typeof m.e !== 'string') return null;
-    if (m.ended) return { epoch: m.e, ended: true };
-    if (m.c && typeof m.c.seq === 'number') return { epoch: m.e, cmd: deepFreeze(m.c) };
+    const p = JSON.parse(m.toString('utf8', start, end)) as { e?: unknown; c?: LoggedCommand; ended?: boolean };
+    if (typeof p.e !== 'string') return null;
+    if (p.ended) return { epoch: p.e, ended: true };
+    if (p.c && typeof p.c.seq === 'number') return { epoch: p.e, cmd: deepFreeze(p.c) };
   } catch {
     // Not ours: ignore.
   }

@@ -41,7 +41,8 @@ const baseOptions: RedisOptions = {
   lazyConnect: false,
 };
 
-type Handler = (message: string) => void;
+/** A message as the bytes Redis sent (decoding them is the handler's choice: most are never decoded whole). */
+type Handler = (message: Buffer) => void;
 
 export class RedisConnection {
   readonly kind: 'redis' | 'redis-cluster';
@@ -73,7 +74,7 @@ export class RedisConnection {
       });
       this.client = client;
       this.subscriber = new Cluster(seeds, { ...clusterOptions, shardedSubscribers: true });
-      this.subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
+      this.subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message));
     } else if (target.url) {
       this.kind = 'redis';
       this.client = new Redis(target.url, baseOptions);
@@ -81,7 +82,8 @@ export class RedisConnection {
     } else {
       throw new Error('a Redis URL or cluster seeds are required');
     }
-    this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+    // The Buffer events only: ioredis decodes a message to a string only while a 'message' listener exists.
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message));
     this.subscriber.on('ready', () => this.subscriberReady());
     this.client.once('ready', () => {
       this.clientWasReady = true;
@@ -171,7 +173,7 @@ export class RedisConnection {
     await Promise.all([quit(this.client), quit(this.subscriber)]);
   }
 
-  private dispatch(channel: string, message: string): void {
+  private dispatch(channel: string, message: Buffer): void {
     const set = this.handlers.get(channel);
     if (!set) return;
     for (const handler of set) {

@@ -209,7 +209,7 @@ export class RedisDirectory implements Directory {
     const stop = await this.redis.listen(busChannel(topic), (message) => {
       let event: unknown;
       try {
-        event = JSON.parse(message);
+        event = JSON.parse(message.toString());
       } catch {
         return;
       }

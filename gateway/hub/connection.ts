@@ -17,7 +17,7 @@ export type JoinState = 'joining' | 'catching-up' | 'live';
 /** A live command held for a connection still replaying. */
 export interface Buffered {
   seq: number;
-  msg: string;
+  msg: string | Buffer;
   /** Sent by this connection's participant with `"a":"others"`: never shown to it. */
   by: string;
   others: boolean;
@@ -74,7 +74,7 @@ export class Connection {
   }
 
   /** Sends one text frame; a frame dropped for backpressure makes the connection slow. */
-  send(msg: string): void {
+  send(msg: string | Buffer): void {
     if (this.closing || !this.ws) return;
     if (this.ws.send(msg, false, false) === 2) this.slow();
   }

@@ -27,8 +27,11 @@ const REPLAY_READ_TIMEOUT_MS = 5000;
 /** Live commands held for one replaying socket before it counts as a slow consumer. */
 const MAX_JOIN_BUFFER_BYTES = 4 * BACKPRESSURE_LIMIT_BYTES;
 
-/** The client's form of a command: as it came from the store's publication where it did (no parse, no stringify). */
-export function serializeCommand(cmd: LoggedCommand): string {
+/**
+ * The client's form of a command: the bytes cut from the store's publication where it came from
+ * one (no decoding, no parse, no stringify, and uWS sends the bytes as they are).
+ */
+export function serializeCommand(cmd: LoggedCommand): string | Buffer {
   return wireOf(cmd) ?? JSON.stringify({ seq: cmd.seq, k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, t: cmd.t });
 }
 

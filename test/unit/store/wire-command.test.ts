@@ -38,12 +38,25 @@ t.test('wire-command: the client form is cut from the line, byte for byte what p
     const r = parseWireLine(l);
     t.ok(r, `${c.op}: read`);
     t.equal(r!.epoch, 'E1');
-    t.equal(r!.cmd.wire, reserialised(l), `${c.op}: same bytes as before`);
+    t.equal(r!.cmd.wire.toString(), reserialised(l), `${c.op}: same bytes as before`);
     t.equal(wireOf(r!.cmd), r!.cmd.wire);
     t.match(r!.cmd, { seq: 42, t: 1767225600123, a: c.a, k: c.k, op: c.op, by: c.by });
     t.same(r!.cmd.d, c.d, `${c.op}: d parsed on demand`);
     t.ok(Object.isFrozen(r!.cmd), 'frozen');
   }
+});
+
+t.test('wire-command: a line is read in place, between its neighbours in one publication', async (t) => {
+  const first = line(7, 1, { a: 'others', k: 'top/scroll', op: 'scroll', d: { x: 1, y: 2 }, by: 'p1' });
+  const second = line(8, 2, { a: 'all', k: 'top/dom', op: 'dom', d: { part: '\u00e9"x"\n' }, by: 'p2' }, 'S2', 'E2');
+  const message = Buffer.from(`${first}\n${second}\n{"s":"S3","e":"E3","ended":true}`);
+  const start = Buffer.byteLength(first) + 1;
+  const r = parseWireLine(message, start, start + Buffer.byteLength(second));
+  t.ok(r);
+  t.equal(r!.epoch, 'E2');
+  t.equal(r!.cmd.wire.toString(), reserialised(second));
+  t.same(r!.cmd.d, { part: '\u00e9"x"\n' });
+  t.equal(parseWireLine(message, 0, Buffer.byteLength(first) - 1), null, 'a line cut short');
 });
 
 t.test('wire-command: lines of another shape are left to the full parse', async (t) => {
