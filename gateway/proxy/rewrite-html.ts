@@ -89,6 +89,7 @@ export class HtmlRewriter implements TokenHandler {
   /** style="" values already rewritten against #base: the value as written → its quoted replacement, or null. */
   readonly #styles = new Map<string, string | null>();
   readonly #patches = new TagPatches();
+  #writes = 0;
   watching: boolean;
 
   constructor(opts: HtmlRewriteOptions) {
@@ -100,6 +101,9 @@ export class HtmlRewriter implements TokenHandler {
   }
 
   write(chunk: string): string {
+    // Remembered style values are slices of the chunks they came in: forget them now and then,
+    // so that they never hold more than a few chunks of a long page in memory.
+    if (++this.#writes % STYLE_MEMORY_CHUNKS === 0) this.#styles.clear();
     return this.#tokenizer.write(chunk);
   }
 
@@ -423,7 +427,7 @@ export class HtmlRewriter implements TokenHandler {
   /**
    * A style="" value (as written) rewritten by the CSS rewriter, escaped and quoted; null when it
    * stays. Pages repeat their inline styles (icons, sprites, list items), so the answers are
-   * remembered for the current base.
+   * remembered for the current base (and the last few chunks).
    */
   #rewriteStyle(value: string): string | null {
     let quoted = this.#styles.get(value);
@@ -455,6 +459,7 @@ export class HtmlRewriter implements TokenHandler {
 
 const MAX_IMPORT_MAP = 256 * 1024;
 const MAX_REMEMBERED_STYLES = 256;
+const STYLE_MEMORY_CHUNKS = 8;
 const MAX_REMEMBERED_STYLE = 1024;
 
 /**
@@ -643,15 +648,18 @@ function leadOf(text: string, rest: number, end: number, o: CompiledOrigin): str
   return o.prefix + '/';
 }
 
+/** Whether text[from, to) holds a `&` (looked for in the range only: indexOf would run on past it). */
 function hasAmpersand(text: string, from: number, to: number): boolean {
-  const i = text.indexOf('&', from);
-  return i >= 0 && i < to;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0x26) return true;
+  return false;
 }
 
 /** Whether every `&` in text[from, to) starts `&amp;`. */
 function ampersandsAreAmp(text: string, from: number, to: number): boolean {
-  for (let i = text.indexOf('&', from); i >= 0 && i < to; i = text.indexOf('&', i + 1)) {
-    if (!text.startsWith('amp;', i + 1) || i + 5 > to) return false;
+  for (let i = from; i < to; i++) {
+    if (text.charCodeAt(i) !== 0x26) continue;
+    if (i + 5 > to || !text.startsWith('amp;', i + 1)) return false;
+    i += 4;
   }
   return true;
 }
