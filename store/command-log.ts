@@ -29,6 +29,12 @@ export interface AppendInput {
   by: string;
   /** Client message id: a second append with the same (by, c) returns the first one's command. */
   c?: string;
+  /**
+   * `d` as the client sent it: UTF-8 JSON text that parses to `d` (the hub passes the bytes of
+   * the frame it parsed). A store that writes JSON logs these bytes instead of stringifying `d`
+   * again; only read during the call.
+   */
+  dText?: Uint8Array;
 }
 
 export interface AppendResult {

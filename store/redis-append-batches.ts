@@ -26,13 +26,14 @@ import type { RedisConnection } from './redis-connection.js';
 /**
  * Packs one append for APPEND_BATCH_LUA (`>B B B I4c0 I4c0 I4c0 I4c0 I4c0`): compact, retiresBelow
  * and publish, then by, c, the field of (by, c) in sent (`<by length>:<by>:<c>`, '' without c), k
- * and the body, the command's JSON after `{"seq":N,` (starting with `"t":T,`).
+ * and the body, the command's JSON after `{"seq":N,` (starting with `"t":T,`), given in pieces:
+ * text, or bytes copied as they are (the data as the client sent it).
  */
 export function packAppend(a: {
   by: string;
   c: string;
   k: string;
-  body: string;
+  body: string | readonly (string | Uint8Array)[];
   compact: boolean;
   retiresBelow: boolean;
   publish: boolean;
@@ -42,7 +43,9 @@ export function packAppend(a: {
   const field = c > 0 ? `${by}:${a.by}:${a.c}` : '';
   const fieldBytes = c > 0 ? Buffer.byteLength(field) : 0;
   const k = Buffer.byteLength(a.k);
-  const body = Buffer.byteLength(a.body);
+  const pieces = typeof a.body === 'string' ? [a.body] : a.body;
+  let body = 0;
+  for (const p of pieces) body += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   const buf = Buffer.allocUnsafe(23 + by + c + fieldBytes + k + body);
   buf[0] = a.compact ? 1 : 0;
   buf[1] = a.retiresBelow ? 1 : 0;
@@ -56,7 +59,13 @@ export function packAppend(a: {
   at = buf.writeUInt32BE(k, at);
   at += buf.write(a.k, at);
   at = buf.writeUInt32BE(body, at);
-  buf.write(a.body, at);
+  for (const p of pieces) {
+    if (typeof p === 'string') at += buf.write(p, at);
+    else {
+      buf.set(p, at);
+      at += p.length;
+    }
+  }
   return buf;
 }
 

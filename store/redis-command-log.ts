@@ -166,8 +166,16 @@ export class RedisCommandLog implements CommandLog {
     if (!spec) return Promise.reject(new Error(`unknown op ${String(input.op)}`));
     // Everything but seq, serialised once here; the script prefixes `{"seq":N,`.
     // `a` right after t and `by` last: what follows `a` is the client's form as it is (wire-command.ts).
+    // Data the client sent as JSON text goes as those bytes (no stringify, no second encoding).
     const t = Date.now();
-    const body = `"t":${t},${JSON.stringify({ a: input.a, k: input.k, op: input.op, d: input.d, by: input.by }).slice(1)}`;
+    const body =
+      input.dText && input.d !== undefined
+        ? [
+            `"t":${t},${JSON.stringify({ a: input.a, k: input.k, op: input.op }).slice(1, -1)},"d":`,
+            input.dText,
+            `,"by":${JSON.stringify(input.by)}}`,
+          ]
+        : `"t":${t},${JSON.stringify({ a: input.a, k: input.k, op: input.op, d: input.d, by: input.by }).slice(1)}`;
     const packed = packAppend({
       by: input.by,
       c: input.c ?? '',

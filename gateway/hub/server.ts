@@ -21,7 +21,7 @@ import type { Duplex } from 'node:stream';
 import * as uWS from 'uWebSockets.js';
 import { BACKPRESSURE_LIMIT_BYTES, CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, MAX_FRAME_BYTES } from '../../protocol/limits.js';
 import { parseClientCommand, type ClientCommand, type HubErrorCode } from '../../protocol/messages.js';
-import { SessionEndedError, UnknownSessionError, type LogMeta } from '../../store/command-log.js';
+import { SessionEndedError, UnknownSessionError, type AppendInput, type LogMeta } from '../../store/command-log.js';
 import type { App } from '../app.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import {
@@ -43,6 +43,7 @@ import { navRefusal } from './nav-check.js';
 import { ConnectionCaps, type CapKeys } from './caps.js';
 import { ByteBudgets } from './byte-budget.js';
 import { Rooms } from './fanout.js';
+import { DATA_TEXT_MIN_BYTES, dataText } from './data-text.js';
 
 export const HUB_PATH = '/__tandem/hub';
 
@@ -178,14 +179,17 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
     conn.send(JSON.stringify(c === undefined ? { type: 'error', code, message } : { type: 'error', code, message, c }));
   }
 
-  function handleCommand(conn: Connection, cmd: ClientCommand, receivedAt: number, bytes: number): void {
+  /** `dText`: the bytes of `cmd.d` in the frame (data-text.ts), valid only during this call. */
+  function handleCommand(conn: Connection, cmd: ClientCommand, receivedAt: number, bytes: number, dText: Buffer | null): void {
     if (conn.closing) return;
     const room = rooms.get(conn.session);
     if (!room) return sendError(conn, 'internal', 'the session is not available on this gateway', cmd.c);
     if (!room.isReady) {
       // Commands received while the room starts keep their order: they queue on the same promise.
+      // The frame's memory is uWS's and goes when the message handler returns: the data is copied.
+      const kept = dText && Buffer.from(dText);
       room.ready.then(
-        () => handleCommand(conn, cmd, receivedAt, bytes),
+        () => handleCommand(conn, cmd, receivedAt, bytes, kept),
         () => undefined,
       );
       return;
@@ -197,7 +201,9 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       if (conn.overBudget.refused()) return conn.end(CLOSE_POLICY, 'byte budget exceeded', 'flood');
       return sendError(conn, 'throttled', 'too many bytes logged in this session lately: this command was dropped', cmd.c);
     }
-    app.store.log.append(conn.session, { k: cmd.k, op: cmd.op, a: cmd.a, d: cmd.d, by: conn.participant, c: cmd.c }).then(
+    const input: AppendInput = { k: cmd.k, op: cmd.op, a: cmd.a, d: cmd.d, by: conn.participant, c: cmd.c };
+    if (dText) input.dText = dText;
+    app.store.log.append(conn.session, input).then(
       (r) => {
         if (r.duplicate) return;
         app.metrics.commandsAppended.inc({ op: cmd.op });
@@ -297,11 +303,13 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       if (data.byteLength > MAX_FRAME_BYTES) return conn.end(CLOSE_TOO_BIG, 'frame too big', 'too_big');
       const verdict = conn.bucket.take();
       if (verdict === 'close') return conn.end(CLOSE_POLICY, 'flooding', 'flood');
-      const parsed = parseClientCommand(Buffer.from(data).toString('utf8'));
+      // A view of uWS's memory, not a copy: valid until this handler returns.
+      const frame = Buffer.from(data);
+      const parsed = parseClientCommand(frame.toString('utf8'));
       if (verdict === 'throttle')
         return sendError(conn, 'throttled', 'too many messages: this one was dropped', parsed.ok ? parsed.cmd.c : parsed.c);
       if (!parsed.ok) return sendError(conn, parsed.code, parsed.message, parsed.c);
-      handleCommand(conn, parsed.cmd, receivedAt, data.byteLength);
+      handleCommand(conn, parsed.cmd, receivedAt, data.byteLength, data.byteLength >= DATA_TEXT_MIN_BYTES ? dataText(frame) : null);
     },
 
     drain: (ws) => ws.getUserData().conn.onDrain(),
