@@ -21,20 +21,9 @@ import type { Duplex } from 'node:stream';
 import * as uWS from 'uWebSockets.js';
 import { BACKPRESSURE_LIMIT_BYTES, CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, MAX_FRAME_BYTES } from '../../protocol/limits.js';
 import { parseClientCommand, type ClientCommand, type HubErrorCode } from '../../protocol/messages.js';
-import { SessionEndedError, UnknownSessionError, type AppendInput, type LogMeta } from '../../store/command-log.js';
+import { SessionEndedError, UnknownSessionError, type AppendInput } from '../../store/command-log.js';
 import type { App } from '../app.js';
-import { ERRORS, type ErrorCode } from '../errors.js';
-import {
-  BRIDGE_SECRET_HEADER,
-  CLIENT_ADDR_HEADER,
-  JOIN_HEADER,
-  bridgeUpgrade,
-  decodeJoin,
-  encodeJoin,
-  refuseUpgrade,
-  type JoinState,
-} from './bridge.js';
-import type { HubClaims } from '../identity/tokens.js';
+import { BRIDGE_SECRET_HEADER, CLIENT_ADDR_HEADER, JOIN_HEADER, bridgeUpgrade, decodeJoin, encodeJoin, refuseUpgrade } from './bridge.js';
 import type { Standing } from '../identity/standing.js';
 import { trustedProxies } from '../identity/client-address.js';
 import { Connection, colorFor, type Resume, type Slot } from './connection.js';
@@ -43,6 +32,7 @@ import { navRefusal } from './nav-check.js';
 import { ConnectionCaps, type CapKeys } from './caps.js';
 import { ByteBudgets } from './byte-budget.js';
 import { Rooms } from './fanout.js';
+import { Admission, refusalOf, type Refusal } from './admit.js';
 import { DATA_TEXT_MIN_BYTES, dataText } from './data-text.js';
 
 export const HUB_PATH = '/__tandem/hub';
@@ -91,20 +81,6 @@ function listen(uws: uWS.TemplatedApp, host: string, port: number): Promise<uWS.
   });
 }
 
-/** Why a join is refused: what both entrances (uWS's upgrade, the front door's raw socket) answer. */
-interface Refusal {
-  status: number;
-  code: string;
-  message: string;
-}
-
-function refusalOf(code: ErrorCode, message: string): Refusal {
-  return { status: ERRORS[code].status, code, message };
-}
-
-/** The 503 while shutting down, with the front door's code for a draining gateway. */
-const DRAINING: Refusal = { status: 503, code: 'TANDEM_ERR_DRAINING', message: 'the gateway is shutting down' };
-
 function refuse(res: uWS.HttpResponse, r: Refusal): void {
   answer(res, r.status, r.code, r.message);
 }
@@ -135,45 +111,17 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
   const trusted = trustedProxies(app.config.trustedProxies);
   const caps = new ConnectionCaps();
   const budgets = new ByteBudgets();
-  let accepting = true;
-  let nextId = 1;
-
-  /** A join's token, checked before anything is read or upgraded. */
-  function checkToken(token: string): { claims: HubClaims } | { refusal: Refusal } {
-    if (!accepting) return { refusal: DRAINING };
-    const verified = app.tokens.verify(token, 'hub');
-    if (verified.ok) return { claims: verified.claims };
-    return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', token ? `the hub token is ${verified.reason}` : 'a hub token is required') };
-  }
-
-  /**
-   * A join's session and standing: the session must exist and not have ended, and an operator
-   * must still be in it with an account (Leave and `operator remove` end a token before it
-   * expires); the session's state is what the welcome names.
-   */
-  async function readSession(claims: HubClaims): Promise<{ state: JoinState } | { refusal: Refusal }> {
-    let meta: LogMeta | null;
-    let ended: string | null;
-    try {
-      [meta, ended] = await Promise.all([app.store.log.meta(claims.s), standing.check(claims, { fresh: true })]);
-    } catch (err) {
+  const admission = new Admission({
+    verify: (token) => app.tokens.verify(token, 'hub'),
+    meta: (sessionId) => app.store.log.meta(sessionId),
+    standing: (claims) => standing.check(claims, { fresh: true }),
+    caps,
+    storeFailed: (err) => {
       app.metrics.storeErrors.inc();
       app.log.warn({ err }, 'hub: session lookup failed');
-      return { refusal: refusalOf('TANDEM_ERR_STORE_UNAVAILABLE', 'the store is unreachable') };
-    }
-    if (!meta || meta.status === 'ended') {
-      return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', 'the token names a session that is unknown or has ended') };
-    }
-    if (ended) return { refusal: refusalOf('TANDEM_ERR_UNAUTHORIZED', ended) };
-    if (!accepting) return { refusal: DRAINING };
-    return { state: { epoch: meta.epoch, head: meta.head } };
-  }
-
-  /** A join past the connection caps (per participant, per address): 429 before any upgrade. */
-  function capRefusal(claims: HubClaims, address: string): Refusal | null {
-    const why = caps.refusal({ session: claims.s, participant: claims.p, address });
-    return why ? refusalOf('TANDEM_ERR_RATE_LIMITED', why) : null;
-  }
+    },
+  });
+  let nextId = 1;
 
   function sendError(conn: Connection, code: HubErrorCode, message: string, c?: string): void {
     conn.send(JSON.stringify(c === undefined ? { type: 'error', code, message } : { type: 'error', code, message, c }));
@@ -236,10 +184,10 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       const bridged = req.getHeader(BRIDGE_SECRET_HEADER) === bridgeSecret;
       const clientAddr = bridged ? req.getHeader(CLIENT_ADDR_HEADER) : Buffer.from(res.getRemoteAddressAsText()).toString();
       const resume = parseResume(req.getQuery('since'), req.getQuery('epoch'));
-      const checked = checkToken(req.getQuery('token') ?? '');
+      const checked = admission.checkToken(req.getQuery('token') ?? '');
       if ('refusal' in checked) return refuse(res, checked.refusal);
       const { claims } = checked;
-      const capped = capRefusal(claims, clientAddr);
+      const capped = admission.capRefusal(claims, clientAddr);
       if (capped) return refuse(res, capped);
       const info = { id: claims.p, name: claims.n, role: claims.r, color: colorFor(claims.p) };
       const joined = bridged ? decodeJoin(req.getHeader(JOIN_HEADER)) : null;
@@ -254,11 +202,11 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
       // warning per such join; deployments that mind it route the hub through the front door.
       let aborted = false;
       res.onAborted(() => (aborted = true));
-      void readSession(claims).then((session) => {
+      void admission.readSession(claims).then((session) => {
         if (aborted) return;
         if ('refusal' in session) return res.cork(() => refuse(res, session.refusal));
         // Checked again: others may have opened while the session was read.
-        const cappedNow = capRefusal(claims, clientAddr);
+        const cappedNow = admission.capRefusal(claims, clientAddr);
         if (cappedNow) return res.cork(() => refuse(res, cappedNow));
         const conn = new Connection(nextId++, claims.s, info, resume, clientAddr, session.state, app.metrics);
         // Deliberately NOT inside res.cork: after its callback, uWS's HttpResponse::cork still
@@ -339,12 +287,12 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
   function frontDoorJoin(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuseRaw = (r: Refusal) => refuseUpgrade(socket, r.status, r.code, r.message);
     const clientAddr = trusted.clientAddress(req);
-    const checked = checkToken(new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? '');
+    const checked = admission.checkToken(new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? '');
     if ('refusal' in checked) return refuseRaw(checked.refusal);
     // Early, so a flood costs no session read; the hub's upgrade checks again when it opens.
-    const capped = capRefusal(checked.claims, clientAddr);
+    const capped = admission.capRefusal(checked.claims, clientAddr);
     if (capped) return refuseRaw(capped);
-    void readSession(checked.claims).then((session) => {
+    void admission.readSession(checked.claims).then((session) => {
       if (socket.destroyed) return;
       if ('refusal' in session) return refuseRaw(session.refusal);
       bridgeUpgrade(req, socket, head, { at: bridgeAt, secret: bridgeSecret }, { [JOIN_HEADER]: encodeJoin(session.state) }, clientAddr);
@@ -384,7 +332,7 @@ export async function startHub(app: App, standing: Standing): Promise<Hub> {
 
   let stopped: Promise<void> | null = null;
   async function stop(): Promise<void> {
-    accepting = false;
+    admission.accepting = false;
     for (const s of listening.splice(0)) uWS.us_listen_socket_close(s);
     releaseSocket();
     for (const conn of [...live]) {
