@@ -36,7 +36,8 @@ export type FromHooks =
   /** The page's title or icon (a gateway URL) changed. */
   | { t: 'meta'; title: string; icon: string }
   | { t: 'cmd'; cmd: LocalCommand }
-  | { t: 'snapshot'; sid: string; events: RecordedEvent[] }
+  /** A snapshot: its Meta event, and the JSON of the events after it (see `changes`). */
+  | { t: 'snapshot'; sid: string; meta: RecordedEvent | null; json: string }
   /**
    * Changes, as the JSON of their events: a string crosses the port as one copy, where the
    * events themselves would be cloned object by object on both sides of it (the shell only

@@ -44,8 +44,8 @@ export function installSharing(win: Window, opts: HookOptions): void {
   );
 
   const recorder = new Recorder(win, ctx.mask, {
-    snapshot: (sid, events) => post({ t: 'snapshot', sid, events: events as unknown as RecordedEvent[] }),
-    changes: (sid, events) => post({ t: 'changes', sid, json: JSON.stringify(events) }),
+    snapshot: (sid, meta, json) => post({ t: 'snapshot', sid, meta: meta as unknown as RecordedEvent | null, json }),
+    changes: (sid, json) => post({ t: 'changes', sid, json }),
     report: (err) => ctx.report(err),
   });
   const actions = new Actions(recorder, (err) => ctx.report(err));

@@ -175,7 +175,7 @@ export class CustomerPage {
         return;
       case 'snapshot':
         this.#n = 0;
-        return this.#sendSnapshot(m.sid, m.events);
+        return this.#sendSnapshot(m.sid, m.meta, m.json);
       case 'changes':
         if (this.host.live() && typeof m.json === 'string') {
           for (const c of chunksOf(m.sid, m.json)) this.host.send(`top/dom/${m.sid}/${this.#n++}`, 'dom', c);
@@ -200,14 +200,16 @@ export class CustomerPage {
     this.host.navSent();
   }
 
-  #sendSnapshot(sid: string, events: RecordedEvent[]): void {
-    if (!this.host.live() || !Array.isArray(events)) return;
-    for (const e of events) {
-      if (e.type !== EVENT_META) continue;
-      const d = e.data as { href?: string };
+  /** The page's address in the Meta event loses masked fields' values, as in every address bar. */
+  #sendSnapshot(sid: string, meta: RecordedEvent | null, json: string): void {
+    if (!this.host.live() || typeof json !== 'string' || !json.startsWith('[')) return;
+    let events = json;
+    if (meta && typeof meta === 'object' && meta.type === EVENT_META) {
+      const d = meta.data as { href?: string };
       if (typeof d.href === 'string') d.href = this.#unmaskAbsolute(d.href);
+      events = `[${JSON.stringify(meta)}${json === '[]' ? ']' : ',' + json.slice(1)}`;
     }
-    for (const c of chunksOf(sid, JSON.stringify(events))) this.host.send(c.i === 0 ? 'top/dom' : `top/dom/${sid}/s${c.i}`, 'snapshot', c);
+    for (const c of chunksOf(sid, events)) this.host.send(c.i === 0 ? 'top/dom' : `top/dom/${sid}/s${c.i}`, 'snapshot', c);
   }
 
   /** A gateway path with masked fields' values taken out of its query. */
