@@ -7,8 +7,9 @@
  * every byte it is not asked to change.
  *
  * It never builds a tree and never decodes text: the handler is called for start tags and raw-text
- * spans with offsets into the current text (an end tag's name is read only where it matters),
- * and answers with a replacement string or null (copy as is). Input is a "byte string" (latin1: one char per byte), so chunk
+ * spans with offsets into the current text (an end tag's name is read only where it matters);
+ * it answers a start tag with edits to its ranges (html-edits.ts), raw text with a replacement
+ * string or null (copy as is). Input is a "byte string" (latin1: one char per byte), so chunk
  * boundaries inside UTF-8 sequences and invalid bytes cannot hurt. An unfinished tag, comment
  * opener or end-tag candidate at the end of a chunk is held back until the next chunk; the
  * content of comments and raw-text elements streams through without being held.
@@ -16,6 +17,7 @@
 
 import { commentClose, rawTextEnd, ScriptData } from './html-raw-text.js';
 import { COMMON_TAGS, internName } from './html-names.js';
+import { TagEdits } from './html-edits.js';
 
 export interface TagAttr {
   nameStart: number;
@@ -34,7 +36,7 @@ export interface TokenHandler {
   watching: boolean;
   /** What to insert before a token of this kind (`name`: the tag name for start/end). */
   before(kind: TokenKind, name: string): string;
-  /** A start tag [start, end) of text: its replacement, or null to copy it. */
+  /** A start tag [start, end) of text: the handler adds its changes to `edits` (none: copied as is). */
   startTag(
     text: string,
     start: number,
@@ -43,7 +45,8 @@ export interface TokenHandler {
     attrs: readonly TagAttr[],
     count: number,
     selfClosing: boolean,
-  ): string | null;
+    edits: TagEdits,
+  ): void;
   /** Whether the content of this raw-text element goes through `rawText` (else it is copied). */
   rewritesRawText(element: string): boolean;
   /** Content of a raw-text element, streamed in pieces; `last` on the piece before its end tag. */
@@ -97,6 +100,7 @@ export class HtmlTokenizer {
   readonly #ns: ('html' | 'svg' | 'math')[] = ['html'];
   #selfClosing = false;
   readonly #attrs: TagAttr[] = [];
+  readonly #edits = new TagEdits();
 
   constructor(handler: TokenHandler) {
     this.#h = handler;
@@ -189,10 +193,17 @@ export class HtmlTokenizer {
           copied = lt;
         }
         const selfClosing = this.#selfClosing;
-        const replaced = h.startTag(text, lt, end, name, this.#attrs, this.#count, selfClosing);
-        if (replaced !== null) {
-          out += text.slice(copied, lt) + replaced;
-          copied = end;
+        const edits = this.#edits;
+        edits.count = 0;
+        h.startTag(text, lt, end, name, this.#attrs, this.#count, selfClosing, edits);
+        if (edits.count > 0) {
+          edits.sort();
+          const { starts, ends, texts } = edits;
+          for (let k = 0; k < edits.count; k++) {
+            if (starts[k] < copied) continue;
+            out += text.slice(copied, starts[k]) + texts[k];
+            copied = ends[k];
+          }
         }
         pos = end;
         const current = this.#ns[this.#ns.length - 1];

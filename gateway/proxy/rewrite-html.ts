@@ -33,6 +33,7 @@ import type { Transform } from 'node:stream';
 import { latin1Transform } from './latin1-transform.js';
 import { decodeHTMLAttribute } from 'entities/decode';
 import { gatewayPathOf, isOnPrimary, knownOriginAt, type CompiledOrigin, type OriginMap } from '../../protocol/url-map.js';
+import type { TagEdits } from './html-edits.js';
 import { HtmlTokenizer, isSpace, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
 import { rewritePlainCss } from './html-style.js';
@@ -88,7 +89,6 @@ export class HtmlRewriter implements TokenHandler {
   #importMap: string[] | null = null;
   /** style="" values already rewritten against #base: the value as written → its quoted replacement, or null. */
   readonly #styles = new Map<string, string | null>();
-  readonly #patches = new TagPatches();
   #writes = 0;
   watching: boolean;
 
@@ -171,9 +171,8 @@ export class HtmlRewriter implements TokenHandler {
     attrs: readonly TagAttr[],
     count: number,
     _selfClosing: boolean,
-  ): string | null {
-    const patches = this.#patches;
-    patches.count = 0;
+    edits: TagEdits,
+  ): void {
     let append = '';
     let target = -1;
     let rel = -1;
@@ -199,24 +198,24 @@ export class HtmlRewriter implements TokenHandler {
       if (isUrlAttr(attr) || (attr === 'data' && name === 'object')) {
         if (a.valueStart < 0) continue;
         if (name === 'base' && attr === 'href') {
-          this.#rewriteBase(text, a, patches);
+          this.#rewriteBase(text, a, edits);
           continue;
         }
         if (name === 'link' && attr === 'href') linkHref = i;
         if (this.#staysRootRelative(text, a)) continue;
-        if (this.#originCut(text, a, patches)) continue;
+        if (this.#originCut(text, a, edits)) continue;
         const r = this.#mapValue(text, a);
         if (r === null) continue;
         if (r.kind === 'foreign' && (attr === 'action' || attr === 'formaction' || (attr === 'href' && LINK_TAGS.has(name))))
           foreignLink = true;
-        if (r.url !== null) patches.value(a, r.url);
+        if (r.url !== null) valueEdit(edits, a, r.url);
       } else if (attr === 'srcset' || attr === 'imagesrcset') {
         if (a.valueStart < 0) continue;
         // Without `&` there is nothing to decode: the candidates are read in place.
         const v = hasAmpersand(text, a.valueStart, a.valueEnd)
           ? this.#rewriteSrcset(decodeAttr(text.slice(a.valueStart, a.valueEnd)), 0, -1)
           : this.#rewriteSrcset(text, a.valueStart, a.valueEnd);
-        if (v !== null) patches.value(a, v);
+        if (v !== null) valueEdit(edits, a, v);
       } else if (attr === 'ping') {
         if (a.valueStart < 0) continue;
         let changed = false;
@@ -226,23 +225,23 @@ export class HtmlRewriter implements TokenHandler {
           changed = true;
           return r.url;
         });
-        if (changed) patches.value(a, v);
+        if (changed) valueEdit(edits, a, v);
       } else if (attr === 'srcdoc' && name === 'iframe') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd));
         // The framed document's markup, rewritten the same way (without the hooks: it has no URL of its own).
         const inner = new HtmlRewriter({ ...this.#opts, pageUrl: this.#base, inject: null });
         const v = inner.write(raw) + inner.end();
-        if (v !== raw) patches.value(a, v);
+        if (v !== raw) valueEdit(edits, a, v);
       } else if (attr === 'style') {
         if (a.valueStart < 0 || a.valueStart === a.valueEnd) continue;
         const quoted = this.#rewriteStyle(text.slice(a.valueStart, a.valueEnd));
-        if (quoted !== null) patches.quoted(a, quoted);
+        if (quoted !== null) quotedEdit(edits, a, quoted);
       } else if (attr === 'target' || attr === 'formtarget') {
         target = i;
         if ((attr === 'formtarget' || TARGET_TAGS.has(name)) && a.valueStart >= 0) {
           const t = text.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
-          if (t === '_top' || t === '_parent') patches.value(a, '_self');
+          if (t === '_top' || t === '_parent') valueEdit(edits, a, '_self');
         }
       } else if (attr === 'rel') {
         rel = i;
@@ -263,14 +262,14 @@ export class HtmlRewriter implements TokenHandler {
     if (name === 'meta' && content >= 0 && httpEquiv !== '') {
       const a = attrs[content];
       const v = this.#rewriteMeta(httpEquiv, decodeAttr(text.slice(a.valueStart, a.valueEnd)));
-      if (v !== null) patches.value(a, v);
+      if (v !== null) valueEdit(edits, a, v);
       if (httpEquiv === 'content-type') charset = true;
     }
     if (integrity >= 0 && linkHref >= 0 && (/\bstylesheet\b/.test(relValue) || (/\bpreload\b/.test(relValue) && asValue === 'style'))) {
       const r = this.#mapValue(text, attrs[linkHref]);
       if (r === null || (r.kind !== 'foreign' && r.kind !== 'other')) {
         const a = attrs[integrity];
-        patches.add(a.nameStart, a.valueStart < 0 ? a.nameEnd : a.valueEnd + (a.quote ? 1 : 0), '');
+        edits.add(a.nameStart, a.valueStart < 0 ? a.nameEnd : a.valueEnd + (a.quote ? 1 : 0), '');
       }
     }
     if (foreignLink) {
@@ -278,23 +277,24 @@ export class HtmlRewriter implements TokenHandler {
       const blank = t !== null && t.valueStart >= 0 && text.slice(t.valueStart, t.valueEnd).trim().toLowerCase() === '_blank';
       if (!blank) {
         if (t === null) append += name === 'button' || name === 'input' ? ' formtarget="_blank"' : ' target="_blank"';
-        else patches.replaceValue(t, '_blank');
+        else if (t.valueStart < 0) edits.replace(t.nameEnd, t.nameEnd, '="_blank"');
+        else if (t.quote) edits.replace(t.valueStart - 1, t.valueEnd + 1, '"_blank"');
+        else edits.replace(t.valueStart, t.valueEnd, '"_blank"');
         if (rel < 0 && LINK_TAGS.has(name)) append += ' rel="noopener"';
       }
     }
 
-    let tag: string | null = null;
-    if (patches.count > 0 || append !== '') tag = patches.apply(text, start, end, append);
-    if (!this.watching) return tag;
+    // Appended attributes go before the closing `>` (after a `/`, which is then ignored).
+    if (append !== '') edits.add(end - 1, end - 1, append);
+    if (!this.watching) return;
     // Placing the hooks' tag: after <html>/<head> and a leading <meta charset>, before anything else.
-    if (name === 'html') return tag;
+    if (name === 'html') return;
     if (name === 'head') {
       this.#stage = 'head';
-      return tag;
+      return;
     }
-    const own = tag ?? text.slice(start, end);
-    if (name === 'meta' && charset) return own + this.#injectNow();
-    return this.#injectNow() + own;
+    if (name === 'meta' && charset) edits.add(end, end, this.#injectNow());
+    else edits.add(start, start, this.#injectNow());
   }
 
   // --- attribute values ---
@@ -305,7 +305,7 @@ export class HtmlRewriter implements TokenHandler {
    * place: the same output as mapUrl + a value patch, without decoding, slicing or escaping. In
    * double quotes only the origin is replaced. False for anything else (the general path decides).
    */
-  #originCut(text: string, a: TagAttr, patches: TagPatches): boolean {
+  #originCut(text: string, a: TagAttr, edits: TagEdits): boolean {
     const from = a.valueStart;
     const end = a.valueEnd;
     const o = knownOriginAt(text, from, end, this.#opts.map);
@@ -318,8 +318,8 @@ export class HtmlRewriter implements TokenHandler {
     if (lead === null) return false;
     // No quote (isPlainRestAt) and no `&` but in `&amp;`: nothing to escape, the rest is already
     // as a value patch would write it.
-    if (a.quote === 0x22) patches.add(from, rest, lead);
-    else patches.quoted(a, '"' + lead + text.slice(rest, end) + '"');
+    if (a.quote === 0x22) edits.add(from, rest, lead);
+    else quotedEdit(edits, a, '"' + lead + text.slice(rest, end) + '"');
     return true;
   }
 
@@ -347,7 +347,7 @@ export class HtmlRewriter implements TokenHandler {
     return { kind: r.kind, url: null };
   }
 
-  #rewriteBase(text: string, a: TagAttr, patches: TagPatches): void {
+  #rewriteBase(text: string, a: TagAttr, edits: TagEdits): void {
     if (this.#baseSeen) return;
     this.#baseSeen = true;
     const raw = decodeAttr(text.slice(a.valueStart, a.valueEnd)).trim();
@@ -362,10 +362,10 @@ export class HtmlRewriter implements TokenHandler {
     this.#styles.clear();
     this.#onPrimary = isOnPrimary(real, this.#opts.map);
     const path = gatewayPathOf(real, this.#opts.map);
-    if (path !== null) return patches.value(a, path);
+    if (path !== null) return valueEdit(edits, a, path);
     // A foreign base would pull mapped paths onto the foreign host: drop it and write URLs resolved.
     this.#foreignBase = true;
-    patches.add(a.nameStart, a.nameEnd, 'data-tandem-base-href');
+    edits.add(a.nameStart, a.nameEnd, 'data-tandem-base-href');
   }
 
   /**
@@ -537,86 +537,18 @@ function isUrlAttr(attr: string): boolean {
   );
 }
 
-// --- patches ---
+// --- edits ---
 
-/**
- * The edits to one tag: ranges of it and their replacements, in arrays reused from tag to tag
- * (a patch object, an array and a sort per changed tag were a third of the rewriter's garbage).
- */
-class TagPatches {
-  count = 0;
-  readonly #starts: number[] = [];
-  readonly #ends: number[] = [];
-  readonly #texts: string[] = [];
+/** Replaces an attribute's value (quotes included) by a double-quoted, escaped one. */
+function valueEdit(edits: TagEdits, a: TagAttr, value: string): void {
+  quotedEdit(edits, a, '"' + escapeValue(value) + '"');
+}
 
-  add(start: number, end: number, text: string): void {
-    const i = this.count++;
-    this.#starts[i] = start;
-    this.#ends[i] = end;
-    this.#texts[i] = text;
-  }
-
-  /** Replaces an attribute's value (quotes included) by a double-quoted, escaped one. */
-  value(a: TagAttr, value: string): void {
-    this.quoted(a, '"' + escapeValue(value) + '"');
-  }
-
-  /** Replaces an attribute's value (quotes included) by text, already escaped and quoted. */
-  quoted(a: TagAttr, text: string): void {
-    if (a.valueStart < 0) this.add(a.nameEnd, a.nameEnd, '=' + text);
-    else if (a.quote) this.add(a.valueStart - 1, a.valueEnd + 1, text);
-    else this.add(a.valueStart, a.valueEnd, text);
-  }
-
-  /** Like value, dropping an earlier patch of the same range. */
-  replaceValue(a: TagAttr, value: string): void {
-    const n = this.count;
-    this.value(a, value);
-    const start = this.#starts[n];
-    const end = this.#ends[n];
-    let k = 0;
-    for (let i = 0; i <= n; i++) {
-      if (i < n && this.#starts[i] === start && this.#ends[i] === end) continue;
-      this.#starts[k] = this.#starts[i];
-      this.#ends[k] = this.#ends[i];
-      this.#texts[k] = this.#texts[i];
-      k++;
-    }
-    this.count = k;
-  }
-
-  /** The tag text[start, end) with the patches applied (by start, in the order added; overlaps skipped) and `append` before its `>`. */
-  apply(text: string, start: number, end: number, append: string): string {
-    const starts = this.#starts;
-    const ends = this.#ends;
-    const texts = this.#texts;
-    const n = this.count;
-    // Insertion sort, stable: patches come nearly in order (attribute order).
-    for (let i = 1; i < n; i++) {
-      const s = starts[i];
-      if (starts[i - 1] <= s) continue;
-      const e = ends[i];
-      const t = texts[i];
-      let j = i - 1;
-      for (; j >= 0 && starts[j] > s; j--) {
-        starts[j + 1] = starts[j];
-        ends[j + 1] = ends[j];
-        texts[j + 1] = texts[j];
-      }
-      starts[j + 1] = s;
-      ends[j + 1] = e;
-      texts[j + 1] = t;
-    }
-    let out = '';
-    let at = start;
-    for (let i = 0; i < n; i++) {
-      if (starts[i] < at) continue;
-      out += text.slice(at, starts[i]) + texts[i];
-      at = ends[i];
-    }
-    // Appended attributes go before the closing `>` (after a `/`, which is then ignored).
-    return out + text.slice(at, end - 1) + append + '>';
-  }
+/** Replaces an attribute's value (quotes included) by text, already escaped and quoted. */
+function quotedEdit(edits: TagEdits, a: TagAttr, text: string): void {
+  if (a.valueStart < 0) edits.add(a.nameEnd, a.nameEnd, '=' + text);
+  else if (a.quote) edits.add(a.valueStart - 1, a.valueEnd + 1, text);
+  else edits.add(a.valueStart, a.valueEnd, text);
 }
 
 // --- values ---
