@@ -186,12 +186,22 @@ export class Room {
     }
 
     let recipients = this.uws.numSubscribers(this.topic);
-    const senders = others ? this.localOf(cmd.by).filter((c) => c.subscribed && !c.closing) : [];
-    if (senders.length === 1) {
+    // The sender's sockets on the topic, counted without an array per command.
+    let sender: Connection | null = null;
+    let senders = 0;
+    if (others) {
+      for (const c of this.conns) {
+        if (c.participant === cmd.by && c.subscribed && !c.closing) {
+          sender = c;
+          senders++;
+        }
+      }
+    }
+    if (senders === 1) {
       // Publishing through the sender's own socket is how uWS leaves it out, at no cost.
-      senders[0].ws!.publish(this.topic, msg, false, false);
+      sender!.ws!.publish(this.topic, msg, false, false);
       recipients -= 1;
-    } else if (senders.length === 0) {
+    } else if (senders === 0) {
       this.uws.publish(this.topic, msg, false, false);
     } else {
       recipients = 0;
@@ -203,12 +213,15 @@ export class Room {
       }
     }
 
-    for (const conn of [...this.catchingUp]) {
-      if (cmd.seq > conn.replayHead && !(others && conn.participant === cmd.by)) {
-        conn.send(msg);
-        recipients++;
+    // Copied before the loop (goLive deletes from it), only when someone is catching up.
+    if (this.catchingUp.size > 0) {
+      for (const conn of [...this.catchingUp]) {
+        if (cmd.seq > conn.replayHead && !(others && conn.participant === cmd.by)) {
+          conn.send(msg);
+          recipients++;
+        }
+        if (cmd.seq >= conn.replayHead) this.goLive(conn);
       }
-      if (cmd.seq >= conn.replayHead) this.goLive(conn);
     }
     this.app.metrics.commandsDelivered.inc(recipients);
 
