@@ -13,8 +13,8 @@
  *   2. operator → customer → mirror: a click on the counter button in the mirror, and typing in
  *      the mirror into a field whose handler writes what is typed into the page, until the
  *      mirror shows the page's answer; with the two legs. Baseline: the hub relay there and back.
- *   3. late joiner: a 1 MB page whose log holds a snapshot and 1,990 changes, each its own logged
- *      batch (the recorder's checkpoint is at 2,000 events), from the joiner opening the session
+ *   3. late joiner: a 1 MB page whose log holds a snapshot and 2,000 changes, each its own logged
+ *      batch, from the joiner opening the session
  *      URL until its mirror equals the customer's page. Baselines: a plain load of the same page in a fresh
  *      tab, through the gateway and directly.
  *   4. hub frames' bytes per second, customer up and operator down, idle, typing and scrolling;
@@ -520,9 +520,10 @@ const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.tim
 
 async function lateJoiner(browser: Browser, gw: Gateway, origin: string): Promise<void> {
   const base = gw.url;
-  // The recorder's checkpoint: a fresh snapshot after 2,000 recorded events; 1,990 is the most a
-  // joiner can meet. One change a task: each is its own recorded event and logged batch.
-  const CHANGES = 1990;
+  // Each sample reloads the page (a fresh snapshot), then makes 2,000 changes, one a task: each
+  // is its own recorded event and logged batch. The recorder's checkpoint waits until changes
+  // outweigh the 3.9 MB snapshot, so the joiner meets them all.
+  const CHANGES = 2000;
   const PER_TASK = 1;
   console.log(`\n## 3. late joiner, /heavy (a 1 MB DOM), its log a snapshot and ${CHANGES} changes (${LATE} samples)`);
   const customer = await openCustomer(browser, base, '/heavy', { probe: true });
@@ -541,8 +542,16 @@ async function lateJoiner(browser: Browser, gw: Gateway, origin: string): Promis
   let logged = '';
   const state = `(() => { const o = []; for (let i = 0; i < 200; i++) o.push(document.getElementById('c' + i)?.textContent); return [document.title, document.getElementsByClassName('r').length, document.getElementById('counter')?.textContent, o.join('|')].join('#'); })()`;
   for (let s = 0; s < LATE; s++) {
-    // Whatever the last join set off (a fresh snapshot to everyone) is over before the changes.
-    await sleep(3000);
+    await c.evaluate('location.reload()');
+    await c.waitForSelector('#c199', { timeout: 90_000 });
+    const reloaded = (await c.evaluate(state)) as string;
+    await until(
+      async () => (await first.content().evaluate(state)) === reloaded,
+      "the first operator's mirror of the reloaded page",
+      90_000,
+      50,
+    );
+    await sleep(1000);
     const t0 = performance.now();
     await c.evaluate(`benchMutate(${CHANGES}, 17, ${PER_TASK})`);
     const genS = (performance.now() - t0) / 1000;

@@ -147,10 +147,10 @@ export class Mirror {
   #catchUpTimer = 0;
 
   /**
-   * The log is about to be replayed (a join, a reset): what it brings waits and is applied in
-   * one go when it ends, so the browser builds and lays out the page once, not once per logged
-   * batch (a late joiner's log holds up to 2,000 of them; on a 25k-element page each layout is
-   * 20 ms). A replay that never ends is applied after CATCH_UP_MAX_MS all the same.
+   * The log is about to be replayed (a join, a reset): the changes it brings wait and are
+   * applied in one go when it ends, so the browser lays the page out once more, not once per
+   * logged batch (a late joiner's log may hold thousands; on a 25k-element page each layout
+   * takes 20 ms). A replay that never ends is applied after CATCH_UP_MAX_MS all the same.
    */
   hold(): void {
     this.#catchUp ??= [];
@@ -168,10 +168,10 @@ export class Mirror {
 
   #add(events: RecordedEvent[]): void {
     if (this.#catchUp) {
-      // A snapshot rebuilds the whole document: what came before it is of no use.
-      if (events.some((e) => e.type === EVENT_FULL)) this.#catchUp.length = 0;
-      this.#catchUp.push(events);
-      return;
+      // A snapshot is built at once, while the changes after it are still on their way; it
+      // rebuilds the whole document, so what was held before it is of no use.
+      if (!events.some((e) => e.type === EVENT_FULL)) return void this.#catchUp.push(events);
+      this.#catchUp.length = 0;
     }
     const r = this.#replayer!;
     const after: (() => void)[] = [];
