@@ -48,6 +48,12 @@ export function presenceTopic(sessionId: string): string {
   return `presence:${sessionId}`;
 }
 
+/** What the presence topic carries: whose presence changed, or which operator left (Leave). */
+export interface PresenceEvent {
+  changed?: string;
+  left?: string;
+}
+
 type ReplayMode = 'fresh' | 'resume' | 'reset';
 
 export class Room {
@@ -90,7 +96,7 @@ export class Room {
     this.granted = grantIn(snap.commands);
     const sub = await log.subscribe(this.sessionId, snap.head, (e) => this.onEvent(e));
     const presenceSub = await directory
-      .subscribe(presenceTopic(this.sessionId), () => this.refreshPresence())
+      .subscribe(presenceTopic(this.sessionId), (e) => this.onPresence(e as PresenceEvent | null))
       .catch(async (err: unknown) => {
         await sub.close();
         throw err;
@@ -125,6 +131,18 @@ export class Room {
     this.conns.delete(conn);
     this.joining.delete(conn);
     this.catchingUp.delete(conn);
+  }
+
+  private onPresence(e: PresenceEvent | null): void {
+    // An operator pressed Leave (in any tab, through any replica): every socket of theirs ends,
+    // as the one in the tab where they pressed it did.
+    if (typeof e?.left === 'string') {
+      for (const conn of this.localOf(e.left)) {
+        conn.send('{"type":"ended"}');
+        conn.end(CLOSE_ENDED, 'left the session', 'ended');
+      }
+    }
+    this.refreshPresence();
   }
 
   /** Local sockets of a participant (usually one). */

@@ -13,6 +13,7 @@ import { newId } from '../identity/tokens.js';
 import type { CallRecord, SessionRecord } from '../../store/directory.js';
 import type { Webhooks, WebhookType } from './webhooks.js';
 import { membersKey, parseMembers, type Member } from '../identity/standing.js';
+import { presenceTopic, type PresenceEvent } from '../hub/fanout.js';
 
 export type { Member } from '../identity/standing.js';
 
@@ -184,6 +185,8 @@ export class Calls {
     const m = members.get(operator);
     if (m) await this.#dir.hashSet(membersKey(sessionId), operator, JSON.stringify({ ...m, leftAt: Date.now() }), this.#memberTtl);
     this.#event('participant.left', sessionId, { participant, name: operator, role: 'operator' });
+    // Their token no longer stands; the hub ends the sockets still open in their other tabs.
+    await this.#dir.publish(presenceTopic(sessionId), { left: operatorParticipant(sessionId, operator) } satisfies PresenceEvent);
   }
 
   /** Ends the session for everyone: the directory first (so the API refuses its tokens), then the log (the hub tells every participant). */

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { startApiGateway, call, login, cookieFrom, type ApiGateway } from './api-helpers.js';
+import { HubClient } from '../helpers/hub-client.js';
 
 let g: ApiGateway;
 t.before(async () => {
@@ -254,6 +255,28 @@ t.test('api: leave is for an operator in the session; it clears their tandem_p',
     false,
     'no longer among the operator’s sessions',
   );
+});
+
+t.test('api: leave ends the operator’s hub sockets in every tab; the customer’s goes on without them', async (t) => {
+  const s = await newCall();
+  const alice = await login(g.url, 'alice');
+  const j = await api('POST', `/sessions/${s.id}/join`, { token: alice });
+  const token = j.body.token as string;
+  const customer = await HubClient.connectReplayed(g.url, s.token);
+  t.teardown(() => customer.close());
+  const tabs = [await HubClient.connectReplayed(g.url, token), await HubClient.connectReplayed(g.url, token)];
+  t.teardown(() => tabs.forEach((c) => c.close()));
+  const present = () => (customer.ofType('presence').at(-1)?.participants ?? []).some((p) => p.role === 'operator');
+  await customer.until(present, 'the customer sees the operator');
+
+  const r = await api('POST', `/sessions/${s.id}/leave`, { cookie: `tandem_p=${encodeURIComponent(token)}` });
+  t.equal(r.status, 200);
+  for (const [i, tab] of tabs.entries()) {
+    t.equal((await tab.waitClosed()).code, 4000, `tab ${i + 1}: its socket is closed as ended`);
+    t.ok(tab.ofType('ended').length > 0, `tab ${i + 1}: told the session ended for them`);
+  }
+  await customer.until(() => !present(), 'the customer no longer sees the operator');
+  t.equal(customer.ws.readyState, 1, "the customer's socket stays open");
 });
 
 t.test('api: end is for the session’s own participants; afterwards its tokens stop working', async (t) => {
