@@ -32,8 +32,19 @@ const MAX_JOIN_BUFFER_BYTES = 4 * BACKPRESSURE_LIMIT_BYTES;
  * one (no decoding, no parse, no stringify, and uWS sends the bytes as they are).
  */
 export function serializeCommand(cmd: LoggedCommand): string | Buffer {
-  return wireOf(cmd) ?? JSON.stringify({ seq: cmd.seq, k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, t: cmd.t });
+  const wire = wireOf(cmd) ?? serialized.get(cmd);
+  if (wire !== undefined) return wire;
+  const text = JSON.stringify({ seq: cmd.seq, k: cmd.k, op: cmd.op, d: cmd.d, by: cmd.by, t: cmd.t });
+  serialized.set(cmd, text);
+  return text;
 }
+
+/**
+ * The client form of a command the memory store keeps (frozen, so the form never changes): made
+ * once at delivery, not again for every joiner's replay, which re-sent a 1 MB page's 4 MB
+ * snapshot and 2,000 changes through JSON.stringify each time (a third of a join's hub time).
+ */
+const serialized = new WeakMap<LoggedCommand, string>();
 
 /** `p`, or a rejection naming `what` once `ms` have passed without an answer. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
