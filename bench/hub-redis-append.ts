@@ -6,7 +6,7 @@
  * little else: on a busy machine its figures vary less, and a round takes a second.
  *
  *   node dist/bench/hub-redis-append.js [--baseline <dist dir of another build>]... [--rounds N]
- *     [--sessions S] [--batch B] [--appends N] [--without-this]
+ *     [--sessions S] [--batch B] [--appends N] [--without-this] [--commandstats]
  *     e.g. git worktree add /tmp/old <commit> && (cd /tmp/old && ln -s $PWD/node_modules && npx tsc -b)
  *          node dist/bench/hub-redis-append.js --baseline /tmp/old/dist
  *
@@ -17,7 +17,9 @@
  * every batch published to one subscriber (a replica). Then as many bare XADDs (MAXLEN ~,
  * explicit ids) of commands of the size the store wrote, pipelined BATCH at a time. The builds
  * and the XADDs take turns, round after round; each figure is the median of its rounds, and
- * CPU is the Redis main thread's own (/proc schedstat).
+ * CPU is the Redis main thread's own (/proc schedstat). --commandstats also prints, per build, the
+ * commands Redis ran per append in its last round and their time (INFO commandstats: the script's
+ * own calls are counted too, so EVALSHA's time includes theirs).
  */
 
 import { readFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ const SESSIONS = Number(arg('--sessions') ?? 200);
 const BATCH = Number(arg('--batch') ?? 72);
 /** Appends per build and round. */
 const APPENDS = Number(arg('--appends') ?? 20_000);
+const COMMANDSTATS = process.argv.includes('--commandstats');
 
 /** The part of a build's store this bench uses (dist/store/index.js). */
 interface StoreModule {
@@ -52,6 +55,8 @@ interface Build {
   name: string;
   store: StoreModule;
   cpu: number[];
+  /** INFO commandstats of its last round, per append. */
+  stats?: string;
 }
 
 /** CPU time of a process's main thread so far, in µs (/proc schedstat: ns, not ticks). */
@@ -60,7 +65,7 @@ function threadCpuUs(pid: number | undefined): number {
 }
 
 /** Appends APPENDS commands through one build's store; returns Redis CPU per append (µs) and a command's stored size. */
-async function runBuild(build: Build, redis: RedisServer, admin: Redis): Promise<{ cpu: number; bytes: number }> {
+async function runBuild(build: Build, redis: RedisServer, admin: Redis): Promise<{ cpu: number; bytes: number; stats: string }> {
   await admin.flushall();
   const store = await build.store.createStore({ redisUrl: redis.url });
   try {
@@ -93,15 +98,27 @@ async function runBuild(build: Build, redis: RedisServer, admin: Redis): Promise
       }
     };
     await drive(Math.min(APPENDS, 2 * SESSIONS)); // the scripts loaded, every session's keys made
+    if (COMMANDSTATS) await admin.config('RESETSTAT');
     const before = threadCpuUs(redis.pid);
     await drive(APPENDS);
     const cpu = (threadCpuUs(redis.pid) - before) / APPENDS;
+    const stats = COMMANDSTATS ? commandStats(await admin.info('commandstats')) : '';
     await sub.close();
     const last = await admin.xrevrange(`tandem:{${ids[1]}}:log`, '+', '-', 'COUNT', 1);
-    return { cpu, bytes: last[0]?.[1][1]?.length ?? 120 };
+    return { cpu, bytes: last[0]?.[1][1]?.length ?? 120, stats };
   } finally {
     await store.close();
   }
+}
+
+/** INFO commandstats as calls and µs per append: `evalsha 0.014×89.1 µs, xadd 1×2.1 µs, ...`. */
+function commandStats(info: string): string {
+  const rows: string[] = [];
+  for (const m of info.matchAll(/^cmdstat_(\S+?):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/gm)) {
+    if (m[1] === 'info' || m[1] === 'config|resetstat') continue;
+    rows.push(`${m[1]} ${(Number(m[2]) / APPENDS).toFixed(3)}×${Number(m[4]).toFixed(2)} µs`);
+  }
+  return rows.join(', ');
 }
 
 /** As many bare XADDs as a build appended, of the same size, pipelined BATCH at a time. */
@@ -152,6 +169,7 @@ async function main(): Promise<void> {
       for (const build of builds) {
         const r = await runBuild(build, redis, admin);
         build.cpu.push(r.cpu);
+        build.stats = r.stats;
         bytes = r.bytes;
       }
       bare.push(await runBare(redis, admin, bytes));
@@ -167,6 +185,7 @@ async function main(): Promise<void> {
     console.log(
       `  ${b.name.padEnd(40)} ${cpu.toFixed(1).padStart(5)} µs per append = ${ratio.toFixed(2)}× bare XADD ${ratio <= 3 ? '✔' : '✘'}  (rounds: ${b.cpu.map((c) => c.toFixed(1)).join(' ')})`,
     );
+    if (b.stats) console.log(`    per append: ${b.stats}`);
   }
   console.log(
     `  ${'bare XADD'.padEnd(40)} ${x.toFixed(1).padStart(5)} µs per XADD                    (rounds: ${bare.map((c) => c.toFixed(1)).join(' ')})`,

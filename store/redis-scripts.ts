@@ -66,7 +66,7 @@
 export const APPEND_BATCH_LUA = `
 local maxLen, verb, channel, packed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local period = tonumber(maxLen)
-local call, read = redis.call, struct.unpack
+local call, read, format = redis.call, struct.unpack, string.format
 local out, lines = {}, {}
 local at, size, group, declared = 1, string.len(packed), 0, #KEYS > 0
 
@@ -78,9 +78,10 @@ local head, seq
 local marked, dropMarks
 local markBy, markField, mark, markMoved
 local others
--- Client ids of the group not written to sent yet: field, seq, field, seq... and where their
--- appends' answers are in out.
-local pending, pendingAt
+-- Client ids of the group not written to sent yet: the first one's field and seq, the others'
+-- (field, seq, field, seq...) if any, and where their appends' answers are in out. (A group is
+-- usually one append: two tables per group cost more than their HSET.)
+local pending, pendingSeq, pendingAt, more, moreAt
 
 local function failed(err)
   return {'error', type(err) == 'table' and (err.err or 'error') or tostring(err)}
@@ -123,9 +124,11 @@ end
 -- Writes the group's pending client ids to sent, in one HSET.
 local function flushSent()
   if pending then
-    local p = pending
-    pending = nil
-    call('HSET', sent, unpack(p))
+    local f, s, m = pending, pendingSeq, more
+    pending, more = nil, nil
+    sent = sent or prefix .. 'sent'
+    if m then call('HSET', sent, f, s, unpack(m))
+    else call('HSET', sent, f, s) end
   end
 end
 
@@ -136,7 +139,7 @@ end
 local function append(compact, retires, publish, by, c, field, k, body)
   if c ~= '' and not (marked and rises(by, c)) then
     flushSent()
-    old = old or prefix .. 'sent:old'
+    sent, old = sent or prefix .. 'sent', old or prefix .. 'sent:old'
     local first = call('HGET', sent, field) or call('HGET', old, field)
     if first then
       local e = call('XRANGE', log, first, first)
@@ -146,24 +149,27 @@ local function append(compact, retires, publish, by, c, field, k, body)
   end
 
   local n = head + 1
-  local s = tostring(n)
+  -- (tostring formats with %.14g: twice the time of %d.)
+  local s = format('%d', n)
   local cmd = '{"seq":' .. s .. ',' .. body
   call('XADD', log, 'MAXLEN', '~', maxLen, s, 'c', cmd)
   head, seq = n, s
   out[#out + 1] = n
   if n % period == 0 then
     flushSent()
-    old = old or prefix .. 'sent:old'
+    sent, old = sent or prefix .. 'sent', old or prefix .. 'sent:old'
     call('UNLINK', old)
     if call('EXISTS', sent) == 1 then call('RENAME', sent, old) end
   end
   if c ~= '' then
-    if pending then
-      local m = #pending
-      pending[m + 1], pending[m + 2] = field, s
-      pendingAt[#pendingAt + 1] = #out
+    if not pending then
+      pending, pendingSeq, pendingAt = field, s, #out
+    elseif more then
+      local m = #more
+      more[m + 1], more[m + 2] = field, s
+      moreAt[#moreAt + 1] = #out
     else
-      pending, pendingAt = {field, s}, {#out}
+      more, moreAt = {field, s}, {#out}
     end
   end
   if publish == 1 then
@@ -192,10 +198,13 @@ end
 -- moved.
 local function close(start)
   if pending then
-    local where = pendingAt
+    local first, where = pendingAt, more and moreAt
     local ok, err = pcall(flushSent)
     if not ok then
-      for i = 1, #where do out[where[i]] = failed(err) end
+      out[first] = failed(err)
+      if where then
+        for i = 1, #where do out[where[i]] = failed(err) end
+      end
     end
   end
   if head == start then return end
@@ -239,10 +248,9 @@ while at <= size do
     local k0 = (group - 1) * 5
     meta, log, state, sent, old = KEYS[k0 + 1], KEYS[k0 + 2], KEYS[k0 + 3], KEYS[k0 + 4], KEYS[k0 + 5]
   else
-    meta, log, state = prefix .. 'meta', prefix .. 'log', false
-    sent, old = prefix .. 'sent', false
+    meta, log, state, sent, old = prefix .. 'meta', prefix .. 'log', false, false, false
   end
-  markBy, markField, mark, markMoved, others, dropMarks, pending = false, false, false, false, nil, false, nil
+  markBy, markField, mark, markMoved, others, dropMarks, pending, more = false, false, false, false, nil, false, nil, nil
 
   local refused, start
   for i = 1, count do
