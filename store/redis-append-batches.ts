@@ -25,9 +25,11 @@ import type { RedisConnection } from './redis-connection.js';
 
 /**
  * Packs one append for APPEND_BATCH_LUA (`>B B B I4c0 I4c0 I4c0 I4c0 I4c0`): compact, retiresBelow
- * and publish, then by, c, the field of (by, c) in sent (`<by length>:<by>:<c>`, '' without c), k
- * and the body, the command's JSON after `{"seq":N,` (starting with `"t":T,`), given in pieces:
- * text, or bytes copied as they are (the data as the client sent it).
+ * and publish, then the sender's mark field in the meta (`hwm:<by>`), c, the field of (by, c) in
+ * sent (`<by length>:<by>:<c>`, '' without c), k and the body, the command's JSON after
+ * `{"seq":N,` (starting with `"t":T,`), given in pieces: text, or bytes copied as they are (the
+ * data as the client sent it). Names are made here, not in the script: each Lua string costs
+ * Redis an allocation and a hash.
  */
 export function packAppend(a: {
   by: string;
@@ -41,16 +43,18 @@ export function packAppend(a: {
   const by = Buffer.byteLength(a.by);
   const c = Buffer.byteLength(a.c);
   const field = c > 0 ? `${by}:${a.by}:${a.c}` : '';
+  const mark = 4 + by;
   const fieldBytes = c > 0 ? Buffer.byteLength(field) : 0;
   const k = Buffer.byteLength(a.k);
   const pieces = typeof a.body === 'string' ? [a.body] : a.body;
   let body = 0;
   for (const p of pieces) body += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
-  const buf = Buffer.allocUnsafe(23 + by + c + fieldBytes + k + body);
+  const buf = Buffer.allocUnsafe(23 + mark + c + fieldBytes + k + body);
   buf[0] = a.compact ? 1 : 0;
   buf[1] = a.retiresBelow ? 1 : 0;
   buf[2] = a.publish ? 1 : 0;
-  let at = buf.writeUInt32BE(by, 3);
+  let at = buf.writeUInt32BE(mark, 3);
+  at += buf.write('hwm:', at);
   at += buf.write(a.by, at);
   at = buf.writeUInt32BE(c, at);
   at += buf.write(a.c, at);
@@ -70,18 +74,21 @@ export function packAppend(a: {
 }
 
 /**
- * The group header of a session for APPEND_BATCH_LUA after its count (`I4c0 I4c0`): the key
- * prefix (the session's keys are it followed by meta, log, state, sent and sent:old) and the start
- * of its publication lines, `{"s":<session id as JSON>,"e":"`.
+ * The group header of a session for APPEND_BATCH_LUA after its count (`I4c0 I4c0 I4c0 I4c0 I4c0`):
+ * its meta, log, state and sent (empty when the call declares them: a cluster's KEYS; the script
+ * names sent:old after sent) and the start of its publication lines, `{"s":<session id as JSON>,"e":"`.
  */
-export function groupHeader(keyPrefix: string, sessionId: string): Buffer {
-  const line = `{"s":${JSON.stringify(sessionId)},"e":"`;
-  const prefix = Buffer.byteLength(keyPrefix);
-  const buf = Buffer.allocUnsafe(8 + prefix + Buffer.byteLength(line));
-  buf.writeUInt32BE(prefix, 0);
-  buf.write(keyPrefix, 4);
-  buf.writeUInt32BE(buf.length - 8 - prefix, 4 + prefix);
-  buf.write(line, 8 + prefix);
+export function groupHeader(keys: readonly [meta: string, log: string, state: string, sent: string] | null, sessionId: string): Buffer {
+  const texts = [...(keys ?? ['', '', '', '']), `{"s":${JSON.stringify(sessionId)},"e":"`];
+  let size = 0;
+  for (const text of texts) size += 4 + Buffer.byteLength(text);
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const text of texts) {
+    const n = buf.write(text, at + 4);
+    buf.writeUInt32BE(n, at);
+    at += 4 + n;
+  }
   return buf;
 }
 

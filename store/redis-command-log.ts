@@ -1,7 +1,7 @@
 /**
  * The command log on Redis (single server or Cluster). Per session, under one `{sessionId}` hash
  * tag so that the append script runs on one slot (key layout: docs/store.md; on a single Redis
- * APPEND_BATCH_LUA builds the same names from the id):
+ * APPEND_BATCH_LUA reads the names from each append batch rather than KEYS):
  *   tandem:{id}:meta   hash    epoch, head, status, createdAt, endedAt; hwmHead and hwm:<by>,
  *                              each sender's highest client id (see APPEND_BATCH_LUA)
  *   tandem:{id}:log    stream  entry id `<seq>-0`, field `c` = the command's JSON; XADD MAXLEN ~
@@ -47,11 +47,6 @@ export interface RedisCommandLogOptions {
 
 /** The channel every session's commands are published on, on a single Redis. */
 export const SHARED_CHANNEL = 'tandem:commands';
-
-/** What every key of a session starts with (APPEND_BATCH_LUA appends the rest of each name). */
-export function logKeyPrefix(sessionId: string): string {
-  return `tandem:{${sessionId}}:`;
-}
 
 export function logKeys(sessionId: string) {
   const tag = `tandem:{${sessionId}}`;
@@ -190,8 +185,13 @@ export class RedisCommandLog implements CommandLog {
 
   private targetOf(sessionId: string): SessionTarget {
     // A cluster needs every key a script touches declared; a single Redis builds them in the script.
-    const keys = this.redis.kind === 'redis-cluster' ? logKeyList(sessionId) : ([] as const);
-    return { keys, header: groupHeader(logKeyPrefix(sessionId), sessionId), channel: this.channelOf(sessionId) };
+    const all = logKeyList(sessionId);
+    const declared = this.redis.kind === 'redis-cluster';
+    return {
+      keys: declared ? all : [],
+      header: groupHeader(declared ? null : [all[0], all[1], all[2], all[3]], sessionId),
+      channel: this.channelOf(sessionId),
+    };
   }
 
   private channelOf(sessionId: string): string {

@@ -17,20 +17,24 @@
  * KEYS: on a cluster, per session group its meta, log (stream), state (hash: key → latest
  *       command), sent and sent:old (hashes: `<by length>:<by>:<c>` → seq, see below). All five
  *       are declared, so a cluster refuses the call (TRYAGAIN, ASK) rather than run it while the
- *       session's slot is half migrated. On a single Redis, none: the script builds a session's
- *       keys from the prefix its group carries (`tandem:{<id>}:`, logKeyPrefix in
- *       redis-command-log.ts), only those it uses.
+ *       session's slot is half migrated. On a single Redis, none: each group carries its
+ *       session's meta, log, state and sent (logKeyList in redis-command-log.ts), and sent:old is
+ *       sent's name followed by `:old`, named only when used.
  * ARGV: maxLen, publish verb ('PUBLISH' or 'SPUBLISH'), channel, packed appends.
  *       The appends travel packed in one binary string (one argument instead of ten per append:
  *       ioredis spent more building those than Redis spends appending), read with Redis's
  *       built-in struct library (packBatch in redis-append-batches.ts writes it). Integers are
  *       big-endian, strings are a 4-byte length then their bytes, so no field needs escaping.
- *       Per group `>I4 I4c0 I4c0`: the count of its appends, the key prefix and the start of
- *       its publication lines (`{"s":<session id as JSON>,"e":"`); then per append
- *       `>B B B I4c0 I4c0 I4c0 I4c0 I4c0`: compact, retiresBelow and publish (0 or 1), by, c ('' for
- *       none), (by, c)'s field in sent (`<by length>:<by>:<c>`), k and the body, the command's
- *       JSON after `{"seq":N,` (so starting with `"t":T,`, t from the caller's clock).
+ *       Per group `>I4 I4c0 I4c0 I4c0 I4c0 I4c0`: the count of its appends, its meta, log, state
+ *       and sent ('' on a cluster: KEYS), and the start of its publication lines
+ *       (`{"s":<session id as JSON>,"e":"`); then per append `>B B B I4c0 I4c0 I4c0 I4c0 I4c0`:
+ *       compact, retiresBelow and publish (0 or 1), the sender's mark field `hwm:<by>`, c (''
+ *       for none), (by, c)'s field in sent (`<by length>:<by>:<c>`), k and the body, the
+ *       command's JSON after `{"seq":N,` (so starting with `"t":T,`, t from the caller's clock).
  *       The text headers before cost Redis a Lua string per capture and a strtod per length.
+ *       Every Lua string the script makes costs Redis about 0.4 µs (an allocation, and a hash
+ *       of every byte) whatever its size: the keys made here from a prefix (one string more
+ *       per group), and `hwm:` .. by, cost more than reading them ready-made.
  * Publishes, when any append asks to, ONE message on the channel: a line per command
  *   `{"s":<session id>,"e":"<epoch>","c":<command>}`, joined by newlines (JSON has none raw).
  * Returns per append, in the order given: seq (an integer) | {'duplicate', json} |
@@ -70,13 +74,12 @@ local call, read, format = redis.call, struct.unpack, string.format
 local out, lines = {}, {}
 local at, size, group, declared = 1, string.len(packed), 0, #KEYS > 0
 
--- The session group being appended: its key prefix and keys (state and sent made when first
--- needed), the start of its publication lines and its epoch, head (a number, and seq its text),
--- and its senders' marks.
-local prefix, meta, log, state, sent, old, lineStart, epoch
+-- The session group being appended: its keys (sent:old named when first needed), the start of
+-- its publication lines and its epoch, head (a number, and seq its text), and its senders' marks.
+local meta, log, state, sent, old, lineStart, epoch
 local head, seq
 local marked, dropMarks
-local markBy, markField, mark, markMoved
+local markField, mark, markMoved
 local others
 -- Client ids of the group not written to sent yet: the first one's field and seq, the others'
 -- (field, seq, field, seq...) if any, and where their appends' answers are in out. (A group is
@@ -94,13 +97,13 @@ local function above(c, m)
   return lc > lm or (lc == lm and c > m)
 end
 
--- Whether client id c rises above its sender's mark; if so, the mark moves to it.
-local function rises(by, c)
-  if not markBy then
-    markBy, markField = by, 'hwm:' .. by
-    mark = call('HGET', meta, markField) or false
+-- Whether client id c rises above its sender's mark (the field hwm:<by>); if so, the mark moves to it.
+local function rises(field, c)
+  if not markField then
+    markField = field
+    mark = call('HGET', meta, field) or false
   end
-  if by == markBy then
+  if field == markField then
     if above(c, mark) then
       mark, markMoved = c, true
       return true
@@ -108,11 +111,11 @@ local function rises(by, c)
     return false
   end
   others = others or {}
-  local o = others[by]
+  local o = others[field]
   if not o then
-    o = {field = 'hwm:' .. by}
-    o.mark = call('HGET', meta, o.field) or false
-    others[by] = o
+    o = {field = field}
+    o.mark = call('HGET', meta, field) or false
+    others[field] = o
   end
   if above(c, o.mark) then
     o.mark, o.moved = c, true
@@ -126,7 +129,6 @@ local function flushSent()
   if pending then
     local f, s, m = pending, pendingSeq, more
     pending, more = nil, nil
-    sent = sent or prefix .. 'sent'
     if m then call('HSET', sent, f, s, unpack(m))
     else call('HSET', sent, f, s) end
   end
@@ -136,10 +138,10 @@ end
 -- remembered and published before anything else can fail: head moves to it, a resend finds it
 -- and subscribers hear it even if compacting it fails afterwards (it is then answered as an
 -- error, and the sender's resend is recognised as a duplicate).
-local function append(compact, retires, publish, by, c, field, k, body)
-  if c ~= '' and not (marked and rises(by, c)) then
+local function append(compact, retires, publish, markOf, c, field, k, body)
+  if c ~= '' and not (marked and rises(markOf, c)) then
     flushSent()
-    sent, old = sent or prefix .. 'sent', old or prefix .. 'sent:old'
+    old = old or sent .. ':old'
     local first = call('HGET', sent, field) or call('HGET', old, field)
     if first then
       local e = call('XRANGE', log, first, first)
@@ -157,7 +159,7 @@ local function append(compact, retires, publish, by, c, field, k, body)
   out[#out + 1] = n
   if n % period == 0 then
     flushSent()
-    sent, old = sent or prefix .. 'sent', old or prefix .. 'sent:old'
+    old = old or sent .. ':old'
     call('UNLINK', old)
     if call('EXISTS', sent) == 1 then call('RENAME', sent, old) end
   end
@@ -178,7 +180,6 @@ local function append(compact, retires, publish, by, c, field, k, body)
   end
 
   if compact == 1 then
-    state = state or prefix .. 'state'
     if retires == 1 then
       -- protocol/keys.ts isBelow: strictly below k means starting with k followed by '/'.
       local below = k .. '/'
@@ -238,7 +239,7 @@ end
 while at <= size do
   group = group + 1
   local ok, count
-  ok, count, prefix, lineStart, at = pcall(read, '>I4I4c0I4c0', packed, at)
+  ok, count, meta, log, state, sent, lineStart, at = pcall(read, '>I4I4c0I4c0I4c0I4c0I4c0', packed, at)
   if not ok then
     -- Only a bug of ours gets here; what was parsed before is logged and answered as such.
     out[#out + 1] = {'error', 'malformed append batch'}
@@ -248,13 +249,13 @@ while at <= size do
     local k0 = (group - 1) * 5
     meta, log, state, sent, old = KEYS[k0 + 1], KEYS[k0 + 2], KEYS[k0 + 3], KEYS[k0 + 4], KEYS[k0 + 5]
   else
-    meta, log, state, sent, old = prefix .. 'meta', prefix .. 'log', false, false, false
+    old = false
   end
-  markBy, markField, mark, markMoved, others, dropMarks, pending, more = false, false, false, false, nil, false, nil, nil
+  markField, mark, markMoved, others, dropMarks, pending, more = false, false, false, false, nil, false, nil, nil
 
   local refused, start
   for i = 1, count do
-    local ok2, compact, retires, publish, by, c, field, k, body, nextAt = pcall(read, '>BBBI4c0I4c0I4c0I4c0I4c0', packed, at)
+    local ok2, compact, retires, publish, markOf, c, field, k, body, nextAt = pcall(read, '>BBBI4c0I4c0I4c0I4c0I4c0', packed, at)
     if not ok2 then
       if start then close(start) end
       out[#out + 1] = {'error', 'malformed append batch'}
@@ -265,7 +266,7 @@ while at <= size do
       -- The meta, once per group, with the mark of the first append's sender.
       local m
       if c ~= '' then
-        markBy, markField = by, 'hwm:' .. by
+        markField = markOf
         ok, m = pcall(call, 'HMGET', meta, 'epoch', 'status', 'head', 'hwmHead', markField)
       else
         ok, m = pcall(call, 'HMGET', meta, 'epoch', 'status', 'head', 'hwmHead')
@@ -284,7 +285,7 @@ while at <= size do
       out[#out + 1] = refused
     else
       local before = #out
-      local ok3, reply = pcall(append, compact, retires, publish, by, c, field, k, body)
+      local ok3, reply = pcall(append, compact, retires, publish, markOf, c, field, k, body)
       -- The append put its seq in out as soon as it was in the stream; the rest is its reply.
       if not ok3 then out[before + 1] = failed(reply)
       else out[before + 1] = reply end

@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
 import { RedisConnection } from '../../../store/redis-connection.js';
-import { RedisCommandLog, logKeyList, logKeyPrefix, logKeys } from '../../../store/redis-command-log.js';
+import { RedisCommandLog, logKeyList, logKeys } from '../../../store/redis-command-log.js';
 import { APPEND_BATCH_LUA } from '../../../store/redis-scripts.js';
 import { groupHeader, packAppend, packBatch } from '../../../store/redis-append-batches.js';
 import type { AppendInput } from '../../../store/command-log.js';
@@ -33,7 +33,8 @@ function batch(id: string, appends: { by: string; c: string; x: number }[]): Buf
     const body = `"t":${Date.now()},${JSON.stringify({ a: 'others', k: `top/pointer/${a.by}`, op: 'pointer', d: { x: a.x, y: 0 }, by: a.by }).slice(1)}`;
     return packAppend({ by: a.by, c: a.c, k: `top/pointer/${a.by}`, body, compact: true, retiresBelow: false, publish: true });
   });
-  return packBatch([{ header: groupHeader(logKeyPrefix(id), id), appends: packed }]);
+  const [meta, log, state, sent] = logKeyList(id);
+  return packBatch([{ header: groupHeader([meta, log, state, sent], id), appends: packed }]);
 }
 
 async function open(t: Test, maxLen = 1000) {
