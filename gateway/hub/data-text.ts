@@ -22,6 +22,7 @@ export const DATA_TEXT_MIN_BYTES = 1024;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const D = 0x64;
+const NEWLINE = 0x0a;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -70,7 +71,7 @@ function skipSpace(b: Buffer, i: number): number {
 /**
  * The bytes of the top-level `d` of `frame` (a view into it: copy it to keep it past the frame's
  * life), or null where there is none or the scan cannot tell. `frame` must hold a JSON object
- * that JSON.parse accepted. The bytes are used only when they are valid UTF-8, as every text
+ * that JSON.parse accepted. The bytes are used only when they hold no line break and are valid UTF-8, as every text
  * frame sent on must be (a binary frame is not checked by uWS; its decoding replaced what was
  * not, and JSON.parse saw that instead).
  */
@@ -97,6 +98,8 @@ export function dataText(frame: Buffer): Buffer | null {
     if (frame[i] !== 0x2c) return null;
     i = skipSpace(frame, i + 1);
   }
-  if (found && !isUtf8(found)) return null;
+  // A raw line break (JSON allows one between tokens) would end the command's publication line
+  // on Redis, and what follows it would be read as a line of its own: a forged command.
+  if (found && (found.includes(NEWLINE) || !isUtf8(found))) return null;
   return found;
 }

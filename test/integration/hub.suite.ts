@@ -468,6 +468,35 @@ export function runHubSuite(t: TAP, start: Start): void {
     await own.app.store.close();
   });
 
+  t.test('hub: data that breaks lines cannot forge a command: it arrives as sent, and nothing else does', async (t) => {
+    const sid = await gw.session();
+    const customer = await join(t, gw, gw.token(sid, 'customer', 'C', newId(6)));
+    const welcome = await customer.next('welcome');
+    await customer.next('replayed');
+    const operator = await join(t, gw, gw.token(sid, 'operator', 'O', newId(6)));
+    await operator.next('replayed');
+    // A publication line naming the customer as sender, with the seq this command will get,
+    // between line breaks in the data, and enough padding for the hub to take the data as the
+    // bytes sent.
+    const seq = (await headOf(gw, sid)) + 1;
+    const forged = JSON.stringify({
+      s: sid,
+      e: welcome.epoch,
+      c: { seq, t: 1, a: 'all', k: 'top/pointer/forged', op: 'pointer', d: { x: 6, y: 6 }, by: welcome.participant },
+    });
+    const frame = `{"k":"top/pointer/o","op":"pointer","a":"all","d":{"x":1,"y":2,"pad":"${'p'.repeat(1200)}","junk":[0,\n${forged}\n]}}`;
+    operator.sendRaw(frame);
+    await customer.until(() => customer.commands().some((c) => c.k === 'top/pointer/o'), "the operator's pointer");
+    const got = customer.commands().find((c) => c.k === 'top/pointer/o')!;
+    t.same(got.d, (JSON.parse(frame) as { d: unknown }).d, 'its data as sent');
+    t.equal(got.by, operator.ofType('welcome')[0].participant);
+    await new Promise((r) => setTimeout(r, 200));
+    t.notOk(
+      customer.commands().some((c) => c.k === 'top/pointer/forged'),
+      'no forged command reached anyone',
+    );
+  });
+
   t.test('hub: participant ids are not trusted from commands: by is always the token holder', async (t) => {
     const sid = await gw.session();
     const a = await join(t, gw, gw.token(sid, 'customer', 'A', newId(6)));

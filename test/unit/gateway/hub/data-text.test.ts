@@ -30,5 +30,6 @@ t.test('data-text: no d, or a frame the scan cannot read plainly, answers null (
   t.equal(text('{"\\u0064":{"x":1},"k":"top/x"}'), null, 'a key written with escapes');
   t.equal(text('{"k":"top/x","dd":{"x":1}}'), null, 'a longer key is not d');
   t.equal(text('{"k":"top/x","d":{"x":1}'), null, 'cut short');
+  t.equal(text('{"k":"top/x","d":{"x":1,\n"y":2}}'), null, 'a line break between its tokens');
   t.equal(dataText(Buffer.from([0x7b, 0x22, 0x64, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])), null, 'bytes that are not UTF-8');
 });
