@@ -435,32 +435,44 @@ export interface SrcsetCandidate {
 /** The HTML srcset parsing algorithm, minus validation: URLs and their raw descriptors (server and page). */
 export function parseSrcset(value: string): SrcsetCandidate[] {
   const out: SrcsetCandidate[] = [];
-  let p = 0;
-  const len = value.length;
-  while (p < len) {
-    while (p < len && (isWs(value.charCodeAt(p)) || value.charCodeAt(p) === 0x2c)) p++;
-    if (p >= len) break;
+  scanSrcset(value, 0, value.length, (us, ue, ds, de) => out.push({ url: value.slice(us, ue), descriptor: value.slice(ds, de).trim() }));
+  return out;
+}
+
+/**
+ * The same reading over s[from, to), by ranges: `each` gets every candidate's URL and its raw
+ * descriptor (to trim). The HTML rewriter maps candidates in place through it.
+ */
+export function scanSrcset(
+  s: string,
+  from: number,
+  to: number,
+  each: (urlStart: number, urlEnd: number, descriptorStart: number, descriptorEnd: number) => void,
+): void {
+  let p = from;
+  while (p < to) {
+    while (p < to && (isWs(s.charCodeAt(p)) || s.charCodeAt(p) === 0x2c)) p++;
+    if (p >= to) break;
     const us = p;
-    while (p < len && !isWs(value.charCodeAt(p))) p++;
-    let url = value.slice(us, p);
-    let descriptor = '';
-    if (url.endsWith(',')) url = url.replace(/,+$/, '');
-    else {
-      const ds = p;
-      let depth = 0;
-      while (p < len) {
-        const c = value.charCodeAt(p);
-        if (c === 0x28) depth++;
-        else if (c === 0x29) depth = Math.max(0, depth - 1);
-        else if (c === 0x2c && depth === 0) break;
-        p++;
-      }
-      descriptor = value.slice(ds, p).trim();
+    while (p < to && !isWs(s.charCodeAt(p))) p++;
+    let ue = p;
+    const ds = p;
+    if (s.charCodeAt(ue - 1) === 0x2c) {
+      while (s.charCodeAt(ue - 1) === 0x2c) ue--;
+      each(us, ue, ds, ds);
+      continue;
+    }
+    let depth = 0;
+    while (p < to) {
+      const c = s.charCodeAt(p);
+      if (c === 0x28) depth++;
+      else if (c === 0x29) depth = Math.max(0, depth - 1);
+      else if (c === 0x2c && depth === 0) break;
       p++;
     }
-    out.push({ url, descriptor });
+    each(us, ue, ds, p);
+    p++;
   }
-  return out;
 }
 
 function isWs(c: number): boolean {

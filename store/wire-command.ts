@@ -135,7 +135,8 @@ export function parseWireLine(line: Buffer | string, start = 0, end?: number): {
   const k = jsonString(b, rest + K_AT.length, stop);
   if (!k || !at(b, k.end, OP_AT, stop)) return null;
   const op = jsonString(b, k.end + OP_AT.length, stop);
-  // by is the last field: the line ends `,"by":"…"}}`; a `,"by":"` inside d would be escaped.
+  // by is the last field: the line ends `,"by":"…"}}`, so the last `,"by":` is it, whatever d
+  // holds before it (an object of d may have a key "by" of its own).
   if (!op || stop - start < 2 || b[stop - 1] !== 0x7d || b[stop - 2] !== 0x7d) return null;
   const last = stop - 2;
   const byAt = b.lastIndexOf(BY_AT, last);

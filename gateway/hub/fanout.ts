@@ -46,6 +46,12 @@ export function serializeCommand(cmd: LoggedCommand): string | Buffer {
  */
 const serialized = new WeakMap<LoggedCommand, string>();
 
+/** The session is over for this socket (it ended, or its operator left): told so, then closed. */
+function endFor(conn: Connection, reason: string): void {
+  conn.send('{"type":"ended"}');
+  conn.end(CLOSE_ENDED, reason, 'ended');
+}
+
 /** `p`, or a rejection naming `what` once `ms` have passed without an answer. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -126,10 +132,8 @@ export class Room {
       this.app.log.warn({ err, session: this.sessionId }, 'hub: could not follow the session log');
     }
     for (const conn of [...this.conns]) {
-      if (gone) {
-        conn.send('{"type":"ended"}');
-        conn.end(CLOSE_ENDED, 'session ended', 'ended');
-      } else conn.end(CLOSE_STORE, 'store unavailable', 'store');
+      if (gone) endFor(conn, 'session ended');
+      else conn.end(CLOSE_STORE, 'store unavailable', 'store');
     }
   }
 
@@ -149,8 +153,7 @@ export class Room {
     // as the one in the tab where they pressed it did.
     if (typeof e?.left === 'string') {
       for (const conn of this.localOf(e.left)) {
-        conn.send('{"type":"ended"}');
-        conn.end(CLOSE_ENDED, 'left the session', 'ended');
+        endFor(conn, 'left the session');
       }
     }
     this.refreshPresence();
@@ -198,8 +201,7 @@ export class Room {
     }
     this.ended = true;
     for (const conn of [...this.conns]) {
-      conn.send('{"type":"ended"}');
-      conn.end(CLOSE_ENDED, 'session ended', 'ended');
+      endFor(conn, 'session ended');
     }
   }
 
@@ -339,8 +341,7 @@ export class Room {
       this.joining.delete(conn);
       if (stale()) return;
       if (err instanceof UnknownSessionError || err instanceof SessionEndedError) {
-        conn.send('{"type":"ended"}');
-        conn.end(CLOSE_ENDED, 'session ended', 'ended');
+        endFor(conn, 'session ended');
         return;
       }
       this.app.metrics.storeErrors.inc();

@@ -32,9 +32,9 @@
 import type { Transform } from 'node:stream';
 import { latin1Transform } from './latin1-transform.js';
 import { decodeHTMLAttribute } from 'entities/decode';
-import { gatewayPathOf, isOnPrimary, knownOriginAt, type CompiledOrigin, type OriginMap } from '../../protocol/url-map.js';
+import { gatewayPathOf, isOnPrimary, knownOriginAt, scanSrcset, type CompiledOrigin, type OriginMap } from '../../protocol/url-map.js';
 import type { TagEdits } from './html-edits.js';
-import { HtmlTokenizer, isSpace, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
+import { HtmlTokenizer, type TagAttr, type TokenHandler, type TokenKind } from './html-tokenizer.js';
 import { CssRewriter, mapByteUrl, rewriteCss } from './rewrite-css.js';
 import { rewritePlainCss } from './html-style.js';
 import { adjustPolicy } from './csp.js';
@@ -374,40 +374,16 @@ export class HtmlRewriter implements TokenHandler {
    * `, ` between candidates).
    */
   #rewriteSrcset(s: string, from: number, to: number): string | null {
-    if (to < 0) to = s.length;
     let changed = false;
     let out = '';
-    let first = true;
-    let p = from;
-    while (p < to) {
-      while (p < to && (isSpace(s.charCodeAt(p)) || s.charCodeAt(p) === 0x2c)) p++;
-      if (p >= to) break;
-      const us = p;
-      while (p < to && !isSpace(s.charCodeAt(p))) p++;
-      let ue = p;
-      let descriptor = '';
-      if (s.charCodeAt(ue - 1) === 0x2c) {
-        while (s.charCodeAt(ue - 1) === 0x2c) ue--;
-      } else {
-        const ds = p;
-        let depth = 0;
-        while (p < to) {
-          const c = s.charCodeAt(p);
-          if (c === 0x28) depth++;
-          else if (c === 0x29) depth = Math.max(0, depth - 1);
-          else if (c === 0x2c && depth === 0) break;
-          p++;
-        }
-        descriptor = s.slice(ds, p).trim();
-        p++;
-      }
+    scanSrcset(s, from, to < 0 ? s.length : to, (us, ue, ds, de) => {
       let url = this.#mapSrcsetUrl(s, us, ue);
       if (url !== null) changed = true;
       else url = s.slice(us, ue);
-      if (!first) out += ', ';
-      first = false;
+      const descriptor = s.slice(ds, de).trim();
+      if (out) out += ', ';
       out += descriptor ? url + ' ' + descriptor : url;
-    }
+    });
     return changed ? out : null;
   }
 

@@ -39,7 +39,7 @@ export interface Ctx {
 
 /**
  * A Ctx for a document: `forward` gets what is sent once the shell has answered (`setup`), and
- * every listener's failure goes to `report` instead of into the page.
+ * every listener's failure goes to `report`, as a short message, instead of into the page.
  */
 export function makeCtx(
   win: Window,
@@ -47,7 +47,7 @@ export function makeCtx(
   mask: Mask,
   setup: PageSetup | null,
   forward: (k: string, op: Op, d: unknown) => void,
-  report: (err: unknown) => void,
+  report: (message: string) => void,
 ): Ctx {
   const ctx: Ctx = {
     win,
@@ -72,7 +72,7 @@ export function makeCtx(
         capture,
       );
     },
-    report,
+    report: (err) => report(String((err as Error)?.stack ?? err).slice(0, 500)),
     apply: (fn) => fn(),
   };
   return ctx;

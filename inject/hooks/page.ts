@@ -40,7 +40,7 @@ export function installSharing(win: Window, opts: HookOptions): void {
     new Mask(opts.mask),
     null,
     (k, op, d) => post({ t: 'cmd', cmd: { k, op, d } }),
-    (err) => post({ t: 'error', message: String((err as Error)?.stack ?? err).slice(0, 500) }),
+    (message) => post({ t: 'error', message }),
   );
 
   const recorder = new Recorder(win, ctx.mask, {

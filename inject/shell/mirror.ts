@@ -309,7 +309,7 @@ export class Mirror {
       this.#mask,
       this.host.setup(),
       (k, op, d) => this.host.send(k, op, d),
-      (err) => this.host.report(String((err as Error)?.stack ?? err).slice(0, 500)),
+      (message) => this.host.report(message),
     );
     this.#inputs.push(
       new MirrorInput(ctx, this.#replayer!.getMirror(), {
